@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Generates the condition parser and compiles TypeScript into dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p src/generated
+if [ -f grammar/condition.peggy ]; then
+  npx peggy --format es --dts -o src/generated/condition-parser.js grammar/condition.peggy
+fi
+npx tsc -p tsconfig.json
+chmod +x dist/cli.js 2>/dev/null || true

@@ -1,0 +1,60 @@
+// Field definitions: what a rule may ask of an event. A source registers its fields with
+// their extractors; registering a field is all the rules compiler needs to accept it.
+
+/** Falco's field types (as `falco --list` prints them). */
+export type FieldType =
+  | 'CHARBUF'
+  | 'BYTEBUF'
+  | 'INT64'
+  | 'UINT64'
+  | 'INT32'
+  | 'UINT32'
+  | 'UINT16'
+  | 'BOOL'
+  | 'IPADDR'
+  | 'IPNET'
+  | 'PORT'
+  | 'ABSTIME'
+  | 'RELTIME'
+  | 'FSPATH'
+  | 'FSRELPATH'
+  | 'DOUBLE';
+
+/**
+ * A field's value at run time. Integers are numbers, except ABSTIME which is a bigint
+ * (nanoseconds since the epoch do not fit in a double). IPADDR/IPNET are their text forms.
+ * List fields (FieldDef.list) yield arrays of the scalar type. `undefined` means "no value".
+ */
+export type Scalar = string | number | bigint | boolean | Uint8Array;
+export type FieldValue = Scalar | readonly Scalar[];
+
+/** Per-event extractor, bound once at compile time to the field's argument. */
+export type Extractor<E> = (event: E) => FieldValue | undefined;
+
+export interface FieldArg {
+  /** Whether `field[arg]` (or `field.arg` when `dotted`) must be given. */
+  required: boolean;
+  /** index: a number (`proc.aname[2]`); key: any text (`ka.uri.param[command]`, `jevt.value[/a/b]`). */
+  kind: 'index' | 'key';
+  /** Also accepts the argument after a dot: `evt.arg.flags` == `evt.arg[flags]`. */
+  dotted?: boolean;
+}
+
+export interface FieldDef<E = any> {
+  name: string;
+  type: FieldType;
+  /** The field yields a list of values (e.g. ka.user.groups, proc.args with `in`). */
+  list?: boolean;
+  desc: string;
+  arg?: FieldArg;
+  /** Shown in `kestrel fields` and used by output formatting only, never in conditions. */
+  outputOnly?: boolean;
+  /** Extractor factory; absent until the source implements the field (then it yields no value). */
+  bind?: (arg: string | undefined) => Extractor<E>;
+}
+
+/** A field reference resolved against a registry: the definition and its argument, if any. */
+export interface ResolvedField<E = any> {
+  def: FieldDef<E>;
+  arg?: string;
+}
