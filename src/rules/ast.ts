@@ -6,6 +6,14 @@ export interface Pos {
   line: number;
   column: number;
   offset: number;
+  /** Absolute place in a rules file, set by the loader (macros keep their own file's place). */
+  at?: SourceLocation;
+}
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
 }
 
 export type Expr = AndExpr | OrExpr | NotExpr | IdentifierExpr | UnaryCheckExpr | BinaryCheckExpr;
