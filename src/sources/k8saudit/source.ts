@@ -1,9 +1,10 @@
-import { FieldRegistry } from '../../fields/registry.js';
+import { k8sAuditFields } from '../../fields/k8saudit/index.js';
 import type { EventSource } from '../source.js';
+import type { AuditEvent } from './event.js';
 
-// Placeholder until the k8s audit work lands: fields come from there.
-export const k8sAuditSource: EventSource = {
+/** Kubernetes audit events (kube-apiserver's webhook and log backends). No evt.type index. */
+export const k8sAuditSource: EventSource<AuditEvent> = {
   name: 'k8s_audit',
-  fields: new FieldRegistry('k8s_audit'),
-  timeOf: () => 0n,
+  fields: k8sAuditFields(),
+  timeOf: (e) => e.timeNs,
 };

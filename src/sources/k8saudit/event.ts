@@ -1,0 +1,71 @@
+// One Kubernetes audit event (audit.k8s.io/v1 or v1beta1 `Event`), as parsed JSON, plus values
+// derived from it on first use so that several rules asking for the same thing pay once.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export class AuditEvent {
+  /** Nanoseconds since the epoch, from stageTimestamp (else requestReceivedTimestamp, else receipt). */
+  private time?: bigint;
+  private query?: URLSearchParams | null;
+  private text?: string;
+
+  constructor(
+    readonly obj: JsonObject,
+    /** When Kestrel received the event, ns since the epoch: the fallback time. */
+    readonly receivedNs: bigint = BigInt(Date.now()) * 1_000_000n,
+    /** The cluster this event came from, when the webhook is configured with a name. */
+    readonly clusterName?: string,
+  ) {}
+
+  get timeNs(): bigint {
+    if (this.time === undefined) {
+      const o = this.obj;
+      this.time =
+        parseRfc3339Ns(o.stageTimestamp) ?? parseRfc3339Ns(o.requestReceivedTimestamp) ?? this.receivedNs;
+    }
+    return this.time;
+  }
+
+  /** The parsed query of requestURI; null when there is no requestURI or it cannot be parsed. */
+  get uriQuery(): URLSearchParams | null {
+    if (this.query === undefined) {
+      const uri = this.obj.requestURI;
+      this.query = null;
+      if (typeof uri === 'string') {
+        const q = uri.indexOf('?');
+        try {
+          this.query = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+        } catch {
+          this.query = null;
+        }
+      }
+    }
+    return this.query;
+  }
+
+  /** The whole event as indented JSON text (what the json plugin's json.obj shows). */
+  get jsonText(): string {
+    if (this.text === undefined) this.text = JSON.stringify(this.obj, null, 2);
+    return this.text;
+  }
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(Z|z|[+-]\d{2}:?\d{2})$/;
+
+/** RFC 3339 timestamp (as Kubernetes writes MicroTime) -> ns since the epoch, keeping all digits. */
+export function parseRfc3339Ns(value: unknown): bigint | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = RFC3339.exec(value);
+  if (!m) return undefined;
+  let ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  const zone = m[8]!;
+  if (zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4)) * 60_000;
+  }
+  if (Number.isNaN(ms)) return undefined;
+  const frac = m[7] ? BigInt(m[7].padEnd(9, '0')) : 0n;
+  return BigInt(ms) * 1_000_000n + frac;
+}
