@@ -1,0 +1,117 @@
+// The HTTP(S) listener kube-apiserver's webhook backend talks to: TLS with optional client
+// certificate verification, timeouts against slow clients, and the audit webhook plugin.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { auditRequests } from '../../server/metrics.js';
+import type { K8sAuditConfig } from './config.js';
+import { SeenEvents } from './dedupe.js';
+import type { AuditEvent } from './event.js';
+import type { EventQueue } from './queue.js';
+import { auditWebhook } from './webhook.js';
+
+export interface WebhookServerDeps {
+  queue: EventQueue<AuditEvent>;
+  accepting(): boolean;
+  log: Logger;
+}
+
+export function isLoopback(address: string): boolean {
+  if (address === 'localhost') return true;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1' || address.startsWith('::ffff:127.');
+}
+
+/** Checks the settings for what the server would refuse to run with; returns the problem. */
+export function configProblem(cfg: K8sAuditConfig): string | undefined {
+  if (cfg.plain_http) {
+    if (!isLoopback(cfg.address) && !cfg.allow_plain_http_off_loopback) {
+      return `plain HTTP on ${cfg.address} is refused: bind it to loopback (127.0.0.1) or set allow_plain_http_off_loopback: true`;
+    }
+  } else if (!cfg.tls.cert_file || !cfg.tls.key_file) {
+    return 'HTTPS needs tls.cert_file and tls.key_file (or set plain_http: true to serve plain HTTP on loopback)';
+  }
+  if (cfg.plain_http && cfg.tls.client_ca_file) return 'tls.client_ca_file needs HTTPS (plain_http is set)';
+  const hasAuth = Boolean(cfg.tls.client_ca_file) || cfg.bearer_tokens.length > 0 || Boolean(cfg.bearer_token_file);
+  if (!hasAuth && !cfg.allow_unauthenticated) {
+    return 'no authentication configured: set tls.client_ca_file and/or bearer_tokens/bearer_token_file, or allow_unauthenticated: true';
+  }
+  if (!cfg.path.startsWith('/')) return `path ${JSON.stringify(cfg.path)} must start with /`;
+  return undefined;
+}
+
+async function readTokens(cfg: K8sAuditConfig): Promise<string[]> {
+  const tokens = cfg.bearer_tokens.filter((t) => t.length > 0);
+  if (cfg.bearer_token_file) {
+    const text = await readFile(cfg.bearer_token_file, 'utf8');
+    for (const line of text.split('\n')) if (line.trim()) tokens.push(line.trim());
+  }
+  return tokens;
+}
+
+/** Builds (does not start) the webhook server. Throws with a readable reason on bad settings. */
+export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServerDeps): Promise<FastifyInstance> {
+  const problem = configProblem(cfg);
+  if (problem) throw new Error(problem);
+  const tokens = await readTokens(cfg);
+  if (!cfg.allow_unauthenticated && !cfg.tls.client_ca_file && tokens.length === 0) {
+    throw new Error(`bearer_token_file ${cfg.bearer_token_file} holds no token`);
+  }
+
+  const read = async (what: string, file: string) => {
+    try {
+      return await readFile(file);
+    } catch (err) {
+      throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const https = cfg.plain_http
+    ? null
+    : {
+        cert: await read('tls.cert_file', cfg.tls.cert_file!),
+        key: await read('tls.key_file', cfg.tls.key_file!),
+        ...(cfg.tls.client_ca_file
+          ? {
+              ca: await read('tls.client_ca_file', cfg.tls.client_ca_file),
+              requestCert: true,
+              // With tokens as an alternative, a missing/unknown certificate is checked per request (401);
+              // with certificates only, the TLS handshake itself refuses it.
+              rejectUnauthorized: tokens.length === 0,
+            }
+          : {}),
+        minVersion: 'TLSv1.2' as const,
+      };
+
+  const app = Fastify({
+    ...(https ? { https } : {}),
+    logger: false,
+    bodyLimit: cfg.max_body_bytes,
+    connectionTimeout: cfg.idle_timeout_ms,
+    keepAliveTimeout: Math.min(cfg.idle_timeout_ms, 65_000),
+    requestTimeout: cfg.request_timeout_ms,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+  app.server.headersTimeout = Math.min(cfg.header_timeout_ms, cfg.request_timeout_ms || cfg.header_timeout_ms);
+
+  app.addHook('onResponse', async (_req, reply) => {
+    auditRequests.labels({ code: String(reply.statusCode) }).inc();
+  });
+  await app.register(auditWebhook, {
+    path: cfg.path,
+    maxBodyBytes: cfg.max_body_bytes,
+    maxEventBytes: cfg.max_event_bytes,
+    bearerTokens: tokens,
+    clientCertAuth: Boolean(cfg.tls.client_ca_file),
+    allowUnauthenticated: cfg.allow_unauthenticated,
+    stages: new Set(cfg.stages),
+    dedupe: new SeenEvents(cfg.dedupe_window),
+    queue: deps.queue,
+    retryAfterSeconds: cfg.retry_after_seconds,
+    ...(cfg.cluster_name ? { clusterName: cfg.cluster_name } : {}),
+    accepting: deps.accepting,
+    log: deps.log,
+  });
+  return app;
+}
