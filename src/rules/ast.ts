@@ -65,7 +65,10 @@ export interface BinaryCheckExpr {
 export type FieldOperand = FieldExpr | TransformerExpr;
 export type RightOperand = ValueExpr | ListExpr | FieldOperand;
 
-/** `proc.name`, `proc.aname[2]`, `ka.uri.param[command]`; `arg` is the raw text inside [...]. */
+/**
+ * `proc.name`, `proc.aname[2]`, `ka.uri.param[command]`; `arg` is the text inside [...] (for a quoted
+ * argument like `["a b"]`, its unescaped content; `[""]` gives `''`, no brackets leave it undefined).
+ */
 export interface FieldExpr {
   kind: 'field';
   field: string;
@@ -75,11 +78,21 @@ export interface FieldExpr {
 
 export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'join' | 'concat' | 'getopt';
 
-/** `tolower(proc.name)`, `join(",", proc.args)`; arguments are fields, transformers or literals. */
+/**
+ * `tolower(proc.name)`, `join(",", proc.args)`; arguments are fields, transformers or literals, and
+ * (libsinsp's multi-value transformers) a parenthesised list of those: `join("-", (fd.name, proc.name))`.
+ */
 export interface TransformerExpr {
   kind: 'transformer';
   name: TransformerName;
-  args: Array<FieldOperand | ValueExpr>;
+  args: Array<FieldOperand | ValueExpr | TransformerListExpr>;
+  pos: Pos;
+}
+
+/** A parenthesised argument list inside a transformer call: `(fd.name, "x", tolower(proc.name), 3)`. */
+export interface TransformerListExpr {
+  kind: 'transformer_list';
+  items: Array<FieldOperand | ValueExpr>;
   pos: Pos;
 }
 
@@ -88,6 +101,11 @@ export interface ValueExpr {
   kind: 'value';
   value: string;
   quoted: boolean;
+  /**
+   * Set only when `\xHH` escapes in a quoted string produce bytes that are not valid UTF-8: the exact
+   * bytes to match (`value` then holds their lossy UTF-8 decoding).
+   */
+  bytes?: Uint8Array;
   pos: Pos;
 }
 
@@ -120,5 +138,8 @@ export type BinaryOperator =
   | 'intersects'
   | 'pmatch';
 
-/** `oneof`/`anyof`/`allof` list modifiers where libsinsp allows them, e.g. `proc.args anyof contains (a, b)`. */
+/**
+ * `oneof`/`anyof`/`allof` list modifiers (libsinsp, Falco 0.44+): after a string operator and before a
+ * parenthesised list, e.g. `proc.name startswith anyof (kube-, etcd-)`.
+ */
 export type ListModifier = 'oneof' | 'anyof' | 'allof';
