@@ -57,6 +57,11 @@ export class K8sAuditRunner implements SourceRunner<AuditEvent> {
     return this.queue?.length ?? 0;
   }
 
+  /** Resolves once every accepted event has been evaluated. */
+  idle(): Promise<void> {
+    return this.queue?.drained() ?? Promise.resolve();
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.reason = 'stopped';
