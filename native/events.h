@@ -227,7 +227,7 @@ enum kestrel_param_type {
 	EV(DUP, 28, "dup", P(DUP, res, FD) P(DUP, oldfd, FD)) \
 	EV(DUP2, 29, "dup2", P(DUP2, res, FD) P(DUP2, oldfd, FD) P(DUP2, newfd, FD)) \
 	EV(DUP3, 30, "dup3", P(DUP3, res, FD) P(DUP3, oldfd, FD) P(DUP3, newfd, FD) P(DUP3, flags, FLAGS32)) \
-	EV(FCNTL, 31, "fcntl", P(FCNTL, res, FD) P(FCNTL, fd, FD) P(FCNTL, cmd, ENUMFLAGS8)) \
+	EV(FCNTL, 31, "fcntl", P(FCNTL, res, FD) P(FCNTL, fd, FD) P(FCNTL, cmd, ENUMFLAGS32)) \
 	EV(PIPE, 32, "pipe", P(PIPE, res, ERRNO) P(PIPE, fd1, FD) P(PIPE, fd2, FD) P(PIPE, ino, UINT64)) \
 	EV(PIPE2, 33, "pipe2", P(PIPE2, res, ERRNO) P(PIPE2, fd1, FD) P(PIPE2, fd2, FD) P(PIPE2, ino, UINT64) P(PIPE2, flags, FLAGS32)) \
 	EV(SOCKET, 34, "socket", P(SOCKET, fd, FD) P(SOCKET, domain, ENUMFLAGS32) P(SOCKET, type, UINT32) P(SOCKET, proto, UINT32)) \
