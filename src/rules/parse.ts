@@ -24,18 +24,33 @@ export class ConditionSyntaxError extends Error {
   }
 }
 
+// The first attempt records no expectations (peggy's silent mode: markedly less work on the common,
+// successful path); only a failing condition is parsed again to collect what was expected.
+const SILENT = { peg$silentFails: 1 };
+
 export function parseCondition(text: string): Expr {
   try {
-    return parseGenerated(text) as Expr;
+    return parseGenerated(text, SILENT) as Expr;
   } catch (err) {
-    if (err instanceof GeneratedSyntaxError) throw fromGenerated(err, text);
-    // The grammar recurses once per nesting level; absurd nesting exhausts the stack (libsinsp caps
-    // its recursion depth too, Falco at 1000 parser calls).
-    if (err instanceof RangeError) {
-      throw new ConditionSyntaxError('condition is nested too deeply', 1, 1, 0, [], null);
-    }
-    throw err;
+    throw explain(err, text);
   }
+}
+
+function explain(err: unknown, text: string): unknown {
+  if (err instanceof GeneratedSyntaxError) {
+    try {
+      parseGenerated(text);
+    } catch (full) {
+      if (full instanceof GeneratedSyntaxError) return fromGenerated(full, text);
+      err = full;
+    }
+  }
+  // The grammar recurses once per nesting level; absurd nesting exhausts the stack (libsinsp caps its
+  // recursion depth too, Falco at 1000 parser calls).
+  if (err instanceof RangeError) {
+    return new ConditionSyntaxError('condition is nested too deeply', 1, 1, 0, [], null);
+  }
+  return err;
 }
 
 function fromGenerated(err: GeneratedSyntaxError, text: string): ConditionSyntaxError {
@@ -63,7 +78,8 @@ const TRANSFORMER_NAMES = new Set(['val', 'tolower', 'toupper', 'b64', 'basename
 
 function describeExpected(expectations: readonly Expectation[]): string[] {
   const seen = new Set<string>();
-  for (const e of expectations) seen.add(describe(e));
+  // A grammar rule may stand for several things at once: "field|macro name".
+  for (const e of expectations) for (const d of describe(e).split('|')) seen.add(d);
   const out = [...seen];
   // "end of condition" reads best last.
   return seen.has(END) ? [...out.filter((d) => d !== END), END] : out;
