@@ -1,0 +1,263 @@
+#include "collector.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <set>
+
+extern "C" {
+#include <linux/types.h>
+#include "events.h"
+#include "shared.h"
+#include "kestrel.skel.h"
+}
+
+#include "errors.h"
+#include "hooks.h"
+
+namespace kestrel {
+
+static const char* kLifecyclePrograms[] = {"kl_fork", "kl_exec", "kl_exit"};
+
+static uint64_t opt_u64(const Napi::Object& o, const char* key, uint64_t def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("option ") + key + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (d < 0) throw Napi::RangeError::New(o.Env(), std::string("option ") + key + " must be >= 0");
+  return static_cast<uint64_t>(d);
+}
+
+static bool is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+Napi::Function Collector::Define(Napi::Env env) {
+  return DefineClass(env, "Collector",
+                     {InstanceMethod("open", &Collector::Open), InstanceMethod("setInterest", &Collector::SetInterest),
+                      InstanceMethod("start", &Collector::Start), InstanceMethod("stop", &Collector::Stop),
+                      InstanceMethod("close", &Collector::Close), InstanceMethod("counters", &Collector::Counters),
+                      InstanceMethod("interest", &Collector::Interest)});
+}
+
+Collector::Collector(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Collector>(info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+  ring_bytes_ = opt_u64(o, "ringBufferBytes", 16u << 20);
+  long page = sysconf(_SC_PAGESIZE);
+  if (!is_pow2(ring_bytes_) || ring_bytes_ < static_cast<uint64_t>(page))
+    throw Napi::RangeError::New(env, "ringBufferBytes must be a power of two and at least one page (" +
+                                         std::to_string(page) + " bytes)");
+  wakeup_bytes_ = opt_u64(o, "wakeupBytes", ring_bytes_ / 8);
+  ignore_self_ = o.Get("ignoreSelf").IsUndefined() ? true : o.Get("ignoreSelf").ToBoolean().Value();
+  data_snaplen_ = static_cast<uint32_t>(opt_u64(o, "dataSnaplen", KESTREL_MAX_DATA));
+  if (data_snaplen_ > KESTREL_MAX_DATA) data_snaplen_ = KESTREL_MAX_DATA;
+  consumer_opts_.batch_bytes = opt_u64(o, "batchBytes", 512 * 1024);
+  if (consumer_opts_.batch_bytes < KESTREL_MAX_RECORD)
+    throw Napi::RangeError::New(env, "batchBytes must be at least " + std::to_string(KESTREL_MAX_RECORD));
+  consumer_opts_.max_pending = opt_u64(o, "maxPendingBatches", 4);
+  if (consumer_opts_.max_pending < 1) consumer_opts_.max_pending = 1;
+  consumer_opts_.poll_ms = static_cast<int>(opt_u64(o, "pollIntervalMs", 10));
+  const auto& table = hooks();
+  syscall_links_.assign(table.size(), nullptr);
+  wanted_.assign(table.size(), false);
+}
+
+Collector::~Collector() {
+  consumer_.reset();
+  Detach();
+}
+
+static Napi::Error failure(Napi::Env env, const std::string& message, const char* code) {
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("code", Napi::String::New(env, code));
+  return e;
+}
+
+// Loads (verifies) every program; attaches nothing yet.
+Napi::Value Collector::Open(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (skel_) return env.Undefined();
+  std::string why = preflight();
+  if (!why.empty()) throw failure(env, why, "EUNSUPPORTED");
+  why = ensure_tracefs();
+  if (!why.empty()) throw failure(env, why, "ETRACEFS");
+  capture_libbpf_log();
+  clear_libbpf_log();
+
+  kestrel_bpf* skel = kestrel_bpf__open();
+  if (!skel) throw failure(env, describe_failure("opening the BPF object", -errno), "EBPFOPEN");
+  int err = bpf_map__set_max_entries(skel->maps.rb, ring_bytes_);
+  if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
+  if (!err) err = kestrel_bpf__load(skel);
+  if (err) {
+    kestrel_bpf__destroy(skel);
+    throw failure(env, describe_failure("loading the BPF programs", err), err == -EPERM ? "EPERM" : "EBPFLOAD");
+  }
+  skel->bss->cfg.self_tgid = ignore_self_ ? static_cast<uint32_t>(getpid()) : 0;
+  skel->bss->cfg.data_snaplen = data_snaplen_;
+  skel->bss->cfg.wakeup_bytes = wakeup_bytes_;
+  for (auto& w : skel->bss->interest) w = 0;
+  skel_ = skel;
+  return env.Undefined();
+}
+
+static bpf_program* program(kestrel_bpf* skel, const std::string& name) {
+  return bpf_object__find_program_by_name(skel->obj, name.c_str());
+}
+
+// setInterest(types: number[]) -> { attached: number[], unavailable: {type, reason}[] }
+// Types not listed stop producing records at once (the in-kernel check), then their
+// tracepoints are detached so those syscalls no longer run any Kestrel code.
+Napi::Value Collector::SetInterest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!skel_) throw Napi::Error::New(env, "setInterest() before open()");
+  if (info.Length() < 1 || !info[0].IsArray()) throw Napi::TypeError::New(env, "setInterest(types: number[])");
+  const auto& table = hooks();
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::set<unsigned> want;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    unsigned t = arr.Get(i).ToNumber().Uint32Value();
+    if (t >= table.size()) throw Napi::RangeError::New(env, "unknown record type " + std::to_string(t));
+    want.insert(t);
+  }
+  Napi::Array unavailable = Napi::Array::New(env);
+  for (unsigned t = 0; t < table.size(); t++) {
+    bool on = want.count(t) > 0;
+    if (!on) skel_->bss->interest[t] = 0;
+    wanted_[t] = on;
+    const Hook& h = table[t];
+    if (h.kind != HookKind::Syscall) continue;
+    if (on && !syscall_links_[t]) {
+      bpf_program* p = program(skel_, h.program);
+      clear_libbpf_log();
+      bpf_link* link = p ? bpf_program__attach(p) : nullptr;
+      if (!link) {
+        Napi::Object u = Napi::Object::New(env);
+        u.Set("type", t);
+        u.Set("name", h.name);
+        u.Set("reason", describe_failure(std::string("attaching ") + h.program, p ? -errno : -ENOENT));
+        unavailable.Set(unavailable.Length(), u);
+      }
+      syscall_links_[t] = link;
+    } else if (!on && syscall_links_[t]) {
+      bpf_link__destroy(syscall_links_[t]);
+      syscall_links_[t] = nullptr;
+    }
+  }
+  for (unsigned t : want) {
+    if (table[t].kind == HookKind::None) continue;
+    skel_->bss->interest[t] = 1;
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("unavailable", unavailable);
+  return result;
+}
+
+// interest() -> { wanted: number[], attached: number[] }: what the kernel side is doing now.
+Napi::Value Collector::Interest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array wanted = Napi::Array::New(env), attached = Napi::Array::New(env);
+  const auto& table = hooks();
+  for (unsigned t = 0; skel_ && t < table.size(); t++) {
+    if (skel_->bss->interest[t]) wanted.Set(wanted.Length(), t);
+    if (syscall_links_[t] || (table[t].kind == HookKind::Lifecycle && !lifecycle_links_.empty()))
+      attached.Set(attached.Length(), t);
+  }
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("wanted", wanted);
+  r.Set("attached", attached);
+  return r;
+}
+
+// start(onBatch): attaches the lifecycle hooks and starts the reader thread.
+Napi::Value Collector::Start(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!skel_) throw Napi::Error::New(env, "start() before open()");
+  if (consumer_ && consumer_->running()) throw Napi::Error::New(env, "already started");
+  if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "start(onBatch: function)");
+  if (lifecycle_links_.empty()) {
+    for (const char* name : kLifecyclePrograms) {
+      clear_libbpf_log();
+      bpf_link* l = bpf_program__attach(program(skel_, name));
+      if (!l) {
+        int err = -errno;
+        for (auto* x : lifecycle_links_) bpf_link__destroy(x);
+        lifecycle_links_.clear();
+        throw failure(env, describe_failure(std::string("attaching ") + name, err), "EATTACH");
+      }
+      lifecycle_links_.push_back(l);
+    }
+  }
+  consumer_.reset();
+  consumer_ = std::make_unique<Consumer>(env, bpf_map__fd(skel_->maps.rb), info[0].As<Napi::Function>(),
+                                         consumer_opts_, &stats_);
+  return env.Undefined();
+}
+
+// stop(): Promise<void>, resolved when every record read so far has been handed to JS.
+Napi::Value Collector::Stop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!consumer_) {
+    auto d = Napi::Promise::Deferred::New(env);
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
+  return consumer_->Stop(env);
+}
+
+void Collector::Detach() {
+  for (auto*& l : syscall_links_) {
+    if (l) bpf_link__destroy(l);
+    l = nullptr;
+  }
+  for (auto* l : lifecycle_links_) bpf_link__destroy(l);
+  lifecycle_links_.clear();
+  if (skel_) kestrel_bpf__destroy(skel_);
+  skel_ = nullptr;
+}
+
+// close(): detaches everything and unloads. Call after stop() has resolved.
+Napi::Value Collector::Close(const Napi::CallbackInfo& info) {
+  if (consumer_ && consumer_->running())
+    throw Napi::Error::New(info.Env(), "close() while running: await stop() first");
+  consumer_.reset();
+  Detach();
+  return info.Env().Undefined();
+}
+
+// counters(): kernel-side (summed over CPUs) and reader-side counts.
+Napi::Value Collector::Counters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  kestrel_counters sum{};
+  if (skel_) {
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<kestrel_counters> per(ncpu > 0 ? ncpu : 1);
+    __u32 zero = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &zero, per.data()) == 0) {
+      for (const auto& c : per) {
+        sum.produced += c.produced;
+        sum.dropped += c.dropped;
+        sum.truncated += c.truncated;
+        sum.read_faults += c.read_faults;
+        sum.filtered += c.filtered;
+      }
+    }
+  }
+  Napi::Object o = Napi::Object::New(env);
+  auto n = [&](const char* k, uint64_t v) { o.Set(k, Napi::Number::New(env, static_cast<double>(v))); };
+  n("produced", sum.produced);
+  n("dropped", sum.dropped);
+  n("truncated", sum.truncated);
+  n("readFaults", sum.read_faults);
+  n("filtered", sum.filtered);
+  n("batches", stats_.batches);
+  n("records", stats_.records);
+  n("bytes", stats_.bytes);
+  n("blockedNs", stats_.blocked_ns);
+  n("callbackErrors", stats_.callback_errors);
+  n("pendingBatches", static_cast<uint64_t>(stats_.pending < 0 ? 0 : stats_.pending.load()));
+  return o;
+}
+
+}  // namespace kestrel

@@ -1,0 +1,46 @@
+// The JS-facing collector: load, attach, filter, read, count, detach.
+#pragma once
+#include <napi.h>
+
+#include <memory>
+#include <vector>
+
+#include "consumer.h"
+
+struct kestrel_bpf;
+struct bpf_link;
+
+namespace kestrel {
+
+class Collector : public Napi::ObjectWrap<Collector> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Collector(const Napi::CallbackInfo& info);
+  ~Collector() override;
+
+ private:
+  Napi::Value Open(const Napi::CallbackInfo& info);
+  Napi::Value SetInterest(const Napi::CallbackInfo& info);
+  Napi::Value Start(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
+  Napi::Value Close(const Napi::CallbackInfo& info);
+  Napi::Value Counters(const Napi::CallbackInfo& info);
+  Napi::Value Interest(const Napi::CallbackInfo& info);
+
+  void Detach();
+
+  size_t ring_bytes_;
+  uint64_t wakeup_bytes_;
+  bool ignore_self_;
+  uint32_t data_snaplen_;
+  ConsumerOptions consumer_opts_;
+
+  kestrel_bpf* skel_ = nullptr;
+  std::vector<bpf_link*> syscall_links_;  // by KT_* code
+  std::vector<bpf_link*> lifecycle_links_;
+  std::vector<bool> wanted_;              // by KT_* code
+  ConsumerStats stats_;
+  std::unique_ptr<Consumer> consumer_;
+};
+
+}  // namespace kestrel

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only */
+/* Socket syscalls. Param order: native/events.h KESTREL_EVENT_TABLE. */
+#ifndef KESTREL_BPF_PROGS_NET_H
+#define KESTREL_BPF_PROGS_NET_H
+
+#include "hook.h"
+
+static __always_inline struct sock *arg_sock(long fd)
+{
+	return fd_sock(bpf_get_current_task_btf(), fd);
+}
+
+/* A data snapshot: at most cfg.data_snaplen (<= KESTREL_MAX_DATA) bytes, truncation flagged. */
+static __always_inline void push_data(struct rec *r, const void *uptr, __s64 size)
+{
+	__u64 snap = cfg.data_snaplen;
+	__u32 off = r->off & OFF_MASK;
+	__u32 n;
+
+	if (!uptr || size <= 0) {
+		push_empty(r);
+		return;
+	}
+	if (snap == 0 || snap > KESTREL_MAX_DATA)
+		snap = KESTREL_MAX_DATA;
+	n = size < snap ? size : snap;
+	n &= (KESTREL_MAX_DATA * 2 - 1);
+	if (n > KESTREL_MAX_DATA)
+		n = KESTREL_MAX_DATA;
+	if (bpf_probe_read_user(r->buf + off, n, uptr)) {
+		r->flags |= KREC_F_READ_FAULT;
+		push_empty(r);
+		return;
+	}
+	commit_bytes(r, n, (__u64)size > n);
+}
+
+SYS_EXIT(socket, SOCKET)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+	push_u32(r, A(2));
+}
+
+SYS_EXIT(socketpair, SOCKETPAIR)
+{
+	int fds[2] = {-1, -1};
+	struct sock *s1 = NULL;
+
+	if (ret == 0)
+		bpf_probe_read_user(fds, sizeof(fds), UPTR(3));
+	push_u64(r, ret);
+	push_u64(r, fds[0]);
+	push_u64(r, fds[1]);
+	if (ret == 0)
+		s1 = arg_sock(fds[0]);
+	if (s1) {
+		push_u64(r, (__u64)s1);
+		push_u64(r, (__u64)BPF_CORE_READ((struct unix_sock *)s1, peer));
+	} else {
+		push_empty(r);
+		push_empty(r);
+	}
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+	push_u32(r, A(2));
+}
+
+SYS_EXIT(bind, BIND)
+{
+	push_u64(r, ret);
+	push_sockaddr_user(r, UPTR(1), AINT(2));
+	push_u64(r, AINT(0));
+}
+
+SYS_EXIT(connect, CONNECT)
+{
+	long fd = AINT(0);
+	push_u64(r, ret);
+	/* a non-blocking connect returns -EINPROGRESS with the tuple already set */
+	push_tuple(r, ret == 0 || ret == -115 ? arg_sock(fd) : NULL, 1);
+	push_u64(r, fd);
+	push_sockaddr_user(r, UPTR(1), AINT(2));
+}
+
+SYS_EXIT(listen, LISTEN)
+{
+	push_u64(r, ret);
+	push_u64(r, AINT(0));
+	push_u32(r, A(1));
+}
+
+SYS_EXIT(accept, ACCEPT)
+{
+	push_u64(r, ret);
+	push_tuple(r, ret >= 0 ? arg_sock(ret) : NULL, 0);
+	push_accept_queue(r, arg_sock(AINT(0)));
+}
+
+SYS_EXIT(accept4, ACCEPT4)
+{
+	push_u64(r, ret);
+	push_tuple(r, ret >= 0 ? arg_sock(ret) : NULL, 0);
+	push_accept_queue(r, arg_sock(AINT(0)));
+	push_u32(r, A(3));
+}
+
+SYS_EXIT(sendto, SENDTO)
+{
+	long fd = AINT(0);
+	push_u64(r, ret);
+	push_data(r, UPTR(1), ret > 0 ? ret : 0);
+	push_u64(r, fd);
+	push_u32(r, A(2));
+	push_tuple(r, arg_sock(fd), 1);
+}
+
+/* The first iovec of a msghdr and the total size of the first few. */
+static __always_inline const void *msg_first_iov(const void *umsg, __u64 *total)
+{
+	struct user_msghdr mh = {};
+	struct iovec iov = {};
+	const void *base = NULL;
+
+	*total = 0;
+	if (bpf_probe_read_user(&mh, sizeof(mh), umsg))
+		return NULL;
+	for (int i = 0; i < 8; i++) {
+		if (i >= mh.msg_iovlen)
+			break;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (const void *)((__u64)mh.msg_iov + i * sizeof(iov))))
+			break;
+		if (i == 0)
+			base = iov.iov_base;
+		*total += iov.iov_len;
+	}
+	return base;
+}
+
+SYS_EXIT(sendmsg, SENDMSG)
+{
+	long fd = AINT(0);
+	__u64 total = 0;
+	const void *base = msg_first_iov(UPTR(1), &total);
+	push_u64(r, ret);
+	push_data(r, base, ret > 0 ? ret : 0);
+	push_u64(r, fd);
+	push_u32(r, total);
+	push_tuple(r, arg_sock(fd), 1);
+}
+
+SYS_EXIT(recvfrom, RECVFROM)
+{
+	long fd = AINT(0);
+	push_u64(r, ret);
+	push_data(r, UPTR(1), ret > 0 ? ret : 0);
+	push_tuple(r, arg_sock(fd), 1);
+	push_u64(r, fd);
+	push_u32(r, A(2));
+}
+
+SYS_EXIT(recvmsg, RECVMSG)
+{
+	long fd = AINT(0);
+	__u64 total = 0;
+	const void *base = msg_first_iov(UPTR(1), &total);
+	push_u64(r, ret);
+	push_u32(r, total);
+	push_data(r, base, ret > 0 ? ret : 0);
+	push_tuple(r, arg_sock(fd), 1);
+	push_empty(r); /* msgcontrol: not captured */
+	push_u64(r, fd);
+}
+
+#endif

@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only */
+/*
+ * Process lifecycle (fork/clone, exec, exit: sched tracepoints, always attached) and the
+ * credential/namespace/process syscalls. Param order: native/events.h KESTREL_EVENT_TABLE.
+ */
+#ifndef KESTREL_BPF_PROGS_PROC_H
+#define KESTREL_BPF_PROGS_PROC_H
+
+#include "hook.h"
+
+#define PF_KTHREAD_ 0x00200000
+#define RLIMIT_NOFILE_ 7
+#define SIGCHLD_ 17
+#define CLONE_VM_ 0x100
+#define CLONE_VFORK_ 0x4000
+#define PR_SET_NAME_ 15
+#define PR_GET_NAME_ 16
+
+#if defined(__TARGET_ARCH_x86)
+#define NR_CLONE 56
+#define NR_FORK 57
+#define NR_VFORK 58
+#define NR_EXECVEAT 322
+#define NR_CLONE3 435
+#else /* arm64: no fork/vfork syscalls */
+#define NR_CLONE 220
+#define NR_FORK -1000
+#define NR_VFORK -1001
+#define NR_EXECVEAT 281
+#define NR_CLONE3 435
+#endif
+
+static __always_inline __u32 task_vnr(struct pid *p, struct task_struct *t)
+{
+	return pid_nr_at(p, BPF_CORE_READ(t, thread_pid, level));
+}
+
+/* A user-space area [start, end) (argv or environment) as one ARGV param, bounded by max. */
+static __always_inline void push_user_area(struct rec *r, __u64 start, __u64 end, __u32 max)
+{
+	if (end <= start) {
+		push_empty(r);
+		return;
+	}
+	push_user_bytes(r, (const void *)start, end - start, max);
+}
+
+/* --- fork / clone: one record per new task, parent in the header, child in the params --- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(kl_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pt_regs *regs = current_regs();
+	long nr = sys_nr(regs);
+	__u64 flags;
+	__u16 type;
+	struct rec rr, *r = &rr;
+
+	if (BPF_CORE_READ(child, flags) & PF_KTHREAD_)
+		return 0;
+	if (nr == NR_CLONE3) {
+		flags = 0;
+		bpf_probe_read_user(&flags, sizeof(flags), UPTR(0)); /* struct clone_args.flags */
+		type = KT_CLONE3;
+	} else if (nr == NR_FORK) {
+		flags = SIGCHLD_;
+		type = KT_FORK;
+	} else if (nr == NR_VFORK) {
+		flags = CLONE_VFORK_ | CLONE_VM_ | SIGCHLD_;
+		type = KT_VFORK;
+	} else {
+		flags = nr == NR_CLONE ? A(0) : 0;
+		type = KT_CLONE;
+	}
+	/* all four share one param layout */
+	if (rec_begin(r, type, KESTREL_NPARAMS(CLONE), BPF_CORE_READ(child, pid)))
+		return 0;
+	push_u64(r, BPF_CORE_READ(child, pid));               /* res */
+	push_empty(r);                                        /* exe: inherited */
+	push_empty(r);                                        /* args: inherited */
+	push_u64(r, BPF_CORE_READ(child, pid));               /* tid */
+	push_u64(r, BPF_CORE_READ(child, tgid));              /* pid */
+	push_u64(r, BPF_CORE_READ(child, real_parent, tgid)); /* ptid: the parent process */
+	push_empty(r);                                        /* cwd: inherited */
+	push_u64(r, BPF_CORE_READ(child, signal, rlim[RLIMIT_NOFILE_].rlim_cur));
+	push_empty(r); /* pgft_maj */
+	push_empty(r); /* pgft_min */
+	push_empty(r); /* vm_size */
+	push_empty(r); /* vm_rss */
+	push_empty(r); /* vm_swap */
+	push_kernel_str(r, &child->comm, 16);
+	/* a child placed in another cgroup (clone3 CLONE_INTO_CGROUP) says where */
+	if (BPF_CORE_READ(child, cgroups) != BPF_CORE_READ(parent, cgroups))
+		push_cgroups(r, child);
+	else
+		push_empty(r);
+	push_u32(r, flags);
+	push_u32(r, BPF_CORE_READ(child, cred, euid.val));
+	push_u32(r, BPF_CORE_READ(child, cred, egid.val));
+	push_u64(r, task_vnr(BPF_CORE_READ(child, thread_pid), child));
+	push_u64(r, task_vnr(BPF_CORE_READ(child, group_leader, thread_pid), child));
+	push_empty(r); /* pidns_init_start_ts */
+	return rec_submit(r);
+}
+
+/* --- exec: success from sched_process_exec (new image, bprm at hand), failure from sys_exit --- */
+
+static __always_inline __u64 cap64(const kernel_cap_t *c)
+{
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), c); /* u64 since 6.3, u32[2] before: same bytes */
+	return v;
+}
+
+static __noinline int fill_exec(struct rec *r, struct task_struct *t, struct linux_binprm *bprm)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	struct file *exe = BPF_CORE_READ(bprm, file);
+	struct inode *ino = BPF_CORE_READ(exe, f_inode);
+	const struct cred *cred = BPF_CORE_READ(t, cred);
+	__u32 euid = BPF_CORE_READ(cred, euid.val), egid = BPF_CORE_READ(cred, egid.val);
+	struct path pwd = BPF_CORE_READ(t, fs, pwd);
+	struct path exe_path = BPF_CORE_READ(exe, f_path);
+
+	push_u64(r, 0);  /* res */
+	push_empty(r);   /* exe: argv[0], taken from args by user space */
+	push_user_area(r, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end), KESTREL_MAX_ARGS);
+	push_u64(r, BPF_CORE_READ(t, pid));
+	push_u64(r, BPF_CORE_READ(t, tgid));
+	push_u64(r, BPF_CORE_READ(t, real_parent, tgid));
+	push_path(r, &pwd);
+	push_u64(r, BPF_CORE_READ(t, signal, rlim[RLIMIT_NOFILE_].rlim_cur));
+	push_u64(r, BPF_CORE_READ(t, maj_flt));
+	push_u64(r, BPF_CORE_READ(t, min_flt));
+	push_u32(r, BPF_CORE_READ(mm, total_vm) * 4); /* KiB, 4 KiB pages */
+	push_empty(r);                                 /* vm_rss */
+	push_empty(r);                                 /* vm_swap */
+	push_kernel_str(r, &t->comm, 16);
+	push_cgroups(r, t);
+	push_user_area(r, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), KESTREL_MAX_ENV);
+	push_u32(r, task_tty(t));
+	push_u64(r, task_vnr(BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]), t));
+	push_u32(r, bpf_core_field_exists(t->loginuid) ? BPF_CORE_READ(t, loginuid.val) : (__u32)-1);
+	push_u32(r, exe ? exe_flags(exe, euid, egid) : 0);
+	push_u64(r, cap64(&cred->cap_inheritable));
+	push_u64(r, cap64(&cred->cap_permitted));
+	push_u64(r, cap64(&cred->cap_effective));
+	push_u64(r, BPF_CORE_READ(ino, i_ino));
+	push_u64(r, ino ? inode_ctime_ns(ino) : 0);
+	push_u64(r, ino ? inode_mtime_ns(ino) : 0);
+	push_u32(r, euid);
+	push_path(r, &exe_path); /* trusted_exepath */
+	(void)egid;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(kl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct rec rr, *r = &rr;
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	if (sys_nr(current_regs()) == NR_EXECVEAT) {
+		if (rec_begin(r, KT_EXECVEAT, KESTREL_NPARAMS(EXECVEAT), 0))
+			return 0;
+		fill_exec(r, t, bprm);
+		push_empty(r); /* dirfd */
+		push_kernel_str(r, BPF_CORE_READ(bprm, filename), KESTREL_MAX_PATH); /* pathname */
+	} else {
+		if (rec_begin(r, KT_EXECVE, KESTREL_NPARAMS(EXECVE), 0))
+			return 0;
+		fill_exec(r, t, bprm);
+		push_kernel_str(r, BPF_CORE_READ(bprm, filename), KESTREL_MAX_PATH);
+	}
+	return rec_submit(r);
+}
+
+/* A failed exec: the caller's image is intact; res and the requested file name. */
+static __always_inline void fill_exec_failed(struct rec *r, long ret)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	push_u64(r, ret);
+	push_empty(r);
+	push_empty(r);
+	push_u64(r, BPF_CORE_READ(t, pid));
+	push_u64(r, BPF_CORE_READ(t, tgid));
+	push_u64(r, BPF_CORE_READ(t, real_parent, tgid));
+	for (int i = 0; i < 7; i++) /* cwd .. vm_swap */
+		push_empty(r);
+	push_kernel_str(r, &t->comm, 16);
+	for (int i = 0; i < 14; i++) /* cgroups .. trusted_exepath */
+		push_empty(r);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int kx_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rec r;
+	long ret = ctx->ret;
+
+	if (ret >= 0 || rec_begin(&r, KT_EXECVE, KESTREL_NPARAMS(EXECVE), ret))
+		return 0;
+	fill_exec_failed(&r, ret);
+	push_user_str(&r, (const void *)sys_arg(current_regs(), 0), KESTREL_MAX_PATH);
+	return rec_submit(&r);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int kx_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	struct rec r;
+	struct pt_regs *regs;
+	long ret = ctx->ret;
+
+	if (ret >= 0 || rec_begin(&r, KT_EXECVEAT, KESTREL_NPARAMS(EXECVEAT), ret))
+		return 0;
+	regs = current_regs();
+	fill_exec_failed(&r, ret);
+	push_u64(&r, AINT(0));
+	push_user_str(&r, UPTR(1), KESTREL_MAX_PATH);
+	return rec_submit(&r);
+}
+
+/* --- exit: one record per exiting thread --- */
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(kl_exit, struct task_struct *p)
+{
+	struct rec rr, *r = &rr;
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 code;
+
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD_)
+		return 0;
+	code = BPF_CORE_READ(t, exit_code);
+	if (rec_begin(r, KT_PROCEXIT, KESTREL_NPARAMS(PROCEXIT), code))
+		return 0;
+	push_u64(r, code);             /* status: raw wait status */
+	push_u64(r, (code >> 8) & 0xff); /* ret: exit status */
+	push_u8(r, code & 0x7f);       /* sig */
+	push_u8(r, (code & 0x80) ? 1 : 0);
+	push_empty(r); /* reaper_tid: left to user space */
+	return rec_submit(r);
+}
+
+/* --- credentials, sessions, namespaces, other process syscalls --- */
+
+SYS_EXIT(setuid, SETUID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+}
+
+SYS_EXIT(setgid, SETGID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+}
+
+SYS_EXIT(setresuid, SETRESUID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+	push_u32(r, A(2));
+}
+
+SYS_EXIT(setresgid, SETRESGID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+	push_u32(r, A(2));
+}
+
+SYS_EXIT(setreuid, SETREUID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+}
+
+SYS_EXIT(setregid, SETREGID)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+	push_u32(r, A(1));
+}
+
+SYS_EXIT(setsid, SETSID)
+{
+	push_u64(r, ret);
+}
+
+SYS_EXIT(setpgid, SETPGID)
+{
+	push_u64(r, ret);
+	push_u64(r, AINT(0));
+	push_u64(r, AINT(1));
+}
+
+SYS_EXIT(prctl, PRCTL)
+{
+	__u32 option = A(0);
+	push_u64(r, ret);
+	push_u32(r, option);
+	if (option == PR_SET_NAME_ || option == PR_GET_NAME_) {
+		push_user_str(r, UPTR(1), 16);
+		push_empty(r);
+	} else {
+		push_empty(r);
+		push_u64(r, A(1));
+	}
+}
+
+SYS_EXIT(capset, CAPSET)
+{
+	const struct cred *cred = BPF_CORE_READ(bpf_get_current_task_btf(), cred);
+	push_u64(r, ret);
+	push_u64(r, cap64(&cred->cap_inheritable));
+	push_u64(r, cap64(&cred->cap_permitted));
+	push_u64(r, cap64(&cred->cap_effective));
+}
+
+SYS_EXIT(setns, SETNS)
+{
+	push_u64(r, ret);
+	push_u64(r, AINT(0));
+	push_u32(r, A(1));
+}
+
+SYS_EXIT(unshare, UNSHARE)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+}
+
+SYS_EXIT(ptrace, PTRACE)
+{
+	push_u64(r, ret);
+	push_u64(r, A(2));
+	push_u64(r, A(3));
+	push_u16(r, A(0));
+	push_u64(r, AINT(1));
+}
+
+SYS_EXIT(kill, KILL)
+{
+	push_u64(r, ret);
+	push_u64(r, AINT(0));
+	push_u8(r, A(1));
+}
+
+SYS_EXIT(bpf, BPF)
+{
+	push_u64(r, ret);
+	push_u32(r, A(0));
+}
+
+SYS_EXIT(init_module, INIT_MODULE)
+{
+	push_u64(r, ret);
+	push_user_bytes(r, UPTR(0), A(1), KESTREL_MAX_DATA);
+	push_u64(r, A(1));
+	push_user_str(r, UPTR(2), 256);
+}
+
+SYS_EXIT(finit_module, FINIT_MODULE)
+{
+	push_u64(r, ret);
+	push_u64(r, AINT(0));
+	push_user_str(r, UPTR(1), 256);
+	push_u32(r, A(2));
+}
+
+#endif

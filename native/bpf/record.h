@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only */
+/*
+ * Building one record (native/events.h layout) in a per-CPU scratch area, then copying it into
+ * the ring buffer. Every param write goes through a cursor masked to the record bound, which is
+ * what lets the verifier accept variable-length records.
+ */
+#ifndef KESTREL_BPF_RECORD_H
+#define KESTREL_BPF_RECORD_H
+
+#include "maps.h"
+
+#define OFF_MASK (KESTREL_MAX_RECORD - 1)
+
+struct rec {
+	__u8 *buf;   /* scratch (map value) */
+	__u32 off;   /* next param byte */
+	__u32 idx;   /* next lens[] slot */
+	__u16 flags; /* KREC_F_* */
+	__u16 type;
+};
+
+static __always_inline int wanted(__u16 type)
+{
+	return interest[type & (KESTREL_INTEREST_SLOTS - 1)];
+}
+
+static __always_inline struct kestrel_counters *counters_here(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline __u32 pid_nr_at(struct pid *p, unsigned int level)
+{
+	struct upid up = {};
+	if (!p)
+		return 0;
+	/* numbers[] is a flexible array: index it by address, read with a probe */
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)((__u64)p + bpf_core_field_offset(p->numbers) +
+							  (__u64)(level & 31) * sizeof(struct upid)));
+	return up.nr;
+}
+
+/* The header fields that describe a task (the current one for every record Kestrel emits). */
+static __always_inline void fill_task(struct kestrel_hdr *h, struct task_struct *t)
+{
+	struct pid *tp = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(tp, level);
+	struct upid up = {};
+
+	h->tid = BPF_CORE_READ(t, pid);
+	h->pid = BPF_CORE_READ(t, tgid);
+	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
+	h->vtid = pid_nr_at(tp, level);
+	h->vpid = pid_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), level);
+	h->uid = BPF_CORE_READ(t, cred, euid.val);
+	h->gid = BPF_CORE_READ(t, cred, egid.val);
+	h->loginuid = bpf_core_field_exists(t->loginuid) ? BPF_CORE_READ(t, loginuid.val) : (__u32)-1;
+	h->mnt_ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)((__u64)tp + bpf_core_field_offset(tp->numbers) +
+							   (__u64)(level & 31) * sizeof(struct upid)));
+	h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	bpf_probe_read_kernel(h->comm, sizeof(h->comm), &t->comm);
+}
+
+/*
+ * Starts a record of `type` with `nparams` slots, or returns non-zero when none should be made
+ * (type not wanted, our own process, no scratch). `ret` is the syscall's return value.
+ */
+static __always_inline int rec_begin(struct rec *r, __u16 type, __u16 nparams, __s64 ret)
+{
+	struct kestrel_counters *c;
+	struct kestrel_hdr *h;
+	__u32 cpu;
+
+	if (!wanted(type)) {
+		c = counters_here();
+		if (c)
+			c->filtered++;
+		return -1;
+	}
+	if (cfg.self_tgid && (bpf_get_current_pid_tgid() >> 32) == cfg.self_tgid)
+		return -1;
+	cpu = bpf_get_smp_processor_id();
+	r->buf = bpf_map_lookup_elem(&scratch, &cpu);
+	if (!r->buf)
+		return -1;
+	r->off = KESTREL_HDR_SIZE + 2 * (__u32)nparams;
+	r->idx = 0;
+	r->flags = 0;
+	r->type = type;
+
+	h = (struct kestrel_hdr *)r->buf;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->type = type;
+	h->ret = ret;
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->nparams = nparams;
+	h->cpu = cpu;
+	h->reserved = 0;
+	fill_task(h, bpf_get_current_task_btf());
+	return 0;
+}
+
+static __always_inline void set_len(struct rec *r, __u16 len)
+{
+	*(__u16 *)(r->buf + KESTREL_HDR_SIZE + 2 * (r->idx & (KESTREL_MAX_PARAMS - 1))) = len;
+	r->idx++;
+}
+
+static __always_inline void push_empty(struct rec *r)
+{
+	set_len(r, 0);
+}
+
+static __always_inline void push_u64(struct rec *r, __u64 v)
+{
+	*(__u64 *)(r->buf + (r->off & OFF_MASK)) = v;
+	r->off += 8;
+	set_len(r, 8);
+}
+
+static __always_inline void push_u32(struct rec *r, __u32 v)
+{
+	*(__u32 *)(r->buf + (r->off & OFF_MASK)) = v;
+	r->off += 4;
+	set_len(r, 4);
+}
+
+static __always_inline void push_u16(struct rec *r, __u16 v)
+{
+	*(__u16 *)(r->buf + (r->off & OFF_MASK)) = v;
+	r->off += 2;
+	set_len(r, 2);
+}
+
+static __always_inline void push_u8(struct rec *r, __u8 v)
+{
+	*(__u8 *)(r->buf + (r->off & OFF_MASK)) = v;
+	r->off += 1;
+	set_len(r, 1);
+}
+
+/* A NUL-terminated user string of at most `max` bytes (NUL included), truncation flagged. */
+static __always_inline void push_user_str(struct rec *r, const void *uptr, __u32 max)
+{
+	__u32 off = r->off & OFF_MASK;
+	__u16 lenw = 0;
+	long n;
+	char c = 0;
+
+	if (!uptr) {
+		set_len(r, 0);
+		return;
+	}
+	n = bpf_probe_read_user_str(r->buf + off, max, uptr);
+	if (n < 0) {
+		r->flags |= KREC_F_READ_FAULT;
+		n = 0;
+	} else if (n == max && !bpf_probe_read_user(&c, 1, uptr + max - 1) && c) {
+		lenw = KREC_PARAM_TRUNC;
+		r->flags |= KREC_F_TRUNCATED;
+	}
+	n &= KREC_PARAM_LEN_MASK;
+	r->off += n;
+	set_len(r, (__u16)n | lenw);
+}
+
+static __always_inline void push_kernel_str(struct rec *r, const void *kptr, __u32 max)
+{
+	__u32 off = r->off & OFF_MASK;
+	__u16 lenw = 0;
+	long n;
+	char c = 0;
+
+	if (!kptr) {
+		set_len(r, 0);
+		return;
+	}
+	n = bpf_probe_read_kernel_str(r->buf + off, max, kptr);
+	if (n < 0) {
+		r->flags |= KREC_F_READ_FAULT;
+		n = 0;
+	} else if (n == max && !bpf_probe_read_kernel(&c, 1, kptr + max - 1) && c) {
+		lenw = KREC_PARAM_TRUNC;
+		r->flags |= KREC_F_TRUNCATED;
+	}
+	n &= KREC_PARAM_LEN_MASK;
+	r->off += n;
+	set_len(r, (__u16)n | lenw);
+}
+
+/* `size` bytes of user memory, at most `max` (a power of two), truncation flagged. */
+static __always_inline void push_user_bytes(struct rec *r, const void *uptr, __u64 size, __u32 max)
+{
+	__u32 off = r->off & OFF_MASK;
+	__u16 lenw = 0;
+	__u32 n;
+
+	if (!uptr || (__s64)size <= 0) {
+		set_len(r, 0);
+		return;
+	}
+	if (size > max) {
+		size = max;
+		lenw = KREC_PARAM_TRUNC;
+		r->flags |= KREC_F_TRUNCATED;
+	}
+	n = size & (2 * max - 1);
+	if (n > max)
+		n = max;
+	if (bpf_probe_read_user(r->buf + off, n, uptr)) {
+		r->flags |= KREC_F_READ_FAULT;
+		set_len(r, 0);
+		return;
+	}
+	r->off += n;
+	set_len(r, (__u16)n | lenw);
+}
+
+/* Raw bytes already in the scratch at the cursor (written by a helper), `n` long. */
+static __always_inline void commit_bytes(struct rec *r, __u32 n, int truncated)
+{
+	__u16 lenw = 0;
+
+	n &= KREC_PARAM_LEN_MASK;
+	if (truncated) {
+		lenw = KREC_PARAM_TRUNC;
+		r->flags |= KREC_F_TRUNCATED;
+	}
+	r->off += n;
+	set_len(r, (__u16)n | lenw);
+}
+
+/* Pads, stamps len/flags, copies into the ring buffer and counts the outcome. */
+static __always_inline int rec_submit(struct rec *r)
+{
+	struct kestrel_hdr *h = (struct kestrel_hdr *)r->buf;
+	struct kestrel_counters *c = counters_here();
+	__u64 len = (r->off + (KESTREL_RECORD_ALIGN - 1)) & ~(__u64)(KESTREL_RECORD_ALIGN - 1);
+	__u64 wake;
+
+	if (len > KESTREL_MAX_RECORD)
+		len = KESTREL_MAX_RECORD;
+	*(__u64 *)(r->buf + (r->off & OFF_MASK)) = 0; /* zero padding up to len */
+	h->len = len;
+	h->flags = r->flags;
+
+	/* Wake the reader only when enough has piled up; it also polls on a short timer. */
+	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									     : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&rb, r->buf, len, wake)) {
+		if (c)
+			c->dropped++;
+		return 0;
+	}
+	if (c) {
+		c->produced++;
+		if (r->flags & KREC_F_TRUNCATED)
+			c->truncated++;
+		if (r->flags & KREC_F_READ_FAULT)
+			c->read_faults++;
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Debian packages the live syscall source needs: the BPF/addon toolchain (clang, llvm, libbpf-dev,
+# bpftool, libelf-dev, zlib1g-dev, make, g++, python3 for node-gyp) and, for its container tests,
+# podman, runc and busybox-static. As root, installs whatever is missing (apt-get update first);
+# otherwise prints one message naming what to install and carries on (the syscall source then
+# reports itself unavailable and its tests skip, saying why).
+set -euo pipefail
+
+missing_build=()
+missing_test=()
+need() { # need <list> <package> <probe...>
+  local list=$1 pkg=$2; shift 2
+  if ! "$@" >/dev/null 2>&1; then eval "$list+=(\"$pkg\")"; fi
+}
+has_cmd() { command -v "$1" || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
+static_busybox() { [ -x /bin/busybox ] && ! ldd /bin/busybox; }
+
+need missing_build clang has_cmd clang
+need missing_build llvm has_cmd llc
+need missing_build libbpf-dev test -f /usr/include/bpf/libbpf.h
+need missing_build bpftool has_cmd bpftool
+need missing_build libelf-dev test -f /usr/include/libelf.h
+need missing_build zlib1g-dev test -f /usr/include/zlib.h
+need missing_build make has_cmd make
+need missing_build g++ has_cmd g++
+need missing_build python3 has_cmd python3
+need missing_test podman has_cmd podman
+need missing_test runc has_cmd runc
+need missing_test busybox-static static_busybox
+
+if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ]; then exit 0; fi
+
+all=("${missing_build[@]}" "${missing_test[@]}")
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "kestrel: the eBPF syscall collector needs packages that are not installed: ${all[*]}" \
+       "(as root: apt-get install ${all[*]}); continuing without the live syscall source" >&2
+  exit 0
+fi
+
+echo "kestrel: installing ${all[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+if [ ${#missing_build[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing_build[@]}" >/dev/null
+fi
+if [ ${#missing_test[@]} -gt 0 ]; then
+  # podman's recommended packages bring its network backend and init
+  apt-get install -y -qq "${missing_test[@]}" >/dev/null
+fi
