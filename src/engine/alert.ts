@@ -1,0 +1,113 @@
+// Alerts in Falco's json_output shape (formats.cpp: an nlohmann object, so keys in sorted order;
+// tags are a std::set, so sorted and unique) and the text line Falco prints without json_output.
+import type { Priority } from '../rules/types.js';
+import type { OutputValue } from './values.js';
+import type { CompiledRule } from './ruleset.js';
+
+export interface Alert {
+  hostname: string;
+  /** The full line: `<evt.time>: <Priority> <message>`, e.g. `10:00:00.123456789: Warning Shell ...`. */
+  output: string;
+  /** Each %field of the output with its typed value (null when missing), plus evt.time (ns). */
+  output_fields: Record<string, OutputValue>;
+  priority: Priority;
+  rule: string;
+  source: string;
+  tags: string[];
+  /** RFC 3339 UTC with nanoseconds, e.g. `2026-11-23T10:00:00.123456789Z`. */
+  time: string;
+}
+
+const NS = 1_000_000_000n;
+
+/** `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (gmtime, strftime("%FT%T") and ".%09luZ" in Falco). */
+export function rfc3339Nano(ns: bigint): string {
+  let s = ns / NS;
+  let frac = ns % NS;
+  if (frac < 0n) {
+    frac += NS;
+    s -= 1n;
+  }
+  const date = new Date(Number(s) * 1000).toISOString().slice(0, 19);
+  return `${date}.${frac.toString().padStart(9, '0')}Z`;
+}
+
+function two(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+/** libsinsp's evt.time: `HH:MM:SS.nnnnnnnnn` in local time. */
+export function clockTime(ns: bigint): string {
+  const s = ns / NS;
+  let frac = ns % NS;
+  if (frac < 0n) frac += NS;
+  const d = new Date(Number(s) * 1000);
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${frac.toString().padStart(9, '0')}`;
+}
+
+function sortedTags(tags: readonly string[]): string[] {
+  return [...new Set(tags)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function sortedKeys(o: Record<string, OutputValue>): Record<string, OutputValue> {
+  const out: Record<string, OutputValue> = {};
+  for (const k of Object.keys(o).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) out[k] = o[k]!;
+  return out;
+}
+
+export type TimeText<E> = (event: E, ns: bigint) => string;
+
+/** The prefix time, from the source's own `evt.time` field when it has one (Falco's `%evt.time`). */
+export function timeTextFor<E>(source: CompiledRule<E>['source']): TimeText<E> {
+  const get = source.fields.get('evt.time')?.bind?.(undefined);
+  if (!get) return (_e, ns) => clockTime(ns);
+  return (e, ns) => {
+    const v = get(e);
+    return typeof v === 'string' ? v : clockTime(ns);
+  };
+}
+
+/** Builds the alert for `event`, which `rule` matched. */
+export function buildAlert<E>(rule: CompiledRule<E>, event: E, hostname: string, timeText: TimeText<E> = timeTextFor(rule.source)): Alert {
+  const src = rule.source;
+  const ns = src.timeOf(event);
+  const prefix = timeText(event, ns);
+  const fields = rule.formatter.fields(event);
+  // Falco's prefix "%evt.time" contributes evt.time to output_fields, as the raw timestamp.
+  fields['evt.time'] = ns;
+  return {
+    hostname,
+    output: `${prefix}: ${rule.spec.priority} ${rule.formatter.format(event)}`,
+    output_fields: sortedKeys(fields),
+    priority: rule.spec.priority,
+    rule: rule.spec.name,
+    source: src.name,
+    tags: sortedTags(rule.spec.tags),
+    time: rfc3339Nano(ns),
+  };
+}
+
+function jsonValue(v: OutputValue): string {
+  if (v === null) return 'null';
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return '[' + v.map(jsonValue).join(',') + ']';
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'null';
+  return JSON.stringify(v);
+}
+
+/** One line of JSON, as Falco prints with json_output (bigints as exact integers). */
+export function alertToJson(a: Alert): string {
+  const fields = Object.keys(a.output_fields)
+    .map((k) => `${JSON.stringify(k)}:${jsonValue(a.output_fields[k]!)}`)
+    .join(',');
+  return (
+    `{"hostname":${JSON.stringify(a.hostname)},"output":${JSON.stringify(a.output)},"output_fields":{${fields}},` +
+    `"priority":${JSON.stringify(a.priority)},"rule":${JSON.stringify(a.rule)},"source":${JSON.stringify(a.source)},` +
+    `"tags":${JSON.stringify(a.tags)},"time":${JSON.stringify(a.time)}}`
+  );
+}
+
+/** The line Falco prints without json_output. */
+export function alertToText(a: Alert): string {
+  return a.output;
+}

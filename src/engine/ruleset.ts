@@ -1,0 +1,145 @@
+// Compiled rules indexed for evaluation. Per source with event types, an array indexed by type
+// code holds the rules that can match that type, in load order (rules matching every type are in
+// every slot), so an event visits only its type's rules. A RuleSet is immutable: on reload the
+// agent builds a new one and swaps it.
+import { hostname as osHostname } from 'node:os';
+import type { Predicate } from './compile.js';
+import type { CompileWarning } from './errors.js';
+import type { OutputFormatter } from './output.js';
+import type { EventSource } from '../sources/source.js';
+import { PRIORITIES, type Priority, type RuleSpec } from '../rules/types.js';
+import { buildAlert, timeTextFor, type Alert, type TimeText } from './alert.js';
+
+export interface CompiledRule<E = any> {
+  readonly name: string;
+  readonly spec: RuleSpec;
+  readonly source: EventSource<E>;
+  readonly predicate: Predicate<E>;
+  /** Set when the condition folded to a constant; false: the rule can never match. */
+  readonly constant?: boolean;
+  readonly formatter: OutputFormatter<E>;
+  /** The event type codes the rule can match ('all' for sources without event types too). */
+  readonly eventTypes: ReadonlySet<number> | 'all';
+  readonly warnings: readonly CompileWarning[];
+}
+
+export interface RuleSetOptions {
+  hostname?: string;
+  /** Falco's rule_matching: 'first' (default) stops at the first matching rule. */
+  ruleMatching?: 'first' | 'all';
+  /** Rules less severe than this are not evaluated (Falco's `priority` setting). */
+  minPriority?: Priority;
+}
+
+const EMPTY: readonly Alert[] = Object.freeze([]) as readonly Alert[];
+
+export class SourceRuleSet<E = any> {
+  /** The rules evaluated for this source, in load order. */
+  readonly rules: readonly CompiledRule<E>[];
+  private readonly slots: ReadonlyArray<readonly CompiledRule<E>[]> | undefined;
+  /** Rules for a type code outside the source's table: those that match every type. */
+  private readonly anyType: readonly CompiledRule<E>[];
+  private readonly typeOf: ((event: E) => number) | undefined;
+  private readonly timeText: TimeText<E>;
+
+  constructor(
+    readonly source: EventSource<E>,
+    rules: readonly CompiledRule<E>[],
+    private readonly hostname: string,
+    private readonly firstMatch: boolean,
+  ) {
+    this.rules = Object.freeze([...rules]);
+    this.timeText = timeTextFor(source);
+    const live = rules.filter((r) => r.constant !== false);
+    this.anyType = Object.freeze(live.filter((r) => r.eventTypes === 'all'));
+    const types = source.eventTypes;
+    if (types && source.typeOf) {
+      this.typeOf = source.typeOf.bind(source);
+      const slots: CompiledRule<E>[][] = types.map(() => []);
+      for (const r of live) {
+        if (r.eventTypes === 'all') for (const s of slots) s.push(r);
+        else for (const code of r.eventTypes) slots[code]?.push(r);
+      }
+      this.slots = Object.freeze(slots.map((s) => Object.freeze(s)));
+    } else {
+      this.slots = undefined;
+    }
+  }
+
+  /** The rules an event of this type code visits. */
+  rulesForType(code: number): readonly CompiledRule<E>[] {
+    if (!this.slots) return this.anyType;
+    return this.slots[code] ?? this.anyType;
+  }
+
+  private candidates(event: E): readonly CompiledRule<E>[] {
+    return this.slots && this.typeOf ? (this.slots[this.typeOf(event)] ?? this.anyType) : this.anyType;
+  }
+
+  /** The first rule (load order) whose condition matches, Falco's rule_matching=first. */
+  match(event: E): CompiledRule<E> | undefined {
+    const rules = this.candidates(event);
+    for (let i = 0; i < rules.length; i++) if (rules[i]!.predicate(event)) return rules[i];
+    return undefined;
+  }
+
+  /** The alerts for `event`: a shared frozen empty array when no rule matches. */
+  evaluate(event: E): readonly Alert[] {
+    const rules = this.candidates(event);
+    let out: Alert[] | undefined;
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      if (!r.predicate(event)) continue;
+      const alert = buildAlert(r, event, this.hostname, this.timeText);
+      if (this.firstMatch) return [alert];
+      (out ??= []).push(alert);
+    }
+    return out ?? EMPTY;
+  }
+
+  /** Event type names any rule can match (for the kernel-side filter), or 'all'. */
+  interestingEventTypes(): Set<string> | 'all' {
+    const names = this.source.eventTypes;
+    if (!names) return 'all';
+    const out = new Set<string>();
+    for (const r of this.rules) {
+      if (r.constant === false) continue;
+      if (r.eventTypes === 'all') return 'all';
+      for (const code of r.eventTypes) {
+        const n = names[code];
+        if (n !== undefined) out.add(n);
+      }
+    }
+    return out;
+  }
+}
+
+export class RuleSet {
+  private readonly bySource = new Map<string, SourceRuleSet>();
+  /** Every rule given, in load order (disabled ones included). */
+  readonly rules: readonly CompiledRule[];
+
+  constructor(rules: readonly CompiledRule[], sources: ReadonlyMap<string, EventSource>, options: RuleSetOptions = {}) {
+    this.rules = Object.freeze([...rules]);
+    const host = options.hostname ?? osHostname();
+    const first = (options.ruleMatching ?? 'first') === 'first';
+    const minLevel = PRIORITIES.indexOf(options.minPriority ?? 'Debug');
+    const enabled = rules.filter((r) => r.spec.enabled && PRIORITIES.indexOf(r.spec.priority) <= minLevel);
+    const names = new Set<string>([...sources.keys(), ...enabled.map((r) => r.source.name)]);
+    for (const name of names) {
+      const source = sources.get(name) ?? enabled.find((r) => r.source.name === name)!.source;
+      this.bySource.set(name, new SourceRuleSet(source, enabled.filter((r) => r.source.name === name), host, first));
+    }
+  }
+
+  forSource<E = any>(name: string): SourceRuleSet<E> | undefined {
+    return this.bySource.get(name) as SourceRuleSet<E> | undefined;
+  }
+
+  evaluate(event: unknown, sourceName = 'syscall'): readonly Alert[] {
+    const s = this.bySource.get(sourceName);
+    return s ? s.evaluate(event) : EMPTY;
+  }
+}
+
+export { EMPTY as NO_ALERTS };
