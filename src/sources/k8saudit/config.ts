@@ -1,4 +1,5 @@
 // Settings of the k8s_audit webhook source (the `sources.k8s_audit` section of the agent config).
+// Optional strings are '' when unset.
 
 export interface K8sAuditConfig {
   enabled: boolean;
@@ -37,8 +38,9 @@ export const K8S_AUDIT_DEFAULTS: K8sAuditConfig = {
   path: '/k8s-audit',
   plain_http: false,
   allow_plain_http_off_loopback: false,
-  tls: {},
+  tls: { cert_file: '', key_file: '', client_ca_file: '' },
   bearer_tokens: [],
+  bearer_token_file: '',
   allow_unauthenticated: false,
   max_body_bytes: 12 * 1024 * 1024,
   max_event_bytes: 256 * 1024,
@@ -49,4 +51,5 @@ export const K8S_AUDIT_DEFAULTS: K8sAuditConfig = {
   idle_timeout_ms: 60_000,
   dedupe_window: 65_536,
   stages: ['ResponseStarted', 'ResponseComplete'],
+  cluster_name: '',
 };

@@ -1,0 +1,240 @@
+// The agent: rules + live sources + outputs + the metrics/health server, with rules reload
+// (atomic swap; a bad reload keeps the old rules) and graceful shutdown (sources drain what they
+// accepted, outputs flush).
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Writable } from 'node:stream';
+import { rulesLoaded, rulesReloads, sourceReady } from '../server/metrics.js';
+import { startHealthServer, type SourceStatus } from '../server/health.js';
+import type { RuleSet } from '../engine/ruleset.js';
+import type { AlertOutput } from '../outputs/output.js';
+import { FileOutput } from '../outputs/file.js';
+import { HttpOutput } from '../outputs/http.js';
+import { ProgramOutput } from '../outputs/program.js';
+import { StreamOutput } from '../outputs/stdout.js';
+import { minPriority, type AgentConfig } from './config.js';
+import { Pipeline } from './pipeline.js';
+import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './rules.js';
+import type { SourceRunner } from './source-runner.js';
+import { sourceRunners, type RunnerFactory } from './sources.js';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  /** -r: rules files/directories replacing the config's rules_files. */
+  rulesPaths?: string[];
+  /** --json: overrides json_output. */
+  json?: boolean;
+  /** --disable-source NAME... */
+  disabledSources?: string[];
+  log: Logger;
+  /** Where the stdout output writes (tests pass their own stream). */
+  stdout?: Writable;
+  /** Source runners by name (defaults to every built-in one). */
+  runners?: Record<string, RunnerFactory>;
+}
+
+export class RulesLoadError extends Error {
+  constructor(readonly loaded: LoadedRules) {
+    super(`rules did not load:\n${loaded.errors.map(describeDiagnostic).join('\n')}`);
+  }
+}
+
+interface SourceSlot {
+  name: string;
+  runner?: SourceRunner;
+  /** Why the source is not running (start failed, not available). */
+  failure?: string;
+}
+
+const SOURCE_NAMES = ['syscall', 'k8s_audit'] as const;
+
+export class Agent {
+  private readonly slots: SourceSlot[] = [];
+  private health: FastifyInstance | undefined;
+  private reloading: Promise<boolean> | undefined;
+  private reloadAgain = false;
+  private stopped = false;
+
+  private constructor(
+    private readonly opts: AgentOptions,
+    private readonly pipeline: Pipeline,
+    private readonly outputs: AlertOutput[],
+    private readonly log: Logger,
+  ) {}
+
+  static async start(opts: AgentOptions): Promise<Agent> {
+    const log = opts.log;
+    const cfg = opts.config;
+    const loaded = await loadAgentRules(rulesOptions(opts));
+    if (!loaded.ruleset) {
+      logDiagnostics(log, loaded);
+      throw new RulesLoadError(loaded);
+    }
+    logDiagnostics(log, loaded);
+    const outputs = makeOutputs(opts);
+    const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log), outputs, log);
+    agent.recordRules(loaded.ruleset);
+    log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptions(opts).paths }, 'rules loaded');
+
+    if (cfg.webserver.enabled) {
+      agent.health = await startHealthServer({
+        address: cfg.webserver.listen_address,
+        port: cfg.webserver.listen_port,
+        sources: () => agent.sourceStatus(),
+      });
+      log.info(`metrics and health on http://${cfg.webserver.listen_address}:${agent.healthPort()} (/metrics /healthz /readyz)`);
+    }
+    await agent.startSources();
+    return agent;
+  }
+
+  private async startSources(): Promise<void> {
+    const cfg = this.opts.config;
+    const disabled = new Set(this.opts.disabledSources ?? []);
+    const factories = this.opts.runners ?? sourceRunners;
+    const enabled = SOURCE_NAMES.filter((n) => cfg.sources[n].enabled && !disabled.has(n));
+    for (const n of SOURCE_NAMES) if (!enabled.includes(n)) sourceReady.labels({ source: n }).set(0);
+    await Promise.all(
+      enabled.map(async (name) => {
+        const slot: SourceSlot = { name };
+        this.slots.push(slot);
+        const factory = factories[name];
+        if (!factory) {
+          slot.failure = `source ${name} is not available in this build`;
+          this.log.error(`${slot.failure}; other sources keep running (disable it with --disable-source ${name})`);
+          return;
+        }
+        try {
+          slot.runner = await factory(cfg);
+          await slot.runner.start({
+            emit: this.pipeline.emitter(name),
+            rules: () => this.pipeline.rules,
+            log: this.log.child({ source: name }),
+          });
+          sourceReady.labels({ source: name }).set(1);
+        } catch (err) {
+          slot.failure = (err as Error).message;
+          sourceReady.labels({ source: name }).set(0);
+          this.log.error({ source: name }, `source ${name} cannot start: ${slot.failure}; other sources keep running`);
+        }
+      }),
+    );
+    this.slots.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every enabled source and whether it is attached (for /readyz). */
+  sourceStatus(): SourceStatus[] {
+    return this.slots.map((s) => {
+      if (s.failure) return { name: s.name, ready: false, reason: s.failure };
+      const ready = s.runner?.ready() ?? false;
+      return ready ? { name: s.name, ready } : { name: s.name, ready, reason: s.runner?.notReadyReason?.() ?? 'not ready' };
+    });
+  }
+
+  runner(name: string): SourceRunner | undefined {
+    return this.slots.find((s) => s.name === name)?.runner;
+  }
+
+  healthPort(): number | undefined {
+    const a = this.health?.server.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  /**
+   * Loads the rules again and swaps them in; on any error the old rules stay. Reloads requested
+   * while one runs are folded into one more.
+   */
+  reload(): Promise<boolean> {
+    if (this.reloading) {
+      this.reloadAgain = true;
+      return this.reloading;
+    }
+    this.reloading = (async () => {
+      let ok = false;
+      do {
+        this.reloadAgain = false;
+        ok = await this.reloadOnce();
+      } while (this.reloadAgain && !this.stopped);
+      this.reloading = undefined;
+      return ok;
+    })();
+    return this.reloading;
+  }
+
+  private async reloadOnce(): Promise<boolean> {
+    this.log.info('reloading rules');
+    let loaded: LoadedRules;
+    try {
+      loaded = await loadAgentRules(rulesOptions(this.opts));
+    } catch (err) {
+      loaded = { errors: [{ severity: 'error', code: 'load-failed', message: (err as Error).message }], warnings: [] };
+    }
+    if (!loaded.ruleset) {
+      logDiagnostics(this.log, loaded);
+      rulesReloads.labels({ result: 'error' }).inc();
+      this.log.error({ errors: loaded.errors.length }, 'rules reload failed; keeping the previous rules');
+      return false;
+    }
+    logDiagnostics(this.log, loaded);
+    this.pipeline.swap(loaded.ruleset);
+    this.recordRules(loaded.ruleset);
+    rulesReloads.labels({ result: 'ok' }).inc();
+    for (const s of this.slots) {
+      try {
+        await s.runner?.rulesChanged?.(loaded.ruleset);
+      } catch (err) {
+        this.log.error({ source: s.name }, `source ${s.name} could not apply the new rules: ${(err as Error).message}`);
+      }
+    }
+    for (const o of this.outputs) o.reopen?.();
+    this.log.info({ rules: this.ruleCounts(loaded.ruleset) }, 'rules reloaded');
+    return true;
+  }
+
+  /** Stops the sources (each delivers what it accepted), flushes outputs, closes the server. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all(
+      this.slots.map(async (s) => {
+        try {
+          await s.runner?.stop();
+        } catch (err) {
+          this.log.error({ source: s.name }, `source ${s.name} did not stop cleanly: ${(err as Error).message}`);
+        }
+      }),
+    );
+    await Promise.all(this.outputs.map((o) => o.close()));
+    await this.health?.close();
+  }
+
+  private ruleCounts(rs: RuleSet): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const n of SOURCE_NAMES) out[n] = rs.forSource(n)?.rules.length ?? 0;
+    return out;
+  }
+
+  private recordRules(rs: RuleSet): void {
+    for (const [n, count] of Object.entries(this.ruleCounts(rs))) rulesLoaded.labels({ source: n }).set(count);
+  }
+}
+
+function rulesOptions(opts: AgentOptions) {
+  const cfg = opts.config;
+  return {
+    paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files,
+    minPriority: minPriority(cfg),
+    ruleMatching: cfg.rule_matching,
+  };
+}
+
+function makeOutputs(opts: AgentOptions): AlertOutput[] {
+  const cfg = opts.config;
+  const common = { format: (opts.json ?? cfg.json_output) ? ('json' as const) : ('text' as const), maxQueued: cfg.outputs_queue_capacity, log: opts.log };
+  const outputs: AlertOutput[] = [];
+  if (cfg.stdout_output.enabled) outputs.push(new StreamOutput(common, opts.stdout ?? process.stdout));
+  if (cfg.file_output.enabled) outputs.push(new FileOutput(common, cfg.file_output.filename));
+  if (cfg.http_output.enabled) outputs.push(new HttpOutput(common, cfg.http_output));
+  if (cfg.program_output.enabled) outputs.push(new ProgramOutput(common, cfg.program_output));
+  return outputs;
+}

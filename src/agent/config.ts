@@ -1,0 +1,159 @@
+// The agent configuration file (YAML): Falco-like top-level settings plus one section per
+// source. Whatever the file leaves out takes the built-in default; unknown keys and values of
+// the wrong type are errors naming the key, so a typo cannot silently disable something.
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { PRIORITIES, type Priority } from '../rules/types.js';
+import { K8S_AUDIT_DEFAULTS, type K8sAuditConfig } from '../sources/k8saudit/config.js';
+import type { HttpOutputConfig } from '../outputs/http.js';
+import type { ProgramOutputConfig } from '../outputs/program.js';
+
+export interface AgentConfig {
+  /** Rules files or directories, loaded in order. */
+  rules_files: string[];
+  json_output: boolean;
+  /** Minimum priority of the rules evaluated (Falco's `priority`). */
+  priority: string;
+  /** 'first': only the first matching rule alerts (Falco's default); 'all': every matching rule. */
+  rule_matching: 'first' | 'all';
+  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Alerts each output may hold while it catches up; beyond that they are dropped and counted. */
+  outputs_queue_capacity: number;
+  stdout_output: { enabled: boolean };
+  file_output: { enabled: boolean; filename: string };
+  http_output: { enabled: boolean } & HttpOutputConfig;
+  program_output: { enabled: boolean } & ProgramOutputConfig;
+  /** The metrics and health server. */
+  webserver: { enabled: boolean; listen_address: string; listen_port: number };
+  sources: {
+    k8s_audit: K8sAuditConfig;
+    /** Settings of the syscall source, read by that source. */
+    syscall: { enabled: boolean; [key: string]: unknown };
+  };
+}
+
+export const AGENT_DEFAULTS: AgentConfig = {
+  rules_files: [],
+  json_output: false,
+  priority: 'debug',
+  rule_matching: 'first',
+  log_level: 'info',
+  outputs_queue_capacity: 10_000,
+  stdout_output: { enabled: true },
+  file_output: { enabled: false, filename: '' },
+  http_output: { enabled: false, url: '', user_agent: 'kestrel', insecure: false, ca_cert: '', timeout_ms: 5000, max_attempts: 3 },
+  program_output: { enabled: false, program: '', keep_alive: false },
+  webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 8765 },
+  sources: {
+    k8s_audit: K8S_AUDIT_DEFAULTS,
+    syscall: { enabled: true },
+  },
+};
+
+/** Sections whose keys belong to someone else (checked there, not here). */
+const FREE_FORM = new Set(['sources.syscall']);
+
+export class ConfigError extends Error {}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'list' : typeof v === 'object' ? 'mapping' : typeof v;
+}
+
+/** Defaults overlaid with `user`, checked against the defaults' shape. */
+function merge(defaults: unknown, user: unknown, path: string, errors: string[]): unknown {
+  if (user === undefined || user === null) return defaults;
+  if (isPlainObject(defaults)) {
+    if (!isPlainObject(user)) {
+      errors.push(`${path || 'the file'} must be a mapping, not a ${typeName(user)}`);
+      return defaults;
+    }
+    const out: Record<string, unknown> = { ...defaults };
+    for (const [k, v] of Object.entries(user)) {
+      const p = path ? `${path}.${k}` : k;
+      if (!(k in defaults)) {
+        if (FREE_FORM.has(path)) out[k] = v;
+        else errors.push(`unknown setting ${p}`);
+        continue;
+      }
+      out[k] = FREE_FORM.has(p) && isPlainObject(v) ? { ...(defaults[k] as object), ...v } : merge(defaults[k], v, p, errors);
+    }
+    return out;
+  }
+  if (Array.isArray(defaults)) {
+    const list = typeof user === 'string' ? [user] : user;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
+      errors.push(`${path} must be a list of strings`);
+      return defaults;
+    }
+    return list;
+  }
+  if (typeof defaults === 'number') {
+    if (typeof user !== 'number' || !Number.isFinite(user) || user < 0) errors.push(`${path} must be a non-negative number, not ${JSON.stringify(user)}`);
+    return user;
+  }
+  if (typeof user !== typeof defaults) {
+    errors.push(`${path} must be a ${typeof defaults}, not a ${typeName(user)} (${JSON.stringify(user)})`);
+    return defaults;
+  }
+  return user;
+}
+
+function checkValues(c: AgentConfig, errors: string[]): void {
+  const prio = PRIORITIES.find((p) => p.toLowerCase() === c.priority.toLowerCase()) ?? (c.priority.toLowerCase() === 'info' ? 'Informational' : undefined);
+  if (!prio) errors.push(`priority ${JSON.stringify(c.priority)} is not one of ${PRIORITIES.join(', ')}`);
+  if (!['first', 'all'].includes(c.rule_matching)) errors.push(`rule_matching must be "first" or "all"`);
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(c.log_level)) errors.push(`log_level ${JSON.stringify(c.log_level)} is not a pino level`);
+  if (c.file_output.enabled && !c.file_output.filename) errors.push('file_output.filename is required when file_output is enabled');
+  if (c.http_output.enabled && !/^https?:\/\//.test(c.http_output.url)) errors.push('http_output.url must be an http:// or https:// URL');
+  if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
+  const ports: Array<[string, number]> = [['webserver.listen_port', c.webserver.listen_port], ['sources.k8s_audit.port', c.sources.k8s_audit.port]];
+  for (const [k, v] of ports) if (!Number.isInteger(v) || v > 65535) errors.push(`${k} must be a port number (0-65535)`);
+}
+
+/** The Falco priority named by the `priority` setting. */
+export function minPriority(c: AgentConfig): Priority {
+  const p = c.priority.toLowerCase();
+  if (p === 'info') return 'Informational';
+  return PRIORITIES.find((x) => x.toLowerCase() === p) ?? 'Debug';
+}
+
+function resolvePaths(c: AgentConfig, base: string): void {
+  const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
+  c.rules_files = c.rules_files.map(abs);
+  c.file_output.filename = abs(c.file_output.filename);
+  c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
+  const k = c.sources.k8s_audit;
+  k.tls = { cert_file: abs(k.tls.cert_file ?? ''), key_file: abs(k.tls.key_file ?? ''), client_ca_file: abs(k.tls.client_ca_file ?? '') };
+  k.bearer_token_file = abs(k.bearer_token_file ?? '');
+}
+
+/** Builds a config from parsed YAML (`base` resolves relative paths). Throws ConfigError listing every problem. */
+export function configFrom(user: unknown, base: string, where = 'config'): AgentConfig {
+  const errors: string[] = [];
+  const c = structuredClone(merge(AGENT_DEFAULTS, user, '', errors)) as AgentConfig;
+  if (errors.length === 0) checkValues(c, errors);
+  if (errors.length > 0) throw new ConfigError(errors.map((e) => `${where}: ${e}`).join('\n'));
+  resolvePaths(c, base);
+  return c;
+}
+
+export async function loadConfig(file: string): Promise<AgentConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const pos = e.linePos?.[0];
+    throw new ConfigError(`${file}${pos ? `:${pos.line}:${pos.col}` : ''}: ${e.message.split('\n')[0]}`);
+  }
+  return configFrom(doc.toJS(), dirname(resolve(file)), file);
+}

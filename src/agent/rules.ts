@@ -1,0 +1,41 @@
+// Loading the rules the agent runs with, and reporting their diagnostics the way `validate` does.
+import type { Logger } from 'pino';
+import { loadRules } from '../rules/load.js';
+import type { Diagnostic } from '../rules/types.js';
+import type { RuleSet } from '../engine/ruleset.js';
+import { builtinSources } from '../sources/index.js';
+import type { Priority } from '../rules/types.js';
+
+export interface RulesOptions {
+  paths: string[];
+  hostname?: string;
+  minPriority: Priority;
+  ruleMatching: 'first' | 'all';
+}
+
+export interface LoadedRules {
+  ruleset?: RuleSet;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
+  const res = await loadRules(opts.paths, {
+    sources: builtinSources(),
+    ...(opts.hostname ? { hostname: opts.hostname } : {}),
+    minPriority: opts.minPriority,
+    ruleMatching: opts.ruleMatching,
+  });
+  return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
+}
+
+export function describeDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';
+  const item = d.item?.name ? ` (${d.item.type} "${d.item.name}")` : '';
+  return `${where}${d.severity}: ${d.message}${item}`;
+}
+
+export function logDiagnostics(log: Logger, loaded: LoadedRules): void {
+  for (const e of loaded.errors) log.error({ code: e.code }, describeDiagnostic(e));
+  if (loaded.warnings.length > 0) log.debug({ count: loaded.warnings.length }, 'rules loaded with warnings (see kestrel validate)');
+}
