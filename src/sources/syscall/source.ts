@@ -1,11 +1,13 @@
-import { FieldRegistry } from '../../fields/registry.js';
+import { syscallFields } from '../../fields/syscall/index.js';
 import type { EventSource } from '../source.js';
+import type { SyscallEvent } from './event.js';
+import { EVENT_NAMES } from './events.js';
 
-// Placeholder until the syscall record/state work lands: fields and event types come from there.
-export const syscallSource: EventSource = {
+/** Syscall records from the eBPF collector or a capture: typed by Falco event name. */
+export const syscallSource: EventSource<SyscallEvent> = {
   name: 'syscall',
-  fields: new FieldRegistry('syscall'),
-  eventTypes: [],
-  typeOf: () => 0,
-  timeOf: () => 0n,
+  fields: syscallFields(),
+  eventTypes: EVENT_NAMES,
+  typeOf: (e) => e.type,
+  timeOf: (e) => e.timeNs(),
 };

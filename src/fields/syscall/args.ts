@@ -1,0 +1,213 @@
+// Syscall arguments rendered as libsinsp renders them: a raw text (`4097`, `-2`, `/etc/x`) and a
+// resolved text (`O_RDONLY|O_CLOEXEC`, `ENOENT`, `<f>/etc/shadow`, a user name) where there is one.
+// evt.arg.NAME yields the resolved text when not empty, else the raw text.
+import type { SyscallEvent } from '../../sources/syscall/event.js';
+import { PT } from '../../sources/syscall/layout.js';
+import { AT_FDCWD, resolvePath } from '../../sources/syscall/paths.js';
+import { tupleName } from '../../sources/syscall/sockaddr.js';
+import { fdTypeChar } from '../../sources/syscall/state/fd.js';
+import {
+  CLONE_FLAGS,
+  EXECVE_FLAGS,
+  LINKAT_FLAGS,
+  MEMFD_FLAGS,
+  MODE_FLAGS,
+  MOUNT_FLAGS,
+  OPENAT2_RESOLVE,
+  RENAMEAT2_FLAGS,
+  UMOUNT_FLAGS,
+  UNLINKAT_FLAGS,
+  flagsText,
+  openFlagsText,
+} from './flags.js';
+import { AF_NAMES, FCNTL_NAMES, PRCTL_NAMES, PTRACE_NAMES, SIGNAL_NAMES, errnoName } from './names.js';
+
+type Renderer = (v: number) => string;
+const table =
+  (t: Parameters<typeof flagsText>[0]): Renderer =>
+  (v) =>
+    flagsText(t, v);
+const named =
+  (m: Readonly<Record<number, string>>): Renderer =>
+  (v) =>
+    m[v] ?? '';
+
+const OPEN_FLAGS: Renderer = openFlagsText;
+const CLONE: Renderer = table(CLONE_FLAGS);
+
+/** Resolved renderings of flag/enum params, by `event id.param` (or `*.param`). */
+const FLAG_RENDERERS: Record<string, Renderer> = {
+  'OPEN.flags': OPEN_FLAGS,
+  'OPENAT.flags': OPEN_FLAGS,
+  'OPENAT2.flags': OPEN_FLAGS,
+  'OPENAT2.resolve': table(OPENAT2_RESOLVE),
+  'DUP3.flags': OPEN_FLAGS,
+  'PIPE2.flags': OPEN_FLAGS,
+  'USERFAULTFD.flags': OPEN_FLAGS,
+  'CLONE.flags': CLONE,
+  'CLONE3.flags': CLONE,
+  'FORK.flags': CLONE,
+  'VFORK.flags': CLONE,
+  'UNSHARE.flags': CLONE,
+  'SETNS.nstype': CLONE,
+  'MOUNT.flags': table(MOUNT_FLAGS),
+  'UMOUNT2.flags': table(UMOUNT_FLAGS),
+  'UNLINKAT.flags': table(UNLINKAT_FLAGS),
+  'LINKAT.flags': table(LINKAT_FLAGS),
+  'RENAMEAT2.flags': table(RENAMEAT2_FLAGS),
+  'MEMFD_CREATE.flags': table(MEMFD_FLAGS),
+  'EXECVE.flags': table(EXECVE_FLAGS),
+  'EXECVEAT.flags': table(EXECVE_FLAGS),
+  '*.domain': named(AF_NAMES),
+  'PTRACE.request': named(PTRACE_NAMES),
+  'PRCTL.option': named(PRCTL_NAMES),
+  'FCNTL.cmd': named(FCNTL_NAMES),
+};
+
+/** Params printed in octal (Falco's PF_OCT) and hex (PF_HEX) when raw. */
+const OCTAL = new Set(['OPEN.mode', 'OPENAT.mode', 'OPENAT2.mode', 'CREAT.mode', 'CHMOD.mode', 'FCHMOD.mode', 'FCHMODAT.mode']);
+
+function rendererFor(e: SyscallEvent, i: number): Renderer | undefined {
+  const p = e.spec.params[i]!;
+  return FLAG_RENDERERS[`${e.spec.id}.${p.name}`] ?? FLAG_RENDERERS[`*.${p.name}`] ?? (p.type === PT.MODE ? table(MODE_FLAGS) : undefined);
+}
+
+function isHex(e: SyscallEvent, i: number): boolean {
+  const p = e.spec.params[i]!;
+  switch (p.type) {
+    case PT.FLAGS32:
+    case PT.ENUMFLAGS32:
+    case PT.ENUMFLAGS16:
+    case PT.ENUMFLAGS8:
+      return p.name !== 'domain' && p.name !== 'option' && p.name !== 'cmd' && p.name !== 'request';
+    case PT.UINT64:
+      return p.name.startsWith('cap_') || p.name === 'source' || p.name === 'peer' || p.name === 'addr' || p.name === 'data';
+    case PT.UINT32:
+      return p.name === 'dev' || (p.name === 'mode' && (e.spec.id === 'MKDIR' || e.spec.id === 'MKDIRAT'));
+    default:
+      return false;
+  }
+}
+
+function printable(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) s += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
+  return s;
+}
+
+/** The directory a relative path param is resolved against: the nearest preceding fd param. */
+function dirFor(e: SyscallEvent, i: number): string {
+  const proc = e.proc;
+  const cwd = proc?.cwd ?? '/';
+  for (let j = i - 1; j >= 0; j--) {
+    if (e.spec.params[j]!.type !== PT.FD) continue;
+    const dirfd = e.int(j);
+    if (dirfd === undefined || dirfd === AT_FDCWD) return cwd;
+    return proc?.fds.get(dirfd)?.name ?? cwd;
+  }
+  return cwd;
+}
+
+/** The absolute form of a path param (FSPATH relative to cwd, FSRELPATH relative to its dirfd). */
+export function resolvedPathParam(e: SyscallEvent, i: number): string | undefined {
+  const raw = e.str(i);
+  if (raw === undefined) return undefined;
+  const t = e.spec.params[i]!.type;
+  if (t === PT.FSRELPATH) return resolvePath(dirFor(e, i), raw);
+  if (t === PT.FSPATH) return resolvePath(e.proc?.cwd ?? '/', raw);
+  return raw;
+}
+
+export function paramRaw(e: SyscallEvent, i: number): string | undefined {
+  const p = e.spec.params[i];
+  if (!p || e.paramLen(i) === 0) return undefined;
+  switch (p.type) {
+    case PT.CHARBUF:
+    case PT.FSPATH:
+    case PT.FSRELPATH:
+      return e.str(i);
+    case PT.ARGV: {
+      const list = e.argv(i) ?? [];
+      return (p.name === 'args' ? list.slice(1) : list).join(p.name === 'env' || p.name === 'cgroups' ? ' ' : ' ');
+    }
+    case PT.BYTEBUF:
+      return printable(e.bytes(i)!);
+    case PT.SOCKADDR: {
+      const a = e.sockaddr(i)!;
+      return a.path || (a.addr ? `${a.addr}:${a.port}` : '');
+    }
+    case PT.SOCKTUPLE:
+      return tupleName(e.socktuple(i)!);
+    case PT.UINT64:
+    case PT.ABSTIME: {
+      const v = e.big(i)!;
+      return isHex(e, i) ? v.toString(16) : v.toString();
+    }
+    default: {
+      const v = e.int(i)!;
+      const key = `${e.spec.id}.${p.name}`;
+      if (OCTAL.has(key) || p.type === PT.MODE) return v === 0 ? '0' : '0' + v.toString(8);
+      return isHex(e, i) ? (v >>> 0).toString(16) : String(v);
+    }
+  }
+}
+
+export function paramResolved(e: SyscallEvent, i: number): string {
+  const p = e.spec.params[i];
+  if (!p || e.paramLen(i) === 0) return '';
+  switch (p.type) {
+    case PT.FD: {
+      const fd = e.int(i)!;
+      if (fd === AT_FDCWD) return 'AT_FDCWD';
+      if (fd < 0) return errnoName(fd);
+      const info = e.proc?.fds.get(fd) ?? (fd === e.fdNum ? e.fd : undefined);
+      return info ? `<${fdTypeChar(info.type)}>${info.name}` : '';
+    }
+    case PT.ERRNO:
+      return (e.int(i) ?? 0) < 0 ? errnoName(e.int(i)!) : '';
+    case PT.PID: {
+      const t = e.ctx.threads.thread(e.int(i)!);
+      return t ? t.comm : '';
+    }
+    case PT.UID: {
+      const uid = e.int(i)!;
+      const proc = e.proc;
+      return (proc && e.ctx.users.user(proc.containerId, proc.pid, uid)?.name) ?? '';
+    }
+    case PT.GID: {
+      const gid = e.int(i)!;
+      const proc = e.proc;
+      return (proc && e.ctx.users.group(proc.containerId, proc.pid, gid)) ?? '';
+    }
+    case PT.SIGTYPE:
+      return SIGNAL_NAMES[e.int(i)!] ?? '';
+    case PT.FSPATH:
+    case PT.FSRELPATH: {
+      const raw = e.str(i)!;
+      return raw.startsWith('/') ? '' : (resolvedPathParam(e, i) ?? '');
+    }
+    default: {
+      const r = rendererFor(e, i);
+      return r ? r(e.int(i)!) : '';
+    }
+  }
+}
+
+/** evt.arg.NAME / evt.arg[N]: resolved text when there is one, else raw. */
+export function argText(e: SyscallEvent, i: number): string | undefined {
+  const resolved = paramResolved(e, i);
+  return resolved || paramRaw(e, i);
+}
+
+/** evt.args: `name=raw(resolved) ...`. */
+export function argsText(e: SyscallEvent): string {
+  const parts: string[] = [];
+  const n = e.spec.params.length;
+  for (let i = 0; i < n; i++) {
+    const raw = paramRaw(e, i);
+    if (raw === undefined) continue;
+    const resolved = paramResolved(e, i);
+    parts.push(`${e.spec.params[i]!.name}=${raw}${resolved ? `(${resolved})` : ''}`);
+  }
+  return parts.join(' ');
+}

@@ -1,0 +1,31 @@
+// The event object syscall rules are evaluated against: the record cursor plus the state the
+// record was resolved to (thread, process, fd). One instance is reused for every record.
+import { RecordView } from './record.js';
+import type { FdInfo } from './state/fd.js';
+import type { ProcessInfo, ThreadInfo } from './state/process.js';
+import type { SyscallContext } from './context.js';
+
+/** SyscallEvent.fdNum of an event that has no fd at all. */
+export const NO_FD = -2147483648;
+
+export class SyscallEvent extends RecordView {
+  /** evt.num: 1-based sequence number of the record in this stream. */
+  num = 0;
+  thread: ThreadInfo | undefined;
+  proc: ProcessInfo | undefined;
+  /** The fd the event works on or created (undefined: none, or unknown to the state). */
+  fd: FdInfo | undefined;
+  /** The fd number the event refers to (-1: the creating call failed; NO_FD: no fd). */
+  fdNum = NO_FD;
+  /** fd.name_changed: this event changed the name of its fd (e.g. a new UDP peer). */
+  fdNameChanged = false;
+
+  constructor(readonly ctx: SyscallContext) {
+    super();
+  }
+
+  /** Event time, ns since the epoch. */
+  timeNs(): bigint {
+    return this.tsBoot() + this.ctx.bootEpochNs;
+  }
+}

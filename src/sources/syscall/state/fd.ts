@@ -1,0 +1,146 @@
+// One open file descriptor of a process (libsinsp's sinsp_fdinfo).
+
+export enum FdType {
+  UNKNOWN,
+  FILE,
+  DIRECTORY,
+  IPV4,
+  IPV6,
+  UNIX,
+  PIPE,
+  EVENT,
+  SIGNALFD,
+  EVENTPOLL,
+  INOTIFY,
+  TIMERFD,
+  NETLINK,
+  BPF,
+  USERFAULTFD,
+  IOURING,
+  MEMFD,
+  PIDFD,
+}
+
+const TYPE_STRINGS: Record<FdType, string> = {
+  [FdType.UNKNOWN]: '<NA>',
+  [FdType.FILE]: 'file',
+  [FdType.DIRECTORY]: 'directory',
+  [FdType.IPV4]: 'ipv4',
+  [FdType.IPV6]: 'ipv6',
+  [FdType.UNIX]: 'unix',
+  [FdType.PIPE]: 'pipe',
+  [FdType.EVENT]: 'event',
+  [FdType.SIGNALFD]: 'signalfd',
+  [FdType.EVENTPOLL]: 'eventpoll',
+  [FdType.INOTIFY]: 'inotify',
+  [FdType.TIMERFD]: 'timerfd',
+  [FdType.NETLINK]: 'netlink',
+  [FdType.BPF]: 'bpf',
+  [FdType.USERFAULTFD]: 'userfaultfd',
+  [FdType.IOURING]: 'io_uring',
+  [FdType.MEMFD]: 'memfd',
+  [FdType.PIDFD]: 'pidfd',
+};
+
+const TYPE_CHARS: Record<FdType, string> = {
+  [FdType.UNKNOWN]: 'o',
+  [FdType.FILE]: 'f',
+  [FdType.DIRECTORY]: 'd',
+  [FdType.IPV4]: '4',
+  [FdType.IPV6]: '6',
+  [FdType.UNIX]: 'u',
+  [FdType.PIPE]: 'p',
+  [FdType.EVENT]: 'e',
+  [FdType.SIGNALFD]: 's',
+  [FdType.EVENTPOLL]: 'l',
+  [FdType.INOTIFY]: 'i',
+  [FdType.TIMERFD]: 't',
+  [FdType.NETLINK]: 'n',
+  [FdType.BPF]: 'b',
+  [FdType.USERFAULTFD]: 'u',
+  [FdType.IOURING]: 'r',
+  [FdType.MEMFD]: 'm',
+  [FdType.PIDFD]: 'P',
+};
+
+export function fdTypeString(t: FdType): string {
+  return TYPE_STRINGS[t];
+}
+export function fdTypeChar(t: FdType): string {
+  return TYPE_CHARS[t];
+}
+
+export const L4_UNKNOWN = 0;
+export const L4_TCP = 1;
+export const L4_UDP = 2;
+export const L4_ICMP = 3;
+export const L4_RAW = 4;
+export const L4_NAMES = ['<NA>', 'tcp', 'udp', 'icmp', 'raw'] as const;
+
+export const ROLE_NONE = 0;
+export const ROLE_CLIENT = 1;
+export const ROLE_SERVER = 2;
+
+export class FdInfo {
+  type: FdType = FdType.UNKNOWN;
+  /** fd.name: absolute path for files, the connection tuple for sockets. */
+  name = '';
+  /** fd.nameraw: the path as the process gave it. */
+  nameRaw = '';
+  /** Raw open flags (O_*). */
+  openFlags = 0;
+  cloexec = false;
+  dev = 0;
+  ino = 0;
+  // sockets
+  l4proto = L4_UNKNOWN;
+  cip = '';
+  cport = 0;
+  sip = '';
+  sport = 0;
+  role = ROLE_NONE;
+  connected = false;
+  unixPath = '';
+
+  constructor(public num: number) {}
+
+  clone(num = this.num): FdInfo {
+    const c = new FdInfo(num);
+    c.type = this.type;
+    c.name = this.name;
+    c.nameRaw = this.nameRaw;
+    c.openFlags = this.openFlags;
+    c.cloexec = this.cloexec;
+    c.dev = this.dev;
+    c.ino = this.ino;
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.role = this.role;
+    c.connected = this.connected;
+    c.unixPath = this.unixPath;
+    return c;
+  }
+
+  get isSocket(): boolean {
+    return this.type === FdType.IPV4 || this.type === FdType.IPV6 || this.type === FdType.UNIX;
+  }
+  get isIp(): boolean {
+    return this.type === FdType.IPV4 || this.type === FdType.IPV6;
+  }
+  /** Local end: the client end for clients, the server end for servers. */
+  get lip(): string {
+    return this.role === ROLE_SERVER ? this.sip : this.cip;
+  }
+  get lport(): number {
+    return this.role === ROLE_SERVER ? this.sport : this.cport;
+  }
+  get rip(): string {
+    return this.role === ROLE_SERVER ? this.cip : this.sip;
+  }
+  get rport(): number {
+    return this.role === ROLE_SERVER ? this.cport : this.sport;
+  }
+}
