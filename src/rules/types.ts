@@ -35,6 +35,8 @@ export interface Diagnostic {
   severity: Severity;
   /** Stable machine-readable code, e.g. `unknown-field`, `macro-cycle`, `unused-list`. */
   code: string;
+  /** The Falco load_result code this corresponds to, e.g. `LOAD_ERR_YAML_VALIDATE`, `LOAD_UNUSED_MACRO`. */
+  falcoCode?: string;
   message: string;
   file?: string;
   line?: number;

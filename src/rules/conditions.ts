@@ -1,0 +1,21 @@
+// Parsing a condition taken from rules files: syntax errors and AST positions are mapped back
+// to the file, line and column where the text was written.
+import type { Expr } from './ast.js';
+import { annotate } from './ast-walk.js';
+import { ItemError } from './diagnostics.js';
+import type { MappedText } from './mapped-text.js';
+import { ConditionSyntaxError, parseCondition } from './parse.js';
+import type { SourceLocation } from './types.js';
+
+/** Parses `text`; every node gets `pos.at`. Throws ItemError('condition-syntax') at the error's place. */
+export function parseMapped(text: MappedText, fallback: SourceLocation): Expr {
+  let expr: Expr;
+  try {
+    expr = parseCondition(text.text);
+  } catch (e) {
+    if (!(e instanceof ConditionSyntaxError)) throw e;
+    throw new ItemError('condition-syntax', e.reason, text.locate(e.offset) ?? fallback);
+  }
+  annotate(expr, text);
+  return expr;
+}

@@ -1,0 +1,148 @@
+// Lists, resolved the way Falco's textual substitution resolves them (rule_loader_compiler.cpp
+// compile_list_infos + resolve_list):
+// - a list's items that name a list defined before it are replaced by that list's items as
+//   written (one level);
+// - in a condition, an unquoted value inside `( ... )` that names a list is replaced by the
+//   list's items; among those, a name of a list defined *after* that list is replaced in turn
+//   (Falco substitutes lists into the text in definition order);
+// - any other name stays a literal string, and a quoted value never names a list.
+import type { Expr, ListExpr, ValueExpr } from './ast.js';
+import { annotate } from './ast-walk.js';
+import type { DiagnosticSink } from './diagnostics.js';
+import { quoteItem } from './exceptions.js';
+import type { ListInfo, ListItemText } from './items.js';
+import { MappedText } from './mapped-text.js';
+import { parseCondition, ConditionSyntaxError } from './parse.js';
+
+/** A reference to a list that could not be used, for the caller to report. */
+export interface ListProblem {
+  name: string;
+  value: ValueExpr;
+}
+
+export class ListTable {
+  /** Names of lists referred to by a condition or by another list (Falco's `used`). */
+  readonly used = new Set<string>();
+  private readonly flat = new Map<string, ListItemText[]>();
+  private readonly values = new Map<string, ValueExpr[] | null>();
+  private readonly expanded = new Map<string, ValueExpr[] | null>();
+
+  constructor(
+    private readonly lists: ReadonlyMap<string, ListInfo>,
+    private readonly sink: DiagnosticSink,
+  ) {
+    for (const list of lists.values()) {
+      const items: ListItemText[] = [];
+      for (const item of list.items) {
+        const ref = lists.get(item.text);
+        if (ref && ref.index < list.visibility) {
+          this.used.add(ref.name);
+          items.push(...ref.items);
+        } else items.push(item);
+      }
+      this.flat.set(list.name, items);
+    }
+  }
+
+  /**
+   * The condition with list names inside value lists replaced by the lists' items. Returns the
+   * same object when nothing changed; unusable lists are reported through `problems`.
+   */
+  expand(expr: Expr, problems: ListProblem[]): Expr {
+    switch (expr.kind) {
+      case 'and':
+      case 'or': {
+        let changed = false;
+        const children = expr.children.map((c) => {
+          const n = this.expand(c, problems);
+          if (n !== c) changed = true;
+          return n;
+        });
+        return changed ? { ...expr, children } : expr;
+      }
+      case 'not': {
+        const child = this.expand(expr.child, problems);
+        return child !== expr.child ? { ...expr, child } : expr;
+      }
+      case 'binary': {
+        if (expr.right.kind !== 'list') return expr;
+        const right = this.expandList(expr.right, problems);
+        return right !== expr.right ? { ...expr, right } : expr;
+      }
+      default:
+        return expr;
+    }
+  }
+
+  private expandList(list: ListExpr, problems: ListProblem[]): ListExpr {
+    if (!list.items.some((v) => !v.quoted && this.lists.has(v.value))) return list;
+    const items: ValueExpr[] = [];
+    for (const v of list.items) {
+      if (v.quoted || !this.lists.has(v.value)) {
+        items.push(v);
+        continue;
+      }
+      this.used.add(v.value);
+      const vals = this.expandedValues(v.value);
+      if (vals) items.push(...vals);
+      else problems.push({ name: v.value, value: v });
+    }
+    return { ...list, items };
+  }
+
+  private expandedValues(name: string): ValueExpr[] | null {
+    let out = this.expanded.get(name);
+    if (out !== undefined) return out;
+    const own = this.parsedValues(name);
+    if (own === null) out = null;
+    else {
+      const index = this.lists.get(name)!.index;
+      out = [];
+      for (const v of own) {
+        const later = v.quoted ? undefined : this.lists.get(v.value);
+        if (later && later.index > index) {
+          this.used.add(later.name);
+          const sub = this.expandedValues(later.name);
+          if (sub === null) {
+            out = null;
+            break;
+          }
+          out.push(...sub);
+        } else out.push(v);
+      }
+    }
+    this.expanded.set(name, out);
+    return out;
+  }
+
+  /** The list's items as values, parsed exactly as they read once substituted into a condition. */
+  private parsedValues(name: string): ValueExpr[] | null {
+    let out = this.values.get(name);
+    if (out !== undefined) return out;
+    const info = this.lists.get(name)!;
+    const text = new MappedText().append('evt.type in (', info.location);
+    this.flat.get(name)!.forEach((item, i) => {
+      if (i > 0) text.append(', ', info.location);
+      const quoted = quoteItem(item.text);
+      if (quoted !== item.text) text.append('"', item.location).appendMapped(item.at).append('"', item.location);
+      else text.appendMapped(item.at);
+    });
+    text.append(')', info.location);
+    out = null;
+    try {
+      const expr = parseCondition(text.text);
+      if (expr.kind === 'binary' && expr.right.kind === 'list') {
+        annotate(expr.right, text);
+        out = expr.right.items;
+      } else {
+        this.sink.error('list-item-syntax', `List items do not read as a list of values: ${text.text}`, info.location, { type: 'list', name });
+      }
+    } catch (e) {
+      if (!(e instanceof ConditionSyntaxError)) throw e;
+      const at = text.locate(e.offset) ?? info.location;
+      this.sink.error('list-item-syntax', `List items do not read as a list of values: ${e.reason}`, at, { type: 'list', name });
+    }
+    this.values.set(name, out);
+    return out;
+  }
+}

@@ -1,0 +1,75 @@
+// Loading rules: read -> collect -> resolve -> compile, every stage reporting into one list of
+// errors and warnings (all of them, not just the first).
+import { RuleSet, type CompiledRule, type RuleSetOptions } from '../engine/ruleset.js';
+import { builtinSources } from '../sources/index.js';
+import type { EventSource } from '../sources/source.js';
+import { Collector } from './collect.js';
+import { compileRules } from './compile.js';
+import { ItemReader } from './decode.js';
+import { DiagnosticSink } from './diagnostics.js';
+import type { PluginRequirement } from './items.js';
+import { parseRulesText, readRulesPaths, type RulesText } from './read.js';
+import { resolveRules } from './resolve.js';
+import type { Diagnostic, RuleSpec } from './types.js';
+import { ENGINE_VERSION, formatSemver } from './versions.js';
+
+export type { RulesText } from './read.js';
+
+export interface LoadOptions extends RuleSetOptions {
+  /** Event sources by name (default: Kestrel's built-in syscall and k8s_audit sources). */
+  sources?: ReadonlyMap<string, EventSource>;
+}
+
+export interface LoadResult {
+  /** The compiled, enabled rules, ready to evaluate events. */
+  ruleset: RuleSet;
+  /** Every rule that compiled, in load order, disabled ones included (`enabled: false`). */
+  rules: RuleSpec[];
+  /** The compiled rules (same order as `rules`). */
+  compiled: CompiledRule[];
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  /** The rules files read, in load order. */
+  files: string[];
+  /** The Falco engine version Kestrel implements. */
+  engineVersion: string;
+  /** The highest `required_engine_version` of the files, as x.y.z. */
+  requiredEngineVersion?: string;
+  /** Each `required_plugin_versions` entry: any one alternative satisfies it. */
+  requiredPluginVersions: PluginRequirement[][];
+}
+
+/** Loads rules files and directories (their *.yaml/*.yml files, in name order), in the order given. */
+export async function loadRules(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  const sink = new DiagnosticSink();
+  const texts = await readRulesPaths(paths, sink);
+  return loadTexts(texts, options, sink);
+}
+
+/** Loads rules from in-memory texts, each named as a file would be in diagnostics. */
+export function loadRulesFromText(texts: readonly RulesText[], options: LoadOptions = {}): LoadResult {
+  return loadTexts(texts, options, new DiagnosticSink());
+}
+
+function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: DiagnosticSink): LoadResult {
+  const sources = options.sources ?? builtinSources();
+  const collector = new Collector(sources, sink);
+  const reader = new ItemReader(collector, sink);
+  for (const text of texts) {
+    for (const doc of parseRulesText(text, sink)) for (const item of doc.items) reader.read(doc.ctx, item);
+  }
+  const resolved = resolveRules(collector, sink);
+  const compiled = compileRules(resolved, sources, sink);
+  const result: LoadResult = {
+    ruleset: new RuleSet(compiled, sources, options),
+    rules: compiled.map((c) => c.spec),
+    compiled,
+    errors: sink.errors,
+    warnings: sink.warnings,
+    files: texts.map((t) => t.name),
+    engineVersion: ENGINE_VERSION,
+    requiredPluginVersions: collector.pluginRequirements.map((p) => p.alternatives),
+  };
+  if (collector.requiredEngineVersion) result.requiredEngineVersion = formatSemver(collector.requiredEngineVersion.version);
+  return result;
+}

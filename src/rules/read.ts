@@ -1,0 +1,90 @@
+// Read stage: rules paths -> texts -> YAML documents -> the items of each document.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import type { DiagnosticSink } from './diagnostics.js';
+import { offsetLocation } from './mapped-text.js';
+import { deref, isNullNode, type FileCtx } from './yaml-values.js';
+
+/** A rules file's name (as shown in diagnostics) and content. */
+export interface RulesText {
+  name: string;
+  content: string;
+}
+
+const RULES_FILE = /\.ya?ml$/i;
+
+/** Files first-to-last: a directory contributes its *.yaml/*.yml files in name order (not recursive). */
+export async function readRulesPaths(paths: readonly string[], sink: DiagnosticSink): Promise<RulesText[]> {
+  const out: RulesText[] = [];
+  for (const path of paths) {
+    let files: string[];
+    try {
+      const st = await stat(path);
+      if (st.isDirectory()) {
+        const names = (await readdir(path, { withFileTypes: true }))
+          .filter((d) => (d.isFile() || d.isSymbolicLink()) && RULES_FILE.test(d.name))
+          .map((d) => d.name)
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        if (names.length === 0) sink.warn('no-rules-files', `No *.yaml or *.yml rules files in directory ${path}`, { file: path, line: 0, column: 0 });
+        files = names.map((n) => join(path, n));
+      } else files = [path];
+    } catch (e) {
+      sink.error('file-read', `Cannot read rules path: ${(e as Error).message}`, { file: path, line: 0, column: 0 });
+      continue;
+    }
+    for (const file of files) {
+      try {
+        out.push({ name: file, content: await readFile(file, 'utf8') });
+      } catch (e) {
+        sink.error('file-read', `Cannot read rules file: ${(e as Error).message}`, { file, line: 0, column: 0 });
+      }
+    }
+  }
+  return out;
+}
+
+export interface ParsedItems {
+  ctx: FileCtx;
+  items: Node[];
+}
+
+/**
+ * Parses a rules text: every YAML document in it must be a sequence (null documents are
+ * skipped, as Falco does); null entries are skipped. A YAML syntax error rejects the whole
+ * file, as Falco's LoadAll does, after reporting every syntax error found.
+ */
+export function parseRulesText(text: RulesText, sink: DiagnosticSink): ParsedItems[] {
+  const lc = new LineCounter();
+  const docs = parseAllDocuments(text.content, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  let syntaxErrors = 0;
+  for (const doc of docs) {
+    for (const e of doc.errors) {
+      syntaxErrors++;
+      sink.error('yaml-parse', `YAML parse error: ${e.message}`, offsetLocation(e.pos[0], lc, text.name), {
+        type: 'file',
+        name: text.name,
+      });
+    }
+  }
+  if (syntaxErrors > 0) return [];
+  const out: ParsedItems[] = [];
+  for (const doc of docs) {
+    const ctx: FileCtx = { file: text.name, src: text.content, lc, doc };
+    const root = deref(ctx, doc.contents);
+    if (isNullNode(root)) continue;
+    const at = offsetLocation(root!.range?.[0] ?? 0, lc, text.name);
+    if (!isSeq(root)) {
+      if (isMap(root)) sink.error('not-a-list', 'Rules content is not yaml array of objects', at, { type: 'file', name: text.name });
+      else sink.error('not-yaml', 'Rules content is not yaml', at, { type: 'file', name: text.name });
+      continue;
+    }
+    const items: Node[] = [];
+    for (const raw of root.items) {
+      const item = deref(ctx, raw);
+      if (!isNullNode(item)) items.push(item!);
+    }
+    out.push({ ctx, items });
+  }
+  return out;
+}
