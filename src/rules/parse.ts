@@ -117,8 +117,9 @@ function tokenAt(text: string, offset: number): string | null {
   return token.length > 40 ? `${token.slice(0, 40)}…` : token;
 }
 
+// Quotes the found text as written (no JSON escaping of backslashes) unless it holds quotes or controls.
 function quote(s: string): string {
-  if (!s.includes('"')) return JSON.stringify(s);
-  if (!s.includes("'") && !/[\n\r\t]/.test(s)) return `'${s}'`;
+  if (!/["\x00-\x1f]/.test(s)) return `"${s}"`;
+  if (!/['\x00-\x1f]/.test(s)) return `'${s}'`;
   return JSON.stringify(s);
 }

@@ -113,9 +113,12 @@ describe('malformed conditions', () => {
     );
     expect(failure('(a and b').message).toBe('expected "and", "or" or ")" but found end of condition at 1:9');
     expect(failure('proc.name in (a,,b)').message).toBe('expected quoted string or value but found "," at 1:17');
+    expect(failure('a.b =\tx\ty').message).toBe('expected "and", "or" or end of condition but found "y" at 1:9');
+    // a form feed is no blank for libsinsp outside "not": shown escaped
+    expect(failure('a.b = x \f').message).toBe('expected "and", "or" or end of condition but found "\\f" at 1:9');
     expect(failure('a\n  and b\n  foo').message).toBe('expected "and", "or" or end of condition but found "foo" at 3:3');
     expect(failure('proc.name = "a\\qb"').message).toBe(
-      'expected an escape sequence (\\b \\f \\n \\r \\t \\\\ \\/ \\" or \\xHH) but found "\\\\q" at 1:15',
+      'expected an escape sequence (\\b \\f \\n \\r \\t \\\\ \\/ \\" or \\xHH) but found "\\q" at 1:15',
     );
   });
 
