@@ -94,8 +94,12 @@ bool Consumer::Flush() {
 
 void Consumer::Run() {
   while (!stop_.load(std::memory_order_relaxed) && !closing_) {
+    // The producer wakes us only when a lot is pending; otherwise the poll times out, and
+    // ring_buffer__poll() consumes only rings that signalled: consume explicitly.
     int n = ring_buffer__poll(rb_, opts_.poll_ms);
     if (n < 0 && n != -EINTR) break;
+    if (!closing_) n = ring_buffer__consume(rb_);
+    if (n < 0 && n != -EINTR && !closing_) break;
     if (cur_.count > 0 && !Flush()) break;
   }
   // Drain: records produced before stop() still reach JS.

@@ -73,7 +73,7 @@ int BPF_PROG(kl_fork, struct task_struct *parent, struct task_struct *child)
 		type = KT_CLONE;
 	}
 	/* all four share one param layout */
-	if (rec_begin(r, type, KESTREL_NPARAMS(CLONE), BPF_CORE_READ(child, pid)))
+	if (rec_begin_lifecycle(r, type, KESTREL_NPARAMS(CLONE), BPF_CORE_READ(child, pid)))
 		return 0;
 	push_u64(r, BPF_CORE_READ(child, pid));               /* res */
 	push_empty(r);                                        /* exe: inherited */
@@ -161,13 +161,13 @@ int BPF_PROG(kl_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 	struct task_struct *t = bpf_get_current_task_btf();
 
 	if (sys_nr(current_regs()) == NR_EXECVEAT) {
-		if (rec_begin(r, KT_EXECVEAT, KESTREL_NPARAMS(EXECVEAT), 0))
+		if (rec_begin_lifecycle(r, KT_EXECVEAT, KESTREL_NPARAMS(EXECVEAT), 0))
 			return 0;
 		fill_exec(r, t, bprm);
 		push_empty(r); /* dirfd */
 		push_kernel_str(r, BPF_CORE_READ(bprm, filename), KESTREL_MAX_PATH); /* pathname */
 	} else {
-		if (rec_begin(r, KT_EXECVE, KESTREL_NPARAMS(EXECVE), 0))
+		if (rec_begin_lifecycle(r, KT_EXECVE, KESTREL_NPARAMS(EXECVE), 0))
 			return 0;
 		fill_exec(r, t, bprm);
 		push_kernel_str(r, BPF_CORE_READ(bprm, filename), KESTREL_MAX_PATH);
@@ -234,7 +234,7 @@ int BPF_PROG(kl_exit, struct task_struct *p)
 	if (BPF_CORE_READ(t, flags) & PF_KTHREAD_)
 		return 0;
 	code = BPF_CORE_READ(t, exit_code);
-	if (rec_begin(r, KT_PROCEXIT, KESTREL_NPARAMS(PROCEXIT), code))
+	if (rec_begin_lifecycle(r, KT_PROCEXIT, KESTREL_NPARAMS(PROCEXIT), code))
 		return 0;
 	push_u64(r, code);             /* status: raw wait status */
 	push_u64(r, (code >> 8) & 0xff); /* ret: exit status */

@@ -66,8 +66,10 @@ static __always_inline void fill_task(struct kestrel_hdr *h, struct task_struct 
 /*
  * Starts a record of `type` with `nparams` slots, or returns non-zero when none should be made
  * (type not wanted, our own process, no scratch). `ret` is the syscall's return value.
+ * Lifecycle records of our own process are kept (rare, and the process tree needs them);
+ * its syscalls are not (the agent reading files would report itself).
  */
-static __always_inline int rec_begin(struct rec *r, __u16 type, __u16 nparams, __s64 ret)
+static __always_inline int rec_begin_(struct rec *r, __u16 type, __u16 nparams, __s64 ret, int keep_self)
 {
 	struct kestrel_counters *c;
 	struct kestrel_hdr *h;
@@ -79,7 +81,7 @@ static __always_inline int rec_begin(struct rec *r, __u16 type, __u16 nparams, _
 			c->filtered++;
 		return -1;
 	}
-	if (cfg.self_tgid && (bpf_get_current_pid_tgid() >> 32) == cfg.self_tgid)
+	if (!keep_self && cfg.self_tgid && (bpf_get_current_pid_tgid() >> 32) == cfg.self_tgid)
 		return -1;
 	cpu = bpf_get_smp_processor_id();
 	r->buf = bpf_map_lookup_elem(&scratch, &cpu);
@@ -101,6 +103,9 @@ static __always_inline int rec_begin(struct rec *r, __u16 type, __u16 nparams, _
 	fill_task(h, bpf_get_current_task_btf());
 	return 0;
 }
+
+#define rec_begin(r, type, nparams, ret) rec_begin_(r, type, nparams, ret, 0)
+#define rec_begin_lifecycle(r, type, nparams, ret) rec_begin_(r, type, nparams, ret, 1)
 
 static __always_inline void set_len(struct rec *r, __u16 len)
 {
