@@ -1,5 +1,6 @@
 // Loading the rules the agent runs with, and reporting their diagnostics the way `validate` does.
 import type { Logger } from 'pino';
+import { formatDiagnostic } from '../rules/diagnostics.js';
 import { loadRules } from '../rules/load.js';
 import type { Diagnostic } from '../rules/types.js';
 import type { RuleSet } from '../engine/ruleset.js';
@@ -29,11 +30,7 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
 }
 
-export function describeDiagnostic(d: Diagnostic): string {
-  const where = d.file ? `${d.file}${d.line ? `:${d.line}${d.column ? `:${d.column}` : ''}` : ''}: ` : '';
-  const item = d.item?.name ? ` (${d.item.type} "${d.item.name}")` : '';
-  return `${where}${d.severity}: ${d.message}${item}`;
-}
+export const describeDiagnostic = formatDiagnostic;
 
 export function logDiagnostics(log: Logger, loaded: LoadedRules): void {
   for (const e of loaded.errors) log.error({ code: e.code }, describeDiagnostic(e));

@@ -32,7 +32,7 @@ export class K8sAuditRunner implements SourceRunner<AuditEvent> {
       });
       await this.app.listen({ host: this.cfg.address, port: this.cfg.port });
     } catch (err) {
-      this.reason = `webhook cannot start: ${(err as Error).message}`;
+      this.reason = `webhook on ${this.cfg.address}:${this.cfg.port}: ${(err as Error).message}`;
       await this.app?.close().catch(() => {});
       this.app = undefined;
       throw new Error(this.reason);
