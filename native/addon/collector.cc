@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -106,6 +107,22 @@ static bpf_program* program(kestrel_bpf* skel, const std::string& name) {
   return bpf_object__find_program_by_name(skel->obj, name.c_str());
 }
 
+// "" when the program's tracepoint exists; else why not (a syscall this kernel was built without).
+static std::string missing_tracepoint(bpf_program* p) {
+  if (!p) return "";
+  std::string sec = bpf_program__section_name(p);
+  const std::string prefix = "tracepoint/";
+  if (sec.rfind(prefix, 0) != 0) return "";
+  std::string tp = sec.substr(prefix.size());
+  struct stat st {};
+  if (stat(("/sys/kernel/tracing/events/" + tp).c_str(), &st) == 0 ||
+      stat(("/sys/kernel/debug/tracing/events/" + tp).c_str(), &st) == 0)
+    return "";
+  std::string name = tp.substr(tp.find('/') + 1);
+  return "this kernel has no " + tp.substr(0, tp.find('/')) + ":" + name +
+         " tracepoint (the syscall is not built into it), so no records of this type";
+}
+
 // setInterest(types: number[]) -> { attached: number[], unavailable: {type, reason}[] }
 // Types not listed stop producing records at once (the in-kernel check), then their
 // tracepoints are detached so those syscalls no longer run any Kestrel code.
@@ -123,31 +140,31 @@ Napi::Value Collector::SetInterest(const Napi::CallbackInfo& info) {
   }
   Napi::Array unavailable = Napi::Array::New(env);
   for (unsigned t = 0; t < table.size(); t++) {
-    bool on = want.count(t) > 0;
-    if (!on) skel_->bss->interest[t] = 0;
+    bool on = want.count(t) > 0 && table[t].kind != HookKind::None;
+    // records flow as soon as a hook is attached, and stop before it is detached
+    skel_->bss->interest[t] = on ? 1 : 0;
     wanted_[t] = on;
     const Hook& h = table[t];
     if (h.kind != HookKind::Syscall) continue;
     if (on && !syscall_links_[t]) {
       bpf_program* p = program(skel_, h.program);
+      std::string missing = missing_tracepoint(p);
       clear_libbpf_log();
-      bpf_link* link = p ? bpf_program__attach(p) : nullptr;
+      bpf_link* link = p && missing.empty() ? bpf_program__attach(p) : nullptr;
       if (!link) {
         Napi::Object u = Napi::Object::New(env);
         u.Set("type", t);
         u.Set("name", h.name);
-        u.Set("reason", describe_failure(std::string("attaching ") + h.program, p ? -errno : -ENOENT));
+        u.Set("reason", !missing.empty() ? missing
+                                         : describe_failure(std::string("attaching ") + h.program, p ? -errno : -ENOENT));
         unavailable.Set(unavailable.Length(), u);
+        skel_->bss->interest[t] = 0;
       }
       syscall_links_[t] = link;
     } else if (!on && syscall_links_[t]) {
       bpf_link__destroy(syscall_links_[t]);
       syscall_links_[t] = nullptr;
     }
-  }
-  for (unsigned t : want) {
-    if (table[t].kind == HookKind::None) continue;
-    skel_->bss->interest[t] = 1;
   }
   Napi::Object result = Napi::Object::New(env);
   result.Set("unavailable", unavailable);

@@ -1,0 +1,191 @@
+// The syscall source as the agent runs it: the eBPF collector feeding the record processor
+// (state + fields), each event evaluated against the syscall rules. The kernel filter follows
+// the rules: on every reload it is reprogrammed with what the new rules can match.
+import { sourceReady } from '../../server/metrics.js';
+import type { RulesView, SourceContext, SourceRunner } from '../../agent/source-runner.js';
+import type { SourceRuleSet } from '../../engine/ruleset.js';
+import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector.js';
+import { kernelEventNames } from './collector-interest.js';
+import { exportCollectorMetrics, syncDropCounter } from './collector-metrics.js';
+import { newContext, type SyscallContext } from './context.js';
+import type { SyscallEvent } from './event.js';
+import { RecordError, SyscallProcessor } from './processor.js';
+import { ProcFs } from './state/procfs.js';
+
+/** sources.syscall in the agent config. */
+export interface SyscallSourceConfig {
+  enabled: boolean;
+  /** BPF ring buffer bytes (power of two). */
+  ring_buffer_bytes: number;
+  /** Bytes per batch handed to JavaScript. */
+  batch_bytes: number;
+  /** Batches waiting for evaluation before the reader stops reading (backpressure). */
+  max_pending_batches: number;
+  /** Longest a record waits in the kernel before the reader looks, ms. */
+  poll_interval_ms: number;
+  /** Bytes of send/recv data captured per record (<= 256). */
+  data_snaplen: number;
+  /** Where /proc is (/host/proc when Kestrel runs in a container). */
+  proc_root: string;
+}
+
+export const SYSCALL_DEFAULTS: SyscallSourceConfig = {
+  enabled: true,
+  ring_buffer_bytes: 16 << 20,
+  batch_bytes: 512 << 10,
+  max_pending_batches: 4,
+  poll_interval_ms: 10,
+  data_snaplen: 256,
+  proc_root: '/proc',
+};
+
+/** The settings with defaults filled in; throws naming every bad key. */
+export function syscallConfig(raw: Record<string, unknown> = {}): SyscallSourceConfig {
+  const out: Record<string, unknown> = { ...SYSCALL_DEFAULTS };
+  const errors: string[] = [];
+  for (const [k, v] of Object.entries(raw)) {
+    const def = (SYSCALL_DEFAULTS as unknown as Record<string, unknown>)[k];
+    if (def === undefined) errors.push(`unknown setting sources.syscall.${k}`);
+    else if (typeof v !== typeof def) errors.push(`sources.syscall.${k} must be a ${typeof def}, not ${JSON.stringify(v)}`);
+    else out[k] = v;
+  }
+  if (errors.length > 0) throw new Error(errors.join('; '));
+  return out as unknown as SyscallSourceConfig;
+}
+
+export class SyscallRunner implements SourceRunner<SyscallEvent> {
+  readonly name = 'syscall';
+  private readonly cfg: SyscallSourceConfig;
+  private collector: SyscallCollector | undefined;
+  private processor: SyscallProcessor | undefined;
+  private reason: string | undefined = 'not started';
+  private ctx: SourceContext<SyscallEvent> | undefined;
+  private badBatches = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
+  private droppedLogged = 0;
+
+  constructor(raw: Record<string, unknown> = {}) {
+    this.cfg = syscallConfig(raw);
+  }
+
+  async start(ctx: SourceContext<SyscallEvent>): Promise<void> {
+    this.ctx = ctx;
+    const unavailable = collectorUnavailableReason();
+    if (unavailable) return this.fail(unavailable);
+    const options: CollectorOptions = {
+      ringBufferBytes: this.cfg.ring_buffer_bytes,
+      batchBytes: this.cfg.batch_bytes,
+      maxPendingBatches: this.cfg.max_pending_batches,
+      pollIntervalMs: this.cfg.poll_interval_ms,
+      dataSnaplen: this.cfg.data_snaplen,
+    };
+    let collector: SyscallCollector;
+    try {
+      collector = new SyscallCollector(options);
+    } catch (err) {
+      return this.fail((err as Error).message);
+    }
+    const bootEpochNs = collector.bootEpochNs();
+    const state: SyscallContext = newContext({ bootEpochNs });
+    const procfs = new ProcFs({ root: this.cfg.proc_root, bootEpochNs });
+    const processor = new SyscallProcessor(state, { procfs });
+    this.collector = collector;
+    this.processor = processor;
+    exportCollectorMetrics(() => ({ collector: this.collector?.counters(), stats: state.stats }));
+    this.program(ctx.rules());
+
+    // Attach first, then read /proc: a process started in between is in one or the other.
+    // Batches wait (in the reader, then the kernel) until the scan below has finished.
+    const emit = ctx.emit;
+    collector.start((batch) => this.onBatch(processor, batch, emit));
+    const t0 = Date.now();
+    const n = procfs.scan(state.threads);
+    this.reason = undefined;
+    sourceReady.labels({ source: this.name }).set(1);
+    this.dropTimer = setInterval(() => this.checkDrops(), 1000);
+    this.dropTimer.unref();
+    ctx.log.info(
+      { processes: n, scanMs: Date.now() - t0, ringBufferBytes: this.cfg.ring_buffer_bytes, syscalls: collector.wanted.length },
+      `syscall: eBPF collector attached; ${n} processes read from ${procfs.root}`,
+    );
+  }
+
+  private fail(reason: string): never {
+    this.reason = reason;
+    sourceReady.labels({ source: this.name }).set(0);
+    throw new Error(reason);
+  }
+
+  private onBatch(processor: SyscallProcessor, batch: Buffer, emit: (e: SyscallEvent) => void): void {
+    try {
+      processor.process(batch, emit);
+    } catch (err) {
+      // The kernel wrote something the decoder rejects: a bug, not input. Say so (once per burst).
+      if (this.badBatches++ % 1000 === 0) {
+        const where = err instanceof RecordError ? ` at byte ${err.offset} of a ${batch.length}-byte batch` : '';
+        this.ctx?.log.error({ err, badBatches: this.badBatches }, `syscall: batch rejected${where}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Kernel drops go to kestrel_events_dropped_total and, once per second at most, to the log. */
+  private checkDrops(): void {
+    const c = this.collector?.counters();
+    if (!c) return;
+    syncDropCounter(c);
+    if (c.dropped > this.droppedLogged) {
+      this.ctx?.log.warn(
+        { dropped: c.dropped - this.droppedLogged, totalDropped: c.dropped, produced: c.produced },
+        'syscall: records dropped in the kernel: the ring buffer was full (raise sources.syscall.ring_buffer_bytes, or fewer/cheaper rules)',
+      );
+      this.droppedLogged = c.dropped;
+    }
+  }
+
+  /** Programs the kernel filter for the rules (plus what state tracking needs). */
+  private program(rules: RulesView): void {
+    const c = this.collector;
+    if (!c) return;
+    const rs = rules.forSource(this.name) as SourceRuleSet<SyscallEvent> | undefined;
+    const wanted = kernelEventNames(rs ? rs.interestingEventTypes() : new Set());
+    const { unknown, unavailable } = c.setEventNames(wanted);
+    const log = this.ctx?.log;
+    if (unknown.length > 0) log?.warn({ events: unknown }, `syscall: the rules name event types the collector does not produce: ${unknown.join(', ')}`);
+    for (const u of unavailable) log?.warn(`syscall: no records for ${u.name} on this kernel: ${u.reason}`);
+    log?.info({ syscalls: c.wanted }, `syscall: kernel filter set to ${wanted === 'all' ? 'every covered syscall' : `${c.wanted.length} event types`}`);
+  }
+
+  rulesChanged(rules: RulesView): void {
+    this.program(rules);
+  }
+
+  /** The collector's counters (tests, benchmarks). */
+  counters() {
+    return this.collector?.counters();
+  }
+
+  /** The state the records are applied to (tests). */
+  get state(): SyscallContext | undefined {
+    return this.processor?.ctx;
+  }
+
+  async stop(): Promise<void> {
+    this.reason = 'stopped';
+    sourceReady.labels({ source: this.name }).set(0);
+    clearInterval(this.dropTimer);
+    const c = this.collector;
+    if (!c) return;
+    await c.stop(); // every record read so far is evaluated
+    this.checkDrops();
+    this.collector = undefined;
+    await c.close();
+  }
+
+  ready(): boolean {
+    return this.reason === undefined;
+  }
+
+  notReadyReason(): string | undefined {
+    return this.reason;
+  }
+}
