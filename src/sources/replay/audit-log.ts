@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { findNodeAtLocation, parse as parseTolerant, parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { AuditEvent, type Json, type JsonObject } from '../k8saudit/event.js';
 import { eventProblem, itemsOf } from '../k8saudit/validate.js';
 
@@ -46,18 +47,36 @@ async function isJsonLines(file: string): Promise<boolean> {
   }
 }
 
-function* eventsOf(body: Json, file: string, line: number, onBad: BadRecordHandler, now: bigint): Generator<AuditEvent> {
+/** Where item `i` of a body starts: its line in the file (documents span many lines). */
+type ItemLine = (index: number) => number;
+
+function* eventsOf(body: Json, file: string, itemLine: ItemLine, onBad: BadRecordHandler, now: bigint): Generator<AuditEvent> {
   const { items, problem } = itemsOf(body);
   if (problem) {
-    onBad({ file, line, message: problem.message });
+    onBad({ file, line: itemLine(-1), message: problem.message });
     return;
   }
   const many = items.length > 1 || (body !== null && typeof body === 'object' && !Array.isArray(body) && body.kind === 'EventList');
   for (let i = 0; i < items.length; i++) {
     const bad = eventProblem(items[i]!, i);
-    if (bad) onBad({ file, line, message: `${many ? `item ${i}: ` : ''}${bad.message}` });
+    if (bad) onBad({ file, line: itemLine(i), message: `${many ? `item ${i}: ` : ''}${bad.message}` });
     else yield new AuditEvent(items[i] as JsonObject, now);
   }
+}
+
+/** Line numbers of the items of a JSON document, computed only when one is asked for. */
+function documentItemLines(text: string, body: Json): ItemLine {
+  let offsets: number[] | undefined;
+  return (index) => {
+    if (index < 0) return 1;
+    if (!offsets) {
+      const root = parseTree(text);
+      const isList = body !== null && typeof body === 'object' && !Array.isArray(body) && body.kind === 'EventList';
+      const list = root && (isList ? findNodeAtLocation(root, ['items']) : root.type === 'array' ? root : undefined);
+      offsets = list?.children?.map((c) => c.offset) ?? [root?.offset ?? 0];
+    }
+    return lineColumn(text, offsets[index] ?? offsets[0] ?? 0).line;
+  };
 }
 
 /** The 1-based line and column of a character offset. */
@@ -89,7 +108,7 @@ export async function* readAuditLog(file: string, onBad: BadRecordHandler): Asyn
         onBad({ file, line: n, message: `malformed JSON: ${(err as Error).message}` });
         continue;
       }
-      yield* eventsOf(body, file, n, onBad, now);
+      yield* eventsOf(body, file, () => n, onBad, now);
     }
     return;
   }
@@ -99,10 +118,14 @@ export async function* readAuditLog(file: string, onBad: BadRecordHandler): Asyn
   try {
     body = JSON.parse(text) as Json;
   } catch (err) {
-    const m = /position (\d+)/.exec((err as Error).message);
-    const at = m ? lineColumn(text, Number(m[1])) : { line: 1, column: 1 };
-    onBad({ file, line: at.line, column: at.column, message: `malformed JSON: ${(err as Error).message}` });
+    // JSON.parse does not always say where; a tolerant parser finds the first error's offset.
+    const errors: ParseError[] = [];
+    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    const at = first ? lineColumn(text, first.offset) : { line: 1, column: 1 };
+    const what = first ? printParseErrorCode(first.error) : (err as Error).message;
+    onBad({ file, line: at.line, column: at.column, message: `malformed JSON: ${what}` });
     return;
   }
-  yield* eventsOf(body, file, 1, onBad, now);
+  yield* eventsOf(body, file, documentItemLines(text, body), onBad, now);
 }
