@@ -165,25 +165,34 @@ export class ItemReader {
   private pluginVersions(ctx: FileCtx, node: YAMLMap, at: SourceLocation): void {
     const seq = valueOf(ctx, node, 'required_plugin_versions');
     if (!isSeq(seq)) throw new ItemError('not-sequence', 'Value of required_plugin_versions must be a sequence', locationOf(ctx, seq, at));
+    // Each entry is checked on its own: one unmet requirement does not hide the next.
     for (const raw of seq.items) {
-      const plugin = deref(ctx, raw);
-      const pat = locationOf(ctx, plugin, at);
-      if (!isMap(plugin)) throw new ItemError('not-mapping', 'Plugin version must be a mapping', pat);
-      this.checkKeys(ctx, plugin, PLUGIN_KEYS, { type: 'required_plugin_versions' });
-      const alternatives: PluginRequirement[] = [this.requirement(ctx, plugin, pat)];
-      const alts = valueOf(ctx, plugin, 'alternatives');
-      if (alts !== undefined) {
-        if (!isSeq(alts)) throw new ItemError('not-sequence', 'Value of plugin version alternatives must be a sequence', locationOf(ctx, alts, pat));
-        for (const rawAlt of alts.items) {
-          const alt = deref(ctx, rawAlt);
-          const aat = locationOf(ctx, alt, pat);
-          if (!isMap(alt)) throw new ItemError('not-mapping', 'Plugin version alternative must be a mapping', aat);
-          this.checkKeys(ctx, alt, new Set(['name', 'version']), { type: 'required_plugin_versions' });
-          alternatives.push(this.requirement(ctx, alt, aat));
-        }
+      try {
+        this.pluginVersion(ctx, deref(ctx, raw), at);
+      } catch (e) {
+        if (!(e instanceof ItemError)) throw e;
+        this.sink.error(e.code, e.message, e.at ?? at, { type: 'required_plugin_versions' });
       }
-      this.collector.definePluginRequirement({ alternatives, location: pat });
     }
+  }
+
+  private pluginVersion(ctx: FileCtx, plugin: Node | null, at: SourceLocation): void {
+    const pat = locationOf(ctx, plugin, at);
+    if (!isMap(plugin)) throw new ItemError('not-mapping', 'Plugin version must be a mapping', pat);
+    this.checkKeys(ctx, plugin, PLUGIN_KEYS, { type: 'required_plugin_versions' });
+    const alternatives: PluginRequirement[] = [this.requirement(ctx, plugin, pat)];
+    const alts = valueOf(ctx, plugin, 'alternatives');
+    if (alts !== undefined) {
+      if (!isSeq(alts)) throw new ItemError('not-sequence', 'Value of plugin version alternatives must be a sequence', locationOf(ctx, alts, pat));
+      for (const rawAlt of alts.items) {
+        const alt = deref(ctx, rawAlt);
+        const aat = locationOf(ctx, alt, pat);
+        if (!isMap(alt)) throw new ItemError('not-mapping', 'Plugin version alternative must be a mapping', aat);
+        this.checkKeys(ctx, alt, new Set(['name', 'version']), { type: 'required_plugin_versions' });
+        alternatives.push(this.requirement(ctx, alt, aat));
+      }
+    }
+    this.collector.definePluginRequirement({ alternatives, location: pat });
   }
 
   private requirement(ctx: FileCtx, map: YAMLMap, at: SourceLocation): PluginRequirement {
