@@ -1,0 +1,95 @@
+// Runs the real agent in this process (eBPF collector -> state -> rules -> JSON alerts) for
+// end-to-end tests, collecting the alerts it prints.
+import { PassThrough } from 'node:stream';
+import { spawn, type SpawnOptions } from 'node:child_process';
+import pino from 'pino';
+import { Agent } from '../../../../src/agent/agent.js';
+import { configFrom } from '../../../../src/agent/config.js';
+import type { SyscallRunner } from '../../../../src/sources/syscall/runner.js';
+
+export interface AlertJson {
+  rule: string;
+  priority: string;
+  output: string;
+  output_fields: Record<string, unknown>;
+  source: string;
+  tags: string[];
+  time: string;
+}
+
+export interface LiveAgent {
+  agent: Agent;
+  alerts: AlertJson[];
+  runner: SyscallRunner;
+  healthPort: number;
+  /** Waits until an alert matching `pred` arrives (or fails after timeoutMs). */
+  alert(what: string, pred: (a: AlertJson) => boolean, timeoutMs?: number): Promise<AlertJson>;
+  /** Every record read so far has been evaluated: lets near-miss checks wait for quiet. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}): Promise<LiveAgent> {
+  const out = new PassThrough();
+  const alerts: AlertJson[] = [];
+  let pending = '';
+  out.on('data', (d: Buffer) => {
+    pending += d.toString('utf8');
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim()) alerts.push(JSON.parse(line) as AlertJson);
+    }
+  });
+  const config = configFrom(
+    {
+      json_output: true,
+      rule_matching: 'all',
+      webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 0 },
+      sources: { k8s_audit: { enabled: false }, syscall },
+    },
+    process.cwd(),
+  );
+  const log = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
+  const agent = await Agent.start({ config, rulesPaths, log, stdout: out });
+  const runner = agent.runner('syscall') as SyscallRunner | undefined;
+  if (!runner?.ready()) {
+    await agent.stop();
+    throw new Error(`syscall source not ready: ${JSON.stringify(agent.sourceStatus())}`);
+  }
+  return {
+    agent,
+    alerts,
+    runner,
+    healthPort: agent.healthPort()!,
+    async alert(what, pred, timeoutMs = 15_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const a = alerts.find(pred);
+        if (a) return a;
+        if (Date.now() > until) {
+          const seen = alerts.map((x) => `${x.rule}: ${x.output.slice(0, 160)}`).join('\n  ');
+          throw new Error(`no alert for ${what} within ${timeoutMs} ms; alerts so far:\n  ${seen}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async settle() {
+      // two poll periods plus a margin: everything produced before now has been read and evaluated
+      await new Promise((r) => setTimeout(r, 300));
+    },
+    stop: () => agent.stop(),
+  };
+}
+
+/** Runs a command to completion; resolves with its pid and exit code. */
+export function runProcess(cmd: string, args: string[], opts: SpawnOptions = {}): Promise<{ pid: number; code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'], ...opts });
+    let stdout = '';
+    c.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ pid: c.pid!, code, stdout }));
+  });
+}
