@@ -100,8 +100,11 @@ function make(
   const d: Diagnostic = { severity, code, falcoCode, message };
   if (at) {
     d.file = at.file;
-    d.line = at.line;
-    d.column = at.column;
+    // Line 0: the file as a whole (it could not be read).
+    if (at.line > 0) {
+      d.line = at.line;
+      d.column = at.column;
+    }
   }
   if (item) d.item = item;
   return d;
