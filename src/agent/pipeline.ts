@@ -5,13 +5,14 @@ import type { Logger } from 'pino';
 import type { RuleSet, SourceRuleSet } from '../engine/ruleset.js';
 import type { Alert } from '../engine/alert.js';
 import type { AlertOutput } from '../outputs/output.js';
-import { alertsTotal, evaluationErrors, eventsTotal } from '../server/metrics.js';
+import { alertsTotal, evaluationErrors, eventsTotal, tally, type Tally } from '../server/metrics.js';
 import { BurstLog } from './burst-log.js';
 
 export class Pipeline {
   private active: RuleSet;
   private generation = 0;
   private readonly errorLog: BurstLog;
+  private readonly alertTallies = new Map<string, Tally>();
 
   constructor(
     rules: RuleSet,
@@ -35,8 +36,8 @@ export class Pipeline {
   emitter<E>(source: string): (event: E) => void {
     let seen = -1;
     let rules: SourceRuleSet<E> | undefined;
-    const events = eventsTotal.labels({ source });
-    const errors = evaluationErrors.labels({ source });
+    const events = tally(eventsTotal, { source });
+    const errors = tally(evaluationErrors, { source });
     return (event: E) => {
       if (seen !== this.generation) {
         rules = this.active.forSource<E>(source);
@@ -57,7 +58,10 @@ export class Pipeline {
   }
 
   publish(alert: Alert): void {
-    alertsTotal.labels({ rule: alert.rule, priority: alert.priority, source: alert.source }).inc();
+    const key = `${alert.source}\u0000${alert.priority}\u0000${alert.rule}`;
+    let t = this.alertTallies.get(key);
+    if (!t) this.alertTallies.set(key, (t = tally(alertsTotal, { rule: alert.rule, priority: alert.priority, source: alert.source })));
+    t.inc();
     for (const o of this.outputs) o.write(alert);
   }
 }

@@ -6,10 +6,49 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'kestrel_process_' });
 
+/** Per counter name, what tallies have counted since the last scrape, flushed when scraped. */
+const pendingTallies = new Map<string, Array<() => void>>();
+
 export function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Counter<L>;
-  return new Counter<L>({ name, help, labelNames: [...labelNames], registers: [registry] });
+  return new Counter<L>({
+    name,
+    help,
+    labelNames: [...labelNames],
+    registers: [registry],
+    collect() {
+      for (const flush of pendingTallies.get(name) ?? []) flush();
+    },
+  });
+}
+
+export interface Tally {
+  inc(n?: number): void;
+}
+
+/**
+ * A counter child for per-event paths: inc() adds to a plain number (prom-client hashes and
+ * validates the labels on every inc), moved into the counter whenever it is read. Create tallies
+ * once (per source, per rule), not per event or request.
+ */
+export function tally<L extends string>(c: Counter<L>, labels: Partial<Record<L, string | number>>): Tally {
+  const name = (c as unknown as { name: string }).name;
+  const child = c.labels(labels);
+  let n = 0;
+  let flushers = pendingTallies.get(name);
+  if (!flushers) pendingTallies.set(name, (flushers = []));
+  flushers.push(() => {
+    if (n > 0) {
+      child.inc(n);
+      n = 0;
+    }
+  });
+  return {
+    inc(k = 1) {
+      n += k;
+    },
+  };
 }
 
 export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {

@@ -2,7 +2,7 @@
 // jevt.time/jevt.time.iso8601 from Falco's original k8s audit support.
 import type { FieldDef } from '../types.js';
 import type { AuditEvent } from '../../sources/k8saudit/event.js';
-import { asString, getPath, parsePointer } from './json.js';
+import { asString, parsePointer, pathReader } from './json.js';
 import { iso8601Ns, timeNs } from './time.js';
 
 type Def = FieldDef<AuditEvent>;
@@ -16,10 +16,10 @@ function jsonFields(prefix: 'json' | 'jevt', alias: boolean): Def[] {
       arg: { required: true, kind: 'key' },
       desc: `Extracts a value from the event's JSON. Syntax is ${prefix}.value[<json pointer>], where <json pointer> is an RFC 6901 json pointer (e.g. /user/username).${also}`,
       bind: (arg) => {
-        const keys = parsePointer(arg ?? '');
+        const read = pathReader(parsePointer(arg ?? ''));
         return (e) => {
-          const v = getPath(e.obj, keys);
-          return v === undefined ? undefined : asString(v);
+          const v = read(e.obj);
+          return v === undefined ? undefined : typeof v === 'string' ? v : asString(v);
         };
       },
     },
@@ -33,7 +33,7 @@ function jsonFields(prefix: 'json' | 'jevt', alias: boolean): Def[] {
       name: `${prefix}.rawtime`,
       type: 'CHARBUF',
       desc: `The time of the event, identical to evt.rawtime.${also}`,
-      bind: () => (e) => String(e.timeNs),
+      bind: () => (e) => e.rawTimeText,
     },
   ];
 }

@@ -7,6 +7,7 @@ import {
   asString,
   flattenArrays,
   getPath,
+  pathReader,
   stringsAll,
   stringsSkipMissing,
   valuesRecursive,
@@ -29,17 +30,19 @@ function list(values: string[] | undefined): FieldValue | undefined {
 
 /** A scalar at a fixed path. */
 function scalar(name: string, desc: string, ...keys: string[]): Def {
+  const read = pathReader(keys);
   const ex: Ex = (e) => {
-    const v = getPath(e.obj, keys);
-    return v === undefined ? undefined : asString(v);
+    const v = read(e.obj);
+    return v === undefined ? undefined : typeof v === 'string' ? v : asString(v);
   };
   return { name, type: 'CHARBUF', desc, bind: () => ex };
 }
 
 /** A list at a fixed path: the value must be an array (the plugin's extractFromKeys on a list field). */
 function arrayAt(name: string, desc: string, ...keys: string[]): Def {
+  const read = pathReader(keys);
   const ex: Ex = (e) => {
-    const v = getPath(e.obj, keys);
+    const v = read(e.obj);
     if (!Array.isArray(v)) return undefined;
     return list(v.map(asString));
   };

@@ -7,6 +7,7 @@ export type JsonObject = { [key: string]: Json };
 export class AuditEvent {
   /** Nanoseconds since the epoch, from stageTimestamp (else requestReceivedTimestamp, else receipt). */
   private time?: bigint;
+  private rawTime?: string;
   private query?: URLSearchParams | null;
   private text?: string;
 
@@ -25,6 +26,11 @@ export class AuditEvent {
         parseRfc3339Ns(o.stageTimestamp) ?? parseRfc3339Ns(o.requestReceivedTimestamp) ?? this.receivedNs;
     }
     return this.time;
+  }
+
+  /** timeNs as decimal text (jevt.rawtime, which many upstream macros test with `exists`). */
+  get rawTimeText(): string {
+    return (this.rawTime ??= String(this.timeNs));
   }
 
   /** The parsed query of requestURI; null when there is no requestURI or it cannot be parsed. */

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { BurstLog } from '../../agent/burst-log.js';
-import { auditEventsRejected, eventsSkipped } from '../../server/metrics.js';
+import { auditEventsRejected, eventsSkipped, tally } from '../../server/metrics.js';
 import { SeenEvents } from './dedupe.js';
 import { AuditEvent, type Json, type JsonObject } from './event.js';
 import type { EventQueue } from './queue.js';
@@ -43,8 +43,8 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
   const rejectedLog = new BurstLog(opts.log, 'k8s_audit: rejected audit events');
   const badRequestLog = new BurstLog(opts.log, 'k8s_audit: bad webhook requests');
   const overloadLog = new BurstLog(opts.log, 'k8s_audit: queue full, answering 429 (apiserver will retry)');
-  const skipStage = eventsSkipped.labels({ source: 'k8s_audit', reason: 'stage' });
-  const skipDuplicate = eventsSkipped.labels({ source: 'k8s_audit', reason: 'duplicate' });
+  const skipStage = tally(eventsSkipped, { source: 'k8s_audit', reason: 'stage' });
+  const skipDuplicate = tally(eventsSkipped, { source: 'k8s_audit', reason: 'duplicate' });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: opts.maxBodyBytes }, (_req, body, done) =>
