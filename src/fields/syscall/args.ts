@@ -3,7 +3,8 @@
 // evt.arg.NAME yields the resolved text when not empty, else the raw text.
 import type { SyscallEvent } from '../../sources/syscall/event.js';
 import { PT } from '../../sources/syscall/layout.js';
-import { AT_FDCWD, resolvePath } from '../../sources/syscall/paths.js';
+import { AT_FDCWD } from '../../sources/syscall/paths.js';
+import { resolvedPathParam } from '../../sources/syscall/params.js';
 import { tupleName } from '../../sources/syscall/sockaddr.js';
 import { fdTypeChar } from '../../sources/syscall/state/fd.js';
 import {
@@ -93,29 +94,6 @@ function printable(b: Uint8Array): string {
   let s = '';
   for (const c of b) s += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
   return s;
-}
-
-/** The directory a relative path param is resolved against: the nearest preceding fd param. */
-function dirFor(e: SyscallEvent, i: number): string {
-  const proc = e.proc;
-  const cwd = proc?.cwd ?? '/';
-  for (let j = i - 1; j >= 0; j--) {
-    if (e.spec.params[j]!.type !== PT.FD) continue;
-    const dirfd = e.int(j);
-    if (dirfd === undefined || dirfd === AT_FDCWD) return cwd;
-    return proc?.fds.get(dirfd)?.name ?? cwd;
-  }
-  return cwd;
-}
-
-/** The absolute form of a path param (FSPATH relative to cwd, FSRELPATH relative to its dirfd). */
-export function resolvedPathParam(e: SyscallEvent, i: number): string | undefined {
-  const raw = e.str(i);
-  if (raw === undefined) return undefined;
-  const t = e.spec.params[i]!.type;
-  if (t === PT.FSRELPATH) return resolvePath(dirFor(e, i), raw);
-  if (t === PT.FSPATH) return resolvePath(e.proc?.cwd ?? '/', raw);
-  return raw;
 }
 
 export function paramRaw(e: SyscallEvent, i: number): string | undefined {

@@ -4,8 +4,9 @@ import { KT } from '../../sources/syscall/events.js';
 import { PT } from '../../sources/syscall/layout.js';
 import { datetimeNs, datetimeS, iso8601Ns, timeNs, timeS } from '../k8saudit/time.js';
 import type { FieldDef, FieldValue } from '../types.js';
-import { argText, argsText, paramRaw, resolvedPathParam } from './args.js';
-import { O_ACCMODE, O_CREAT, O_RDWR, O_TMPFILE, O_WRONLY } from './flags.js';
+import { resolvedPathParam } from '../../sources/syscall/params.js';
+import { argText, argsText, paramRaw } from './args.js';
+import { O_ACCMODE, O_CREAT, O_RDWR, O_TMPFILE, O_WRONLY } from '../../sources/syscall/linux.js';
 import { errnoName } from './names.js';
 
 type Def = FieldDef<SyscallEvent>;

@@ -4,7 +4,7 @@ import { KT } from '../../sources/syscall/events.js';
 import { baseName, dirName } from '../../sources/syscall/paths.js';
 import { FdType, L4_NAMES, ROLE_SERVER, fdTypeChar, fdTypeString, type FdInfo } from '../../sources/syscall/state/fd.js';
 import type { FieldDef, FieldValue } from '../types.js';
-import { resolvedPathParam } from './args.js';
+import { resolvedPathParam } from '../../sources/syscall/params.js';
 
 type Def = FieldDef<SyscallEvent>;
 

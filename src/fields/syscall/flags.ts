@@ -1,25 +1,27 @@
 // Flag-name tables for syscall arguments, in Falco's rendering order (driver/flags_table.c),
 // over the raw Linux values the records carry.
 
+import {
+  O_ACCMODE,
+  O_APPEND,
+  O_CLOEXEC,
+  O_CREAT,
+  O_DIRECT,
+  O_DIRECTORY,
+  O_DSYNC,
+  O_EXCL,
+  O_LARGEFILE,
+  O_NONBLOCK,
+  O_RDWR,
+  O_SYNC,
+  O_TMPFILE,
+  O_TRUNC,
+  O_WRONLY,
+} from '../../sources/syscall/linux.js';
+
 type Table = readonly (readonly [string, number])[];
 
-const O = process.arch === 'arm64'
-  ? { DIRECTORY: 0o40000, NOFOLLOW: 0o100000, DIRECT: 0o200000, LARGEFILE: 0o400000 }
-  : { DIRECTORY: 0o200000, NOFOLLOW: 0o400000, DIRECT: 0o40000, LARGEFILE: 0o100000 };
-export const O_WRONLY = 1;
-export const O_RDWR = 2;
-export const O_ACCMODE = 3;
-export const O_CREAT = 0o100;
-export const O_EXCL = 0o200;
-export const O_TRUNC = 0o1000;
-export const O_APPEND = 0o2000;
-export const O_NONBLOCK = 0o4000;
-export const O_DSYNC = 0o10000;
-export const O_CLOEXEC = 0o2000000;
-export const O_SYNC = 0o4010000;
-export const O_PATH = 0o10000000;
-export const O_TMPFILE = 0o20000000 | O.DIRECTORY;
-export const O_DIRECTORY = O.DIRECTORY;
+const O = { DIRECTORY: O_DIRECTORY, DIRECT: O_DIRECT, LARGEFILE: O_LARGEFILE };
 
 /** Open flags as Falco prints them: `O_RDONLY|O_CLOEXEC`. */
 export function openFlagsText(f: number): string {
@@ -49,7 +51,6 @@ export const CLONE_FLAGS: Table = [
   ['CLONE_NEWUSER', 0x10000000], ['CLONE_CHILD_CLEARTID', 0x200000], ['CLONE_CHILD_SETTID', 0x1000000],
   ['CLONE_SETTLS', 0x80000], ['CLONE_VFORK', 0x4000], ['CLONE_NEWCGROUP', 0x2000000],
 ];
-export const CLONE_THREAD = 0x10000;
 
 export const MODE_FLAGS: Table = [
   ['S_IXOTH', 0o1], ['S_IWOTH', 0o2], ['S_IROTH', 0o4], ['S_IXGRP', 0o10], ['S_IWGRP', 0o20], ['S_IRGRP', 0o40],

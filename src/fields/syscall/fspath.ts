@@ -1,7 +1,7 @@
 // fs.path.* (libsinsp's sinsp_filter_check_fspath): the paths a filesystem syscall works on.
 import type { SyscallEvent } from '../../sources/syscall/event.js';
 import type { FieldDef } from '../types.js';
-import { resolvedPathParam } from './args.js';
+import { resolvedPathParam } from '../../sources/syscall/params.js';
 
 type Def = FieldDef<SyscallEvent>;
 

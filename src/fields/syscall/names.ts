@@ -69,8 +69,6 @@ export const FCNTL_NAMES: Readonly<Record<number, string>> = {
   36: 'F_OFD_GETLK', 37: 'F_OFD_SETLK', 38: 'F_OFD_SETLKW', 1024: 'F_SETLEASE', 1025: 'F_GETLEASE',
   1026: 'F_NOTIFY', 1029: 'F_CANCELLK', 1030: 'F_DUPFD_CLOEXEC', 1031: 'F_SETPIPE_SZ', 1032: 'F_GETPIPE_SZ',
 };
-export const F_DUPFD = 0;
-export const F_DUPFD_CLOEXEC = 1030;
 
 /** Linux capability names by bit. */
 // prettier-ignore

@@ -1,0 +1,95 @@
+// The Kestrel capture file format (docs/capture-format.md): a 16-byte file header, then chunks.
+// Each chunk: u32 type, u32 payload length, u32 CRC-32 of the payload, u32 reserved, the payload,
+// zero padding to a multiple of 8. All integers little-endian.
+
+export const CAPTURE_MAGIC = Buffer.from('KSTLCAP\0', 'latin1');
+export const CAPTURE_VERSION = 1;
+export const FILE_HEADER_SIZE = 16;
+export const CHUNK_HEADER_SIZE = 16;
+/** Largest payload a reader accepts (a corrupt length must not make it allocate gigabytes). */
+export const MAX_CHUNK = 64 * 1024 * 1024;
+
+export enum ChunkType {
+  /** JSON CaptureInfo. Always first. */
+  INFO = 1,
+  /** JSON StateSnapshot: processes, threads, fds, containers, users, cgroups at capture start. */
+  STATE = 2,
+  /** Raw syscall records (native/events.h layout) back to back. */
+  RECORDS = 3,
+  /** JSON {id, entries}: a cgroup id resolved to its paths during the capture. */
+  CGROUP = 4,
+  /** JSON ContainerInfo: a container seen, or its metadata arriving, during the capture. */
+  CONTAINER = 5,
+  /** JSON {key, tables}: user/group tables loaded during the capture. */
+  USERS = 6,
+  /** JSON CaptureEnd. Always last; a file without it was cut short. */
+  END = 7,
+}
+
+export interface CaptureInfo {
+  kestrelVersion: string;
+  createdAt: string;
+  hostname: string;
+  /** CLOCK_BOOTTIME -> epoch ns offset (decimal string). */
+  bootEpochNs: string;
+  kernel: string;
+  arch: string;
+  /** Size of the record header the records were written with. */
+  recordHeaderSize: number;
+  /** Falco event names by code at capture time. */
+  eventTypes: string[];
+}
+
+export interface CaptureEnd {
+  records: number;
+  batches: number;
+  durationNs: string;
+  /** Kernel-side counters of the live source (produced, dropped, truncated, ...). */
+  counters?: Record<string, number>;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3, as zlib computes it). */
+export function crc32(data: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function fileHeader(): Buffer {
+  const b = Buffer.alloc(FILE_HEADER_SIZE);
+  CAPTURE_MAGIC.copy(b, 0);
+  b.writeUInt16LE(CAPTURE_VERSION, 8);
+  return b;
+}
+
+export function chunkHeader(type: ChunkType, payload: Uint8Array): Buffer {
+  const b = Buffer.alloc(CHUNK_HEADER_SIZE);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(payload.length, 4);
+  b.writeUInt32LE(crc32(payload), 8);
+  return b;
+}
+
+export function padding(len: number): number {
+  return (8 - (len % 8)) % 8;
+}
+
+/** Whether a file starts like a Kestrel capture. */
+export function looksLikeCapture(head: Uint8Array): boolean {
+  return head.length >= 8 && Buffer.from(head.buffer, head.byteOffset, 8).equals(CAPTURE_MAGIC);
+}
+
+/** JSON with bigints written as decimal strings. */
+export function jsonBytes(v: unknown): Buffer {
+  return Buffer.from(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+}

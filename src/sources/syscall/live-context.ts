@@ -1,0 +1,26 @@
+// The syscall context for live sources (the agent's runner, `kestrel capture`): user tables read
+// from each process's own root, container metadata asked of the runtimes, liveness from /proc.
+import { existsSync } from 'node:fs';
+import { newContext, type SyscallContext } from './context.js';
+import { ContainerStore } from './state/containers.js';
+import { runtimeLookup, type RuntimeOptions } from './state/runtimes.js';
+import { ThreadTable } from './state/threads.js';
+import { UserDb, readUserTables } from './state/users.js';
+
+export interface LiveContextOptions {
+  bootEpochNs: bigint;
+  /** Where /proc is (default /proc; /host/proc in a container). */
+  procRoot?: string;
+  runtimes?: RuntimeOptions;
+  maxThreads?: number;
+}
+
+export function newLiveContext(opts: LiveContextOptions): SyscallContext {
+  const proc = (opts.procRoot ?? '/proc').replace(/\/$/, '');
+  const hostRoot = proc === '/proc' ? '/' : `${proc}/1/root`;
+  const users = new UserDb((key, pid) => readUserTables(key === '' ? hostRoot : `${proc}/${pid}/root`));
+  const threads = new ThreadTable({ ...(opts.maxThreads ? { maxThreads: opts.maxThreads } : {}) });
+  threads.isAlive = (tid) => existsSync(`${proc}/${tid}`);
+  const runtimes: RuntimeOptions = { ...(proc === '/proc' ? {} : { hostRoot: proc.replace(/\/proc$/, '') }), ...opts.runtimes };
+  return newContext({ bootEpochNs: opts.bootEpochNs, users, threads, containers: new ContainerStore(runtimeLookup(runtimes)) });
+}
