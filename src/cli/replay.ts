@@ -10,6 +10,8 @@ import { defaultRulesPath } from '../rules/defaults.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../engine/ruleset.js';
 import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/replay/audit-log.js';
+import { looksLikeCapture } from '../sources/replay/capture-format.js';
+import { readCapture } from '../sources/replay/capture-reader.js';
 
 export interface ReplayReader {
   /** The event source the records belong to (rules with this `source:` are evaluated). */
@@ -24,6 +26,7 @@ export interface ReplayReader {
 
 /** Input formats, tried in order. */
 export const replayReaders: ReplayReader[] = [
+  { source: 'syscall', describe: 'Kestrel syscall captures (kestrel capture)', detect: looksLikeCapture, read: (file) => readCapture(file).events() },
   { source: 'k8s_audit', describe: 'Kubernetes audit events (JSON lines or EventList)', detect: looksLikeAuditJson, read: readAuditLog },
 ];
 
