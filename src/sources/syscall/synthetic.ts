@@ -69,8 +69,9 @@ interface Model {
 
 function tokenize(line: string): string[] {
   const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!);
+  // a token may quote a part: key="a b c" is one token, `key=a b c`
+  const re = /(?:[^\s"]|"(?:[^"\\]|\\.)*")+/g;
+  for (const m of line.matchAll(re)) out.push(m[0].replace(/"((?:[^"\\]|\\.)*)"/g, (_q, inner: string) => inner.replace(/\\(.)/g, '$1')));
   return out;
 }
 
@@ -652,7 +653,7 @@ class Builder {
 
   private exec(m: Model, args: string[], opts: Map<string, string>, type: number): void {
     const path = args[0];
-    if (!path) throw new ScenarioError('exec: missing path');
+    if (path === undefined) throw new ScenarioError('exec: missing path');
     const argv0 = opts.get('argv0') ?? path;
     const exepath = opts.get('exepath') ?? resolvePath(m.cwd, path);
     const res = this.resOr(opts, 0);
