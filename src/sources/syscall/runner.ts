@@ -7,7 +7,8 @@ import type { SourceRuleSet } from '../../engine/ruleset.js';
 import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector.js';
 import { kernelEventNames } from './collector-interest.js';
 import { exportCollectorMetrics, syncDropCounter } from './collector-metrics.js';
-import { newContext, type SyscallContext } from './context.js';
+import type { SyscallContext } from './context.js';
+import { newLiveContext } from './live-context.js';
 import type { SyscallEvent } from './event.js';
 import { RecordError, SyscallProcessor } from './processor.js';
 import { ProcFs } from './state/procfs.js';
@@ -86,7 +87,7 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
       return this.fail((err as Error).message);
     }
     const bootEpochNs = collector.bootEpochNs();
-    const state: SyscallContext = newContext({ bootEpochNs });
+    const state: SyscallContext = newLiveContext({ bootEpochNs, procRoot: this.cfg.proc_root });
     const procfs = new ProcFs({ root: this.cfg.proc_root, bootEpochNs });
     const processor = new SyscallProcessor(state, { procfs });
     this.collector = collector;
