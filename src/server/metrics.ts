@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'kestrel_process_' });
+collectDefaultMetrics({ register: registry, prefix: 'kestrel_' });
 
 /** Per counter name, what tallies have counted since the last scrape, flushed when scraped. */
 const pendingTallies = new Map<string, Array<() => void>>();

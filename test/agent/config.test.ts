@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority } from '../../src/agent/config.js';
+
+const DEFAULT_CONFIG = new URL('../../config/kestrel.yaml', import.meta.url).pathname;
+
+describe('agent configuration', () => {
+  it('the shipped default config: loopback plain-HTTP webhook, metrics on 127.0.0.1:8765, rules from rules/', async () => {
+    const c = await loadConfig(DEFAULT_CONFIG);
+    expect(c.rules_files).toEqual([new URL('../../rules', import.meta.url).pathname]);
+    expect(c.sources.k8s_audit).toMatchObject({ address: '127.0.0.1', port: 9765, path: '/k8s-audit', plain_http: true, allow_unauthenticated: true, max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024 });
+    expect(c.webserver).toEqual({ enabled: true, listen_address: '127.0.0.1', listen_port: 8765 });
+    expect(c.stdout_output.enabled).toBe(true);
+    expect(c.sources.syscall.enabled).toBe(true);
+  });
+
+  it('fills defaults, resolves paths against the file, passes the syscall section through', () => {
+    const c = configFrom({ rules_files: 'my-rules', sources: { k8s_audit: { tls: { cert_file: 'tls/c.crt' } }, syscall: { ring_buffer_mb: 16 } } }, '/etc/kestrel');
+    expect(c.rules_files).toEqual(['/etc/kestrel/my-rules']);
+    expect(c.sources.k8s_audit.tls).toEqual({ cert_file: '/etc/kestrel/tls/c.crt', key_file: '', client_ca_file: '' });
+    expect(c.sources.k8s_audit.port).toBe(9765);
+    expect(c.sources.k8s_audit.address).toBe('0.0.0.0');
+    expect(c.sources.syscall).toEqual({ enabled: true, ring_buffer_mb: 16 });
+    expect(AGENT_DEFAULTS.sources.k8s_audit.tls.cert_file).toBe('');
+  });
+
+  it('reports every unknown key and wrong type, with the file name', () => {
+    let err: unknown;
+    try {
+      configFrom({ json_outptu: true, webserver: { listen_port: 'x' }, sources: { k8s_audit: { stages: 'ResponseComplete', plain_htp: true } }, stdout_output: [] }, '/x', 'k.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const lines = (err as Error).message.split('\n');
+    expect(lines).toEqual([
+      'k.yaml: unknown setting json_outptu',
+      'k.yaml: webserver.listen_port must be a non-negative number, not "x"',
+      'k.yaml: unknown setting sources.k8s_audit.plain_htp',
+      'k.yaml: stdout_output must be a mapping, not a list',
+    ]);
+  });
+
+  it('checks values: priority names, ports, required output settings', () => {
+    expect(() => configFrom({ priority: 'loud' }, '/')).toThrow(/priority "loud" is not one of/);
+    expect(() => configFrom({ webserver: { listen_port: 70000 } }, '/')).toThrow(/listen_port must be a port number/);
+    expect(() => configFrom({ file_output: { enabled: true } }, '/')).toThrow(/file_output.filename is required/);
+    expect(minPriority(configFrom({ priority: 'INFO' }, '/'))).toBe('Informational');
+    expect(minPriority(configFrom({ priority: 'Warning' }, '/'))).toBe('Warning');
+  });
+
+  it('points at the line of a YAML syntax error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-config-'));
+    const f = join(dir, 'k.yaml');
+    writeFileSync(f, 'json_output: true\nwebserver:\n  listen_port: [8765\n');
+    await expect(loadConfig(f)).rejects.toThrow(new RegExp(`${f}:\\d+:\\d+: `));
+    await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read config file/);
+  });
+});
