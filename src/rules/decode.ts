@@ -398,8 +398,13 @@ function exceptionEntry(ctx: FileCtx, node: Node | null | undefined, key: string
 }
 
 function listItem(d: DecodedString): ListItemText {
-  const at = d.mapped();
-  return { text: d.text, at, location: d.location };
+  return {
+    text: d.text,
+    at: d.mapped(),
+    get location() {
+      return d.location;
+    },
+  };
 }
 
 function tags(ctx: FileCtx, node: YAMLMap, at: SourceLocation): Set<string> | undefined {

@@ -8,7 +8,7 @@ export interface ListItemText {
   text: string;
   /** Place of each character of `text`. */
   at: MappedText;
-  location: SourceLocation;
+  readonly location: SourceLocation;
 }
 
 /** Position bookkeeping shared by lists, macros and rules (Falco's index/visibility). */

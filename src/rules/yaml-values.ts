@@ -36,10 +36,20 @@ export function keyOf(pair: Pair): string | undefined {
   return k && isScalar(k) ? String(k.source ?? k.value) : undefined;
 }
 
+const keyIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
 /** The first pair with this key (yaml-cpp looks keys up first-match). */
 export function pairOf(map: YAMLMap, key: string): Pair | undefined {
-  for (const p of map.items) if (keyOf(p) === key) return p;
-  return undefined;
+  let index = keyIndex.get(map);
+  if (!index) {
+    index = new Map();
+    for (const p of map.items) {
+      const k = keyOf(p);
+      if (k !== undefined && !index.has(k)) index.set(k, p);
+    }
+    keyIndex.set(map, index);
+  }
+  return index.get(key);
 }
 
 export function has(map: YAMLMap, key: string): boolean {
@@ -54,17 +64,21 @@ export function valueOf(ctx: FileCtx, map: YAMLMap, key: string): Node | null | 
 export interface DecodedString {
   text: string;
   node: Scalar;
-  location: SourceLocation;
+  readonly location: SourceLocation;
   /** The text with the place of each character. */
   mapped(): MappedText;
 }
 
 function decodedString(ctx: FileCtx, node: Scalar): DecodedString {
   const text = String(node.source ?? node.value ?? '');
+  let location: SourceLocation | undefined;
   return {
     text,
     node,
-    location: locationOf(ctx, node),
+    // Computed when asked for: most values never need their place.
+    get location() {
+      return (location ??= locationOf(ctx, node));
+    },
     mapped: () => new MappedText().append(text, scalarLocator(node, ctx.src, ctx.lc, ctx.file)),
   };
 }
