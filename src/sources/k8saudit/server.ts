@@ -66,9 +66,17 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
       throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
     }
   };
+  // Slow clients: headers must arrive within header_timeout_ms and the whole request within
+  // request_timeout_ms (checked every second), and a connection idle for idle_timeout_ms closes.
+  const timeouts = {
+    headersTimeout: Math.min(cfg.header_timeout_ms, cfg.request_timeout_ms || cfg.header_timeout_ms),
+    requestTimeout: cfg.request_timeout_ms,
+    connectionsCheckingInterval: 1000,
+  };
   const https = cfg.plain_http
     ? null
     : {
+        ...timeouts,
         cert: await read('tls.cert_file', cfg.tls.cert_file!),
         key: await read('tls.key_file', cfg.tls.key_file!),
         ...(cfg.tls.client_ca_file
@@ -84,7 +92,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
       };
 
   const app = Fastify({
-    ...(https ? { https } : {}),
+    ...(https ? { https } : { http: timeouts }),
     logger: false,
     bodyLimit: cfg.max_body_bytes,
     connectionTimeout: cfg.idle_timeout_ms,
@@ -93,7 +101,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
-  app.server.headersTimeout = Math.min(cfg.header_timeout_ms, cfg.request_timeout_ms || cfg.header_timeout_ms);
+  app.server.headersTimeout = timeouts.headersTimeout;
 
   app.addHook('onResponse', async (_req, reply) => {
     auditRequests.labels({ code: String(reply.statusCode) }).inc();

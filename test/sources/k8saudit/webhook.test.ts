@@ -230,3 +230,36 @@ describe('k8s_audit webhook configuration safety', () => {
     await expect(start({ tls: { cert_file: '/nonexistent.crt', key_file: pki.serverKey }, bearer_tokens: ['t'] })).rejects.toThrow(/cannot read tls.cert_file/);
   });
 });
+
+describe('k8s_audit webhook against slow clients', () => {
+  async function trickle(url: string, first: string, tick: string, maxMs: number) {
+    const { connect } = await import('node:net');
+    const u = new URL(url);
+    return new Promise<{ closedAfterMs: number; response: string }>((resolve) => {
+      const t0 = Date.now();
+      let response = '';
+      const sock = connect(Number(u.port), u.hostname, () => sock.write(first));
+      const timer = setInterval(() => sock.writable && sock.write(tick), 200);
+      const give = setTimeout(() => sock.destroy(), maxMs);
+      sock.on('data', (d) => (response += d));
+      sock.on('error', () => {});
+      sock.on('close', () => {
+        clearInterval(timer);
+        clearTimeout(give);
+        resolve({ closedAfterMs: Date.now() - t0, response });
+      });
+    });
+  }
+
+  it('closes connections whose headers or body trickle in past the timeouts', async () => {
+    const h = await start({ plain_http: true, allow_unauthenticated: true, header_timeout_ms: 1000, request_timeout_ms: 2000, idle_timeout_ms: 30_000 });
+    const path = new URL(h.url).pathname;
+    const slowHeaders = await trickle(h.url, `POST ${path} HTTP/1.1\r\nHost: x\r\n`, 'X-Slow: a\r\n', 10_000);
+    expect(slowHeaders.closedAfterMs).toBeLessThan(4000);
+    expect(slowHeaders.response).toMatch(/^HTTP\/1.1 408/);
+    const slowBody = await trickle(h.url, `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[`, ' ', 10_000);
+    expect(slowBody.closedAfterMs).toBeLessThan(5000);
+    expect(h.events).toHaveLength(0);
+    await h.runner.stop();
+  });
+});
