@@ -1,8 +1,8 @@
-// Condition AST -> predicate closure. Each check is specialised once for its field type,
-// operator and right-hand side (Sets, globs, regexes, parsed numbers and addresses), so the
-// per-event work is an extraction and a comparison. Constant parts are folded: a check on a field
-// its source never extracts is false, `in ()` on a single-valued field is false, `not not x` is x,
-// nested and/or are flattened.
+// Condition AST -> predicate. Each check is specialised once for its field type, operator and
+// right-hand side (Sets, globs, regexes, parsed numbers and addresses), so the per-event work is
+// an extraction and a comparison; the checks become one generated function per rule (codegen.ts).
+// Constant parts are folded: a check on a field its source never extracts is false, `in ()` on a
+// single-valued field is false, `not not x` is x, nested and/or are flattened.
 import type { BinaryCheckExpr, Expr, ListModifier, Pos, UnaryCheckExpr, ValueExpr } from '../rules/ast.js';
 import type { RuleSpec } from '../rules/types.js';
 import type { FieldType, FieldValue, Scalar } from '../fields/types.js';
@@ -20,57 +20,23 @@ import {
   type Test,
 } from './compare.js';
 import { analyzeEventTypes } from './evttype.js';
-import { compileOperand, type Getter, type Operand, type OperandContext } from './operand.js';
+import { generate, type Fast, type Predicate, type Tree } from './codegen.js';
+import { compileOperand, type Operand, type OperandContext } from './operand.js';
 import { compileOutput } from './output.js';
 import type { CompiledRule } from './ruleset.js';
-import { ValueError } from './values.js';
+import { ValueError, isNumericType, isStringType, parseNumber, parseBool } from './values.js';
 
-export type Predicate<E> = (event: E) => boolean;
-type Node<E> = Predicate<E> | boolean;
+export type { Predicate } from './codegen.js';
 
-const FALSE = () => false;
-const TRUE = () => true;
+type Node<E> = Tree<E> | boolean;
 
-function some(v: readonly Scalar[], t: Test): boolean {
-  for (let i = 0; i < v.length; i++) if (t(v[i]!)) return true;
-  return false;
-}
+const FALSE: Test = () => false;
 
-function every(v: readonly Scalar[], t: Test): boolean {
-  for (let i = 0; i < v.length; i++) if (!t(v[i]!)) return false;
-  return true;
-}
-
-/** Exactly one element passes (the `oneof` modifier). */
+/** Exactly one test passes (the `oneof` modifier). */
 function exactlyOne(tests: readonly Test[], v: Scalar): boolean {
   let n = 0;
   for (let i = 0; i < tests.length; i++) if (tests[i]!(v) && ++n > 1) return false;
   return n === 1;
-}
-
-/**
- * A check on a single-valued field. A field that yields several candidates for one event (e.g.
- * every ancestor's name for `proc.aname`, both endpoints for `fd.ip`) passes when any candidate
- * does; `!=` passes when none is equal.
- */
-function scalarCheck<E>(get: Getter<E>, test: Test, ne: boolean): Predicate<E> {
-  return (e) => {
-    const v = get(e);
-    if (v === undefined) return false;
-    if (!Array.isArray(v)) return test(v as Scalar);
-    const list = v as readonly Scalar[];
-    return list.length > 0 && (ne ? every(list, test) : some(list, test));
-  };
-}
-
-/** `in` on a list field: every element is in the set (an empty list is); `intersects`: some element is. */
-function listCheck<E>(get: Getter<E>, test: Test, all: boolean): Predicate<E> {
-  return (e) => {
-    const v = get(e);
-    if (v === undefined) return false;
-    if (!Array.isArray(v)) return test(v as Scalar);
-    return all ? every(v as readonly Scalar[], test) : some(v as readonly Scalar[], test);
-  };
 }
 
 class Compiler<E> {
@@ -88,7 +54,7 @@ class Compiler<E> {
       case 'not': {
         if (e.child.kind === 'not') return this.node(e.child.child);
         const c = this.node(e.child);
-        return typeof c === 'boolean' ? !c : (x: E) => !c(x);
+        return typeof c === 'boolean' ? !c : { kind: 'not', child: c };
       }
       case 'identifier':
         throw new CompileError(`filter error: unexpected identifier '${e.name}'`, 'unresolved-identifier', e.pos);
@@ -101,7 +67,7 @@ class Compiler<E> {
 
   private junction(kind: 'and' | 'or', children: Expr[]): Node<E> {
     const absorbing = kind === 'or'; // the constant that decides the whole junction
-    const fns: Predicate<E>[] = [];
+    const fns: Tree<E>[] = [];
     let decided = false;
     // Every child is compiled (and so checked for errors), even after a deciding constant.
     const visit = (cs: Expr[]): void => {
@@ -118,14 +84,12 @@ class Compiler<E> {
     visit(children);
     if (decided) return absorbing;
     if (fns.length === 0) return !absorbing;
-    return kind === 'and' ? allOf(fns) : anyOf(fns);
+    return fns.length === 1 ? fns[0]! : { kind, children: fns };
   }
 
   private unary(e: UnaryCheckExpr): Node<E> {
     const left = compileOperand(e.left, this.ctx);
-    const get = left.get;
-    if (!get) return false;
-    return (x: E) => get(x) !== undefined;
+    return left.get ? { kind: 'exists', get: left.get } : false;
   }
 
   private binary(e: BinaryCheckExpr): Node<E> {
@@ -144,8 +108,9 @@ class Compiler<E> {
     // `in ()` is false, except on a list field whose value is an empty list (all of none is in).
     if (test === false && left.list && op === 'in' && !e.modifier) test = FALSE;
     if (!left.get || test === false) return false;
-    if (left.list) return listCheck(left.get, test, op === 'in');
-    return scalarCheck(left.get, test, op === '!=' && !e.modifier);
+    if (left.list) return { kind: 'list', get: left.get, test, all: op === 'in' };
+    const fast = e.modifier ? undefined : inlineable(left.type, op, items);
+    return { kind: 'scalar', get: left.get, test, ne: op === '!=' && !e.modifier, ...(fast ? { fast } : {}) };
   }
 
   /** The per-element test against constant values; false when nothing can ever pass. */
@@ -214,7 +179,7 @@ class Compiler<E> {
     const match = rhsMatcher(dyn, op, e.modifier);
     const ne = op === '!=' && !e.modifier;
     const all = op === 'in';
-    return (x: E) => {
+    const pred: Predicate<E> = (x: E) => {
       const a = lget(x);
       if (a === undefined) return false;
       const b = rget(x);
@@ -229,7 +194,32 @@ class Compiler<E> {
       for (let i = 0; i < as.length; i++) if (match(as[i]!, b) !== ne) return !ne;
       return ne;
     };
+    return { kind: 'pred', pred };
   }
+}
+
+const INLINE_OPS: Partial<Record<Op, '===' | '!==' | '<' | '<=' | '>' | '>='>> = { '=': '===', '!=': '!==', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
+const INLINE_METHODS: Partial<Record<Op, 'includes' | 'startsWith' | 'endsWith'>> = { contains: 'includes', startswith: 'startsWith', endswith: 'endsWith' };
+
+/** The common comparisons, in a form the generated code inlines (values already validated). */
+function inlineable(type: FieldType, op: Op, items: ValueExpr[]): Fast | undefined {
+  const values = items.map((i) => i.value);
+  if (isStringType(type)) {
+    if ((op === 'in' || op === 'intersects') && values.length > 0) return { has: new Set(values) };
+    const bin = INLINE_OPS[op];
+    if (bin) return { op: bin, k: values[0]! };
+    const method = INLINE_METHODS[op];
+    if (method) return { method, k: values[0]! };
+    return undefined;
+  }
+  if (isNumericType(type) && op !== 'in' && op !== 'intersects') {
+    const bin = INLINE_OPS[op];
+    if (!bin) return undefined;
+    // == so that a bigint timestamp compares with a number and the other way round
+    return { op: bin === '===' ? '==' : bin === '!==' ? '!=' : bin, k: parseNumber(values[0]!, type) };
+  }
+  if (type === 'BOOL' && (op === '=' || op === '!=')) return { op: op === '=' ? '===' : '!==', k: parseBool(values[0]!) };
+  return undefined;
 }
 
 /**
@@ -265,54 +255,6 @@ function combine(modifier: ListModifier, tests: Test[]): Test {
   return (v) => exactlyOne(tests, v);
 }
 
-function allOf<E>(fns: Predicate<E>[]): Predicate<E> {
-  switch (fns.length) {
-    case 1:
-      return fns[0]!;
-    case 2: {
-      const [a, b] = fns as [Predicate<E>, Predicate<E>];
-      return (e) => a(e) && b(e);
-    }
-    case 3: {
-      const [a, b, c] = fns as [Predicate<E>, Predicate<E>, Predicate<E>];
-      return (e) => a(e) && b(e) && c(e);
-    }
-    case 4: {
-      const [a, b, c, d] = fns as [Predicate<E>, Predicate<E>, Predicate<E>, Predicate<E>];
-      return (e) => a(e) && b(e) && c(e) && d(e);
-    }
-    default:
-      return (e) => {
-        for (let i = 0; i < fns.length; i++) if (!fns[i]!(e)) return false;
-        return true;
-      };
-  }
-}
-
-function anyOf<E>(fns: Predicate<E>[]): Predicate<E> {
-  switch (fns.length) {
-    case 1:
-      return fns[0]!;
-    case 2: {
-      const [a, b] = fns as [Predicate<E>, Predicate<E>];
-      return (e) => a(e) || b(e);
-    }
-    case 3: {
-      const [a, b, c] = fns as [Predicate<E>, Predicate<E>, Predicate<E>];
-      return (e) => a(e) || b(e) || c(e);
-    }
-    case 4: {
-      const [a, b, c, d] = fns as [Predicate<E>, Predicate<E>, Predicate<E>, Predicate<E>];
-      return (e) => a(e) || b(e) || c(e) || d(e);
-    }
-    default:
-      return (e) => {
-        for (let i = 0; i < fns.length; i++) if (fns[i]!(e)) return true;
-        return false;
-      };
-  }
-}
-
 export interface CompiledCondition<E> {
   predicate: Predicate<E>;
   /** Set when the condition folded to a constant (false: the rule can never match). */
@@ -322,8 +264,8 @@ export interface CompiledCondition<E> {
 /** Compiles a resolved condition (macros inlined, lists expanded) against a source's fields. */
 export function compileCondition<E>(expr: Expr, source: EventSource<E>): CompiledCondition<E> {
   const n = new Compiler(source).node(expr);
-  if (typeof n === 'boolean') return { predicate: n ? TRUE : FALSE, constant: n };
-  return { predicate: n };
+  if (typeof n === 'boolean') return { predicate: n ? () => true : () => false, constant: n };
+  return { predicate: generate(n) };
 }
 
 /** Compiles a rule: condition, output template, event types. Throws CompileError. */

@@ -23,8 +23,13 @@ export interface CompiledRule<E = any> {
   readonly warnings: readonly CompileWarning[];
 }
 
+/** Called when a rule's condition or output throws on an event (the rule then counts as not matching). */
+export type EvaluationErrorHandler = (rule: CompiledRule, error: unknown) => void;
+
 export interface RuleSetOptions {
   hostname?: string;
+  /** Told about each evaluation error; they are counted in SourceRuleSet.evaluationErrors too. */
+  onEvaluationError?: EvaluationErrorHandler;
   /** Falco's rule_matching: 'first' (default) stops at the first matching rule. */
   ruleMatching?: 'first' | 'all';
   /** Rules less severe than this are not evaluated (Falco's `priority` setting). */
@@ -41,12 +46,15 @@ export class SourceRuleSet<E = any> {
   private readonly anyType: readonly CompiledRule<E>[];
   private readonly typeOf: ((event: E) => number) | undefined;
   private readonly timeText: TimeText<E>;
+  /** Evaluations that threw (an extractor or a comparison on an unexpected value); never silent. */
+  evaluationErrors = 0;
 
   constructor(
     readonly source: EventSource<E>,
     rules: readonly CompiledRule<E>[],
     private readonly hostname: string,
     private readonly firstMatch: boolean,
+    private readonly onError?: EvaluationErrorHandler,
   ) {
     this.rules = Object.freeze([...rules]);
     this.timeText = timeTextFor(source);
@@ -76,10 +84,21 @@ export class SourceRuleSet<E = any> {
     return this.slots && this.typeOf ? (this.slots[this.typeOf(event)] ?? this.anyType) : this.anyType;
   }
 
+  private failed(rule: CompiledRule<E>, error: unknown): void {
+    this.evaluationErrors++;
+    this.onError?.(rule, error);
+  }
+
   /** The first rule (load order) whose condition matches, Falco's rule_matching=first. */
   match(event: E): CompiledRule<E> | undefined {
     const rules = this.candidates(event);
-    for (let i = 0; i < rules.length; i++) if (rules[i]!.predicate(event)) return rules[i];
+    for (let i = 0; i < rules.length; i++) {
+      try {
+        for (; i < rules.length; i++) if (rules[i]!.predicate(event)) return rules[i];
+      } catch (err) {
+        this.failed(rules[i]!, err);
+      }
+    }
     return undefined;
   }
 
@@ -87,12 +106,19 @@ export class SourceRuleSet<E = any> {
   evaluate(event: E): readonly Alert[] {
     const rules = this.candidates(event);
     let out: Alert[] | undefined;
+    // The try block wraps the loop, not each call: an error resumes with the next rule.
     for (let i = 0; i < rules.length; i++) {
-      const r = rules[i]!;
-      if (!r.predicate(event)) continue;
-      const alert = buildAlert(r, event, this.hostname, this.timeText);
-      if (this.firstMatch) return [alert];
-      (out ??= []).push(alert);
+      try {
+        for (; i < rules.length; i++) {
+          const r = rules[i]!;
+          if (!r.predicate(event)) continue;
+          const alert = buildAlert(r, event, this.hostname, this.timeText);
+          if (this.firstMatch) return [alert];
+          (out ??= []).push(alert);
+        }
+      } catch (err) {
+        this.failed(rules[i]!, err);
+      }
     }
     return out ?? EMPTY;
   }
@@ -128,7 +154,7 @@ export class RuleSet {
     const names = new Set<string>([...sources.keys(), ...enabled.map((r) => r.source.name)]);
     for (const name of names) {
       const source = sources.get(name) ?? enabled.find((r) => r.source.name === name)!.source;
-      this.bySource.set(name, new SourceRuleSet(source, enabled.filter((r) => r.source.name === name), host, first));
+      this.bySource.set(name, new SourceRuleSet(source, enabled.filter((r) => r.source.name === name), host, first, options.onEvaluationError));
     }
   }
 

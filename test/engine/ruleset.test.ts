@@ -109,6 +109,22 @@ describe('matching', () => {
     expect(rs.evaluate(ev('open', { 'proc.name': 'x' }), 'fixture').map((a) => a.rule)).toEqual(['notice', 'crit']);
   });
 
+  it('counts a rule that throws on an event, reports it, and goes on with the next rule', () => {
+    const seen: string[] = [];
+    const rs = new RuleSet(
+      [rule('bad', 'proc.name contains x'), rule('good', 'proc.pid = 1')],
+      new Map([['fixture', src]]),
+      { hostname: 'h', onEvaluationError: (r, e) => seen.push(`${r.name}: ${(e as Error).constructor.name}`) },
+    );
+    // a source bug: a number where a string field belongs
+    const alerts = rs.evaluate(ev('open', { 'proc.name': 42 as never, 'proc.pid': 1 }), 'fixture');
+    expect(alerts.map((a) => a.rule)).toEqual(['good']);
+    expect(seen).toEqual(['bad: TypeError']);
+    expect(rs.forSource('fixture')!.evaluationErrors).toBe(1);
+    expect(rs.forSource<FxEvent>('fixture')!.match(ev('open', { 'proc.name': 42 as never, 'proc.pid': 1 }))?.name).toBe('good');
+    expect(rs.forSource('fixture')!.evaluationErrors).toBe(2);
+  });
+
   it('is immutable', () => {
     const rs = ruleset(rules);
     expect(Object.isFrozen(rs.rules)).toBe(true);
