@@ -62,6 +62,7 @@ export const WARNING_CODES = {
   'unused-list': 'LOAD_UNUSED_LIST',
   'unknown-item': 'LOAD_UNKNOWN_ITEM',
   'deprecated-item': 'LOAD_DEPRECATED_ITEM',
+  'deprecated-field': 'LOAD_DEPRECATED_ITEM',
   'append-no-values': 'LOAD_APPEND_NO_VALUES',
   'exception-name-not-unique': 'LOAD_EXCEPTION_NAME_NOT_UNIQUE',
   'invalid-list-name': 'LOAD_INVALID_LIST_NAME',

@@ -24,6 +24,20 @@ const NA_WARNING =
   "comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition. If you need to check for the existence of a field, consider using the 'exists' operator instead.";
 const EQUALITY_OPS = new Set(['=', '==', '!=', 'in', 'intersects', 'pmatch']);
 
+/** Falco's deprecated fields (falco_load_result.cpp), with why. */
+const LATENCY = 'field is not available due to the drop of enter events.';
+const DEPRECATED_FIELDS = new Map([
+  [
+    'evt.dir',
+    "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
+  ],
+  ['evt.latency', LATENCY],
+  ['evt.latency.s', LATENCY],
+  ['evt.latency.ns', LATENCY],
+  ['evt.latency.human', LATENCY],
+  ['evt.wait_latency', LATENCY],
+]);
+
 export function resolveRules(collector: Collector, sink: DiagnosticSink): ResolvedRule[] {
   const lists = new ListTable(collector.lists, sink);
   const macros = new MacroTable(collector.macros, lists, sink);
@@ -39,6 +53,7 @@ export function resolveRules(collector: Collector, sink: DiagnosticSink): Resolv
       for (const p of problems) sink.error(p.code, p.message, p.at ?? rule.location, ref);
       if (problems.length) continue;
       if (hasUnsafeNaCheck(condition)) sink.warn('unsafe-na-check', NA_WARNING, rule.location, ref);
+      warnDeprecatedFields(condition, rule, sink);
       const output = outputOf(rule, sink);
       out.push({ spec: toSpec(rule, condition, text.text, output.text), output });
     } catch (e) {
@@ -93,6 +108,24 @@ function outputOf(rule: RuleInfo, sink: DiagnosticSink): MappedText {
     }
   }
   return output;
+}
+
+/** A warning per deprecated field a rule uses: in its condition (at the use) or its output. */
+function warnDeprecatedFields(condition: Expr, rule: RuleInfo, sink: DiagnosticSink): void {
+  const ref = { type: 'rule' as const, name: rule.name };
+  const seen = new Set<string>();
+  forEachCheck(condition, (check) => {
+    const f = fieldName(check.left);
+    const why = f === undefined ? undefined : DEPRECATED_FIELDS.get(f);
+    if (f === undefined || why === undefined || seen.has(f)) return;
+    seen.add(f);
+    sink.warn('deprecated-field', `usage of deprecated field '${f}' has been detected in the rule condition: ${why}`, check.left.pos.at ?? rule.location, ref);
+  });
+  // Falco looks for the names anywhere in the output text.
+  for (const [f, why] of DEPRECATED_FIELDS) {
+    const i = rule.output.text.indexOf(f);
+    if (i >= 0) sink.warn('deprecated-field', `usage of deprecated field '${f}' has been detected in the rule output: ${why}`, rule.output.locate(i) ?? rule.outputLocation, ref);
+  }
 }
 
 /** Falco's filter_warning_resolver: `ka.*`/`jevt.*` fields compared for equality with `<NA>`. */

@@ -89,6 +89,17 @@ describe('load warnings', () => {
     expect(r.warnings.map((w) => [w.code, w.item?.name])).toEqual([['unsafe-na-check', 'na']]);
   });
 
+  it('warns about fields Falco deprecated (evt.dir, evt.latency...), in conditions and outputs', () => {
+    const text = '- rule: r\n  desc: d\n  condition: evt.type = open and evt.dir = <\n  output: "took %evt.latency"\n  priority: INFO\n';
+    const r = load(text);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings.map((w) => [w.code, where(w)])).toEqual([
+      ['deprecated-field', posOf('rules.yaml', text, 'evt.dir')],
+      ['deprecated-field', posOf('rules.yaml', text, 'evt.latency')],
+    ]);
+    expect(r.warnings[0]!.message).toMatch(/^usage of deprecated field 'evt.dir' has been detected in the rule condition: due to the drop of enter events/);
+  });
+
   it('passes on the compiler\'s warnings with their place', () => {
     const text = '- rule: r\n  desc: d\n  condition: evt.type = no_such_event or evt.type = open\n  output: o\n  priority: INFO\n';
     const r = load(text);
