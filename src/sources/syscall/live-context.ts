@@ -17,8 +17,17 @@ export interface LiveContextOptions {
 
 export function newLiveContext(opts: LiveContextOptions): SyscallContext {
   const proc = (opts.procRoot ?? '/proc').replace(/\/$/, '');
-  const hostRoot = proc === '/proc' ? '/' : `${proc}/1/root`;
-  const users = new UserDb((key, pid) => readUserTables(key === '' ? hostRoot : `${proc}/${pid}/root`));
+  // The host's tables: `/` when /proc is ours, else the root of the host's pid 1, else the root
+  // of the (host) process that asked.
+  const hostRoots = (pid: number) => (proc === '/proc' ? ['/'] : [`${proc}/1/root`, `${proc}/${pid}/root`]);
+  const users = new UserDb((key, pid) => {
+    if (key !== '') return readUserTables(`${proc}/${pid}/root`);
+    for (const root of hostRoots(pid)) {
+      const t = readUserTables(root);
+      if (t) return t;
+    }
+    return undefined;
+  });
   const threads = new ThreadTable({ ...(opts.maxThreads ? { maxThreads: opts.maxThreads } : {}) });
   threads.isAlive = (tid) => existsSync(`${proc}/${tid}`);
   const runtimes: RuntimeOptions = { ...(proc === '/proc' ? {} : { hostRoot: proc.replace(/\/proc$/, '') }), ...opts.runtimes };
