@@ -12,6 +12,7 @@ import { auditEventsRejected, eventsSkipped, tally } from '../../server/metrics.
 import { SeenEvents } from './dedupe.js';
 import { AuditEvent, type Json, type JsonObject } from './event.js';
 import type { EventQueue } from './queue.js';
+import { itemSizes } from './item-sizes.js';
 import { eventProblem, itemsOf, type Rejection } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -115,15 +116,21 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
       }
 
       const now = BigInt(Date.now()) * 1_000_000n;
-      const checkSize = data.length > opts.maxEventBytes;
+      // Only a body larger than the per-event limit can hold a too-large event.
+      let sizes: number[] | undefined;
+      if (data.length > opts.maxEventBytes) {
+        sizes = itemSizes(data);
+        if (sizes === undefined && items.length === 1) sizes = [data.length];
+        if (sizes?.length !== items.length) sizes = items.map((it) => Buffer.byteLength(JSON.stringify(it)));
+      }
       const accepted: AuditEvent[] = [];
       const rejected: Rejection[] = [];
       let stageSkipped = 0;
       let duplicates = 0;
       for (let i = 0; i < items.length; i++) {
         const item = items[i]!;
-        if (checkSize) {
-          const size = Buffer.byteLength(JSON.stringify(item));
+        if (sizes) {
+          const size = sizes[i]!;
           if (size > opts.maxEventBytes) {
             rejected.push({ index: i, reason: 'too-large', message: `event is ${size} bytes, more than ${opts.maxEventBytes}` });
             continue;
