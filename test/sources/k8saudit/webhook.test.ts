@@ -89,6 +89,20 @@ describe('k8s_audit webhook over HTTPS with client certificates', () => {
   });
 });
 
+describe('k8s_audit webhook with client certificates and bearer tokens both configured', () => {
+  it('accepts either credential and answers 401 to a request with neither', async () => {
+    const h = await start({ tls: { cert_file: pki.serverCert, key_file: pki.serverKey, client_ca_file: pki.caCert }, bearer_tokens: ['tok-123'] });
+    const bearer = { authorization: 'Bearer tok-123' };
+    expect((await post(h.url, fx.execDeckhouse(), client({ cert: pki.clientCert, key: pki.clientKey }))).status).toBe(200);
+    expect((await post(h.url, fx.execDeckhouse(), client(), bearer)).status).toBe(200);
+    expect((await post(h.url, fx.execDeckhouse(), client({ cert: pki.wrongClientCert, key: pki.wrongClientKey }), bearer)).status).toBe(200);
+    expect((await post(h.url, fx.execDeckhouse(), client({ cert: pki.wrongClientCert, key: pki.wrongClientKey }))).status).toBe(401);
+    expect((await post(h.url, fx.execDeckhouse(), client())).status).toBe(401);
+    await h.runner.stop();
+    expect(h.events).toHaveLength(3);
+  });
+});
+
 describe('k8s_audit webhook request handling (HTTPS, bearer token)', () => {
   let h: Harness;
   const agent = () => client();
