@@ -120,6 +120,11 @@ export class ListTable {
     let out = this.values.get(name);
     if (out !== undefined) return out;
     const info = this.lists.get(name)!;
+    const simple = simpleValues(this.flat.get(name)!);
+    if (simple) {
+      this.values.set(name, simple);
+      return simple;
+    }
     const text = new MappedText().append('evt.type in (', info.location);
     this.flat.get(name)!.forEach((item, i) => {
       if (i > 0) text.append(', ', info.location);
@@ -145,4 +150,30 @@ export class ListTable {
     this.values.set(name, out);
     return out;
   }
+}
+
+/** What the grammar reads as one bare value (BareString). */
+const BARE = /^[^()"' \t\n\r\x0B\x0C=,]+$/;
+/** A quoted string the grammar reads verbatim: no escapes, no inner quote. */
+const PLAIN_QUOTED = /^(?:"[^"\\]*"|'[^'\\]*')$/;
+
+/**
+ * Most list items are plain words or simple quoted strings: their values are known without
+ * running the grammar. Returns undefined when any item needs the grammar.
+ */
+function simpleValues(items: readonly ListItemText[]): ValueExpr[] | undefined {
+  const out: ValueExpr[] = [];
+  for (const item of items) {
+    const text = quoteItem(item.text);
+    let v: ValueExpr;
+    if (text === item.text && BARE.test(text)) v = { kind: 'value', value: text, quoted: false, pos: itemPos(item) };
+    else if (PLAIN_QUOTED.test(text)) v = { kind: 'value', value: text.slice(1, -1), quoted: true, pos: itemPos(item) };
+    else return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+function itemPos(item: ListItemText) {
+  return { line: 1, column: 1, offset: 0, at: item.location };
 }
