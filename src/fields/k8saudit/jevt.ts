@@ -16,7 +16,9 @@ function jsonFields(prefix: 'json' | 'jevt', alias: boolean): Def[] {
       arg: { required: true, kind: 'key' },
       desc: `Extracts a value from the event's JSON. Syntax is ${prefix}.value[<json pointer>], where <json pointer> is an RFC 6901 json pointer (e.g. /user/username).${also}`,
       bind: (arg) => {
-        const read = pathReader(parsePointer(arg ?? ''));
+        const keys = parsePointer(arg ?? '');
+        if (keys.length === 1 && keys[0] === 'stage') return (e) => e.stage;
+        const read = pathReader(keys);
         return (e) => {
           const v = read(e.obj);
           return v === undefined ? undefined : typeof v === 'string' ? v : asString(v);

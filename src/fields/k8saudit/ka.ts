@@ -38,6 +38,11 @@ function scalar(name: string, desc: string, ...keys: string[]): Def {
   return { name, type: 'CHARBUF', desc, bind: () => ex };
 }
 
+/** A scalar AuditEvent reads once when it is built. */
+function precomputed(name: string, desc: string, ex: Ex): Def {
+  return { name, type: 'CHARBUF', desc, bind: () => ex };
+}
+
 /** A list at a fixed path: the value must be an array (the plugin's extractFromKeys on a list field). */
 function arrayAt(name: string, desc: string, ...keys: string[]): Def {
   const read = pathReader(keys);
@@ -196,7 +201,7 @@ function firstContainer(key: 'image'): Ex {
 
 export const kaFields: Def[] = [
   scalar('ka.auditid', 'The unique id of the audit event', 'auditID'),
-  scalar('ka.stage', 'Stage of the request (e.g. RequestReceived, ResponseComplete, etc.)', 'stage'),
+  precomputed('ka.stage', 'Stage of the request (e.g. RequestReceived, ResponseComplete, etc.)', (e) => e.stage),
   scalar('ka.auth.decision', 'The authorization decision', 'annotations', 'authorization.k8s.io/decision'),
   scalar('ka.auth.reason', 'The authorization reason', 'annotations', 'authorization.k8s.io/reason'),
   scalar(
@@ -218,10 +223,10 @@ export const kaFields: Def[] = [
     'annotations',
     'authentication.openshift.io/username',
   ),
-  scalar('ka.user.name', 'The user name performing the request', 'user', 'username'),
+  precomputed('ka.user.name', 'The user name performing the request', (e) => e.userName),
   arrayAt('ka.user.groups', 'The groups to which the user belongs', 'user', 'groups'),
   scalar('ka.impuser.name', 'The impersonated user name', 'impersonatedUser', 'username'),
-  scalar('ka.verb', 'The action being performed', 'verb'),
+  precomputed('ka.verb', 'The action being performed', (e) => e.verb),
   scalar('ka.uri', 'The request URI as sent from client to server', 'requestURI'),
   {
     name: 'ka.uri.param',
@@ -232,15 +237,15 @@ export const kaFields: Def[] = [
   },
   scalar('ka.target.name', 'The target object name', 'objectRef', 'name'),
   scalar('ka.target.namespace', 'The target object namespace', 'objectRef', 'namespace'),
-  scalar('ka.target.resource', 'The target object resource', 'objectRef', 'resource'),
-  scalar('ka.target.subresource', 'The target object subresource', 'objectRef', 'subresource'),
+  precomputed('ka.target.resource', 'The target object resource', (e) => e.resource),
+  precomputed('ka.target.subresource', 'The target object subresource', (e) => e.subresource),
   {
     name: 'ka.target.pod.name',
     type: 'CHARBUF',
     desc: 'The target pod name',
     // For pods the object name; a pod created with generateName only has it in the response.
     bind: () => (e) => {
-      if (getPath(e.obj, ['objectRef', 'resource']) !== 'pods') return undefined;
+      if (e.resource !== 'pods') return undefined;
       const v =
         getPath(e.obj, ['objectRef', 'name']) ??
         getPath(e.obj, ['responseObject', 'metadata', 'name']) ??

@@ -4,7 +4,24 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
 
+/** A JSON value as the k8saudit plugin renders it: strings as they are, others as JSON text. */
+function text(v: Json | undefined): string | undefined {
+  return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function member(o: Json | undefined, key: string): Json | undefined {
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
+}
+
 export class AuditEvent {
+  // What nearly every rule tests, read once: upstream rules test the stage ~40 times per event,
+  // the resource and verb ~20 times each.
+  readonly stage: string | undefined;
+  readonly verb: string | undefined;
+  readonly resource: string | undefined;
+  readonly subresource: string | undefined;
+  readonly userName: string | undefined;
   /** Nanoseconds since the epoch, from stageTimestamp (else requestReceivedTimestamp, else receipt). */
   private time?: bigint;
   private rawTime?: string;
@@ -17,7 +34,14 @@ export class AuditEvent {
     readonly receivedNs: bigint = BigInt(Date.now()) * 1_000_000n,
     /** The cluster this event came from, when the webhook is configured with a name. */
     readonly clusterName?: string,
-  ) {}
+  ) {
+    this.stage = text(member(obj, 'stage'));
+    this.verb = text(member(obj, 'verb'));
+    const ref = member(obj, 'objectRef');
+    this.resource = text(member(ref, 'resource'));
+    this.subresource = text(member(ref, 'subresource'));
+    this.userName = text(member(member(obj, 'user'), 'username'));
+  }
 
   get timeNs(): bigint {
     if (this.time === undefined) {
