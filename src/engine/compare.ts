@@ -3,7 +3,7 @@
 import type { FieldType, Scalar } from '../fields/types.js';
 import type { BinaryOperator } from '../rules/ast.js';
 import { compileGlob } from './glob.js';
-import { parseIPv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet } from './ip.js';
+import { parseIPv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet, type IPv4Net, type IPv6Net } from './ip.js';
 import { PathPrefixMatcher } from './pmatch.js';
 import { compileRegex } from './regex.js';
 import { bytesEndWith, bytesEqual, bytesIndexOf, bytesStartWith, includesAsciiCI, asciiLower, unhex, utf8 } from './text.js';
@@ -233,8 +233,16 @@ export function memberTest(type: FieldType, op: Op, items: readonly string[], ra
   }
   if (type === 'IPNET') {
     const nets = items.map(parseIPNet);
+    const v4 = nets.filter((n): n is IPv4Net => !n.v6);
+    const v6 = nets.filter((n): n is IPv6Net => n.v6);
     return (v) => {
-      for (let i = 0; i < nets.length; i++) if (ipNetMember(nets[i]!, v as string) === true) return true;
+      const x = parseIPv4(v as string);
+      if (x >= 0) {
+        for (let i = 0; i < v4.length; i++) if (v4InNet(x, v4[i]!)) return true;
+        return false;
+      }
+      if (v6.length === 0 || !parseIPv6(v as string, scratch)) return false;
+      for (let i = 0; i < v6.length; i++) if (v6InNet(scratch, v6[i]!)) return true;
       return false;
     };
   }

@@ -24,7 +24,7 @@ import { generate, type Fast, type Predicate, type Tree } from './codegen.js';
 import { compileOperand, type Operand, type OperandContext } from './operand.js';
 import { compileOutput } from './output.js';
 import type { CompiledRule } from './ruleset.js';
-import { ValueError, isNumericType, isStringType, parseNumber, parseBool } from './values.js';
+import { ValueError, checkValue, isNumericType, isStringType, parseNumber, parseBool } from './values.js';
 
 export type { Predicate } from './codegen.js';
 
@@ -129,7 +129,7 @@ class Compiler<E> {
     };
     if (!modifier) {
       if (op === 'in' || op === 'intersects' || op === 'pmatch') {
-        values.forEach((v, k) => convert(k, () => memberTest(type, op, [v], [raw[k]])));
+        values.forEach((v, k) => convert(k, () => checkValue(type, v)));
         return values.length === 0 ? false : memberTest(type, op, values, raw);
       }
       return convert(0, () => scalarTest(type, op, values[0]!, raw[0]));

@@ -41,13 +41,11 @@ class Analyzer {
     });
   }
 
-  all(): Uint8Array {
-    return new Uint8Array(this.n).fill(1);
-  }
-
-  private complement(s: Uint8Array): Uint8Array {
-    for (let i = 0; i < s.length; i++) s[i] = s[i] ? 0 : 1;
-    return s;
+  /** A set of codes; null is the set of every code (most checks), kept without allocating. */
+  private complement(s: Codes): Uint8Array {
+    const out = new Uint8Array(this.n);
+    if (s) for (let i = 0; i < s.length; i++) out[i] = s[i] ? 0 : 1;
+    return out;
   }
 
   private names(values: Array<{ value: string; pos: Pos }>): Uint8Array {
@@ -63,15 +61,23 @@ class Analyzer {
     return s;
   }
 
-  visit(e: Expr, negated: boolean): Uint8Array {
+  visit(e: Expr, negated: boolean): Codes {
     switch (e.kind) {
       case 'and':
       case 'or': {
         const intersect = (e.kind === 'and') !== negated;
-        let acc = intersect ? this.all() : new Uint8Array(this.n);
+        let acc: Codes = intersect ? null : new Uint8Array(this.n);
         for (const c of e.children) {
           const s = this.visit(c, negated);
-          for (let i = 0; i < this.n; i++) acc[i] = intersect ? acc[i]! & s[i]! : acc[i]! | s[i]!;
+          if (intersect) {
+            if (s === null) continue;
+            if (acc === null) acc = s.slice();
+            else for (let i = 0; i < this.n; i++) acc[i]! &= s[i]!;
+          } else {
+            if (acc === null) continue;
+            if (s === null) acc = null;
+            else for (let i = 0; i < this.n; i++) acc[i]! |= s[i]!;
+          }
         }
         return acc;
       }
@@ -79,12 +85,10 @@ class Analyzer {
         return this.visit(e.child, !negated);
       case 'identifier':
         throw new CompileError(`filter error: unexpected identifier '${e.name}'`, 'unresolved-identifier', e.pos);
-      case 'unary': {
+      case 'unary':
         if (e.left.kind === 'transformer' && containsEvtType(e.left)) this.transformerError(e.left.pos);
         // `evt.type exists` is every type, and under a negation none
-        const s = this.all();
-        return isEvtTypeField(e.left) && negated ? this.complement(s) : s;
-      }
+        return isEvtTypeField(e.left) && negated ? this.complement(null) : null;
       case 'binary':
         return this.binary(e, negated);
     }
@@ -94,10 +98,10 @@ class Analyzer {
     throw new CompileError('event code search does not support `evt.type` checks with transformers', 'evttype-analysis', pos);
   }
 
-  private binary(e: BinaryCheckExpr, negated: boolean): Uint8Array {
-    if (!EVTTYPE_OPS.has(e.op)) return this.all();
+  private binary(e: BinaryCheckExpr, negated: boolean): Codes {
+    if (!EVTTYPE_OPS.has(e.op)) return null;
     if (e.left.kind === 'transformer' && containsEvtType(e.left)) this.transformerError(e.left.pos);
-    if (!isEvtTypeField(e.left)) return this.all();
+    if (!isEvtTypeField(e.left)) return null;
     const r = e.right;
     if (r.kind === 'field' || r.kind === 'transformer') {
       throw new CompileError(
@@ -113,11 +117,14 @@ class Analyzer {
   }
 }
 
+type Codes = Uint8Array | null;
+
 /** The event types `expr` can match on `source`; sources without event types: 'all', silently. */
 export function analyzeEventTypes(expr: Expr, source: EventSource): EventTypeAnalysis {
   if (!source.eventTypes) return { codes: 'all', warnings: [] };
   const a = new Analyzer(source.eventTypes);
   const s = a.visit(expr, false);
+  if (s === null) return { codes: 'all', warnings: a.warnings };
   const codes = new Set<number>();
   for (let i = 0; i < s.length; i++) if (s[i]) codes.add(i);
   return { codes: codes.size === s.length ? 'all' : codes, warnings: a.warnings };

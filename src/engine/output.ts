@@ -167,6 +167,7 @@ function pad(s: string, width: number): string {
 }
 
 export function compileOutput<E>(template: string, source: EventSource<E>): OutputFormatter<E> {
+  if (template === '') throw new CompileError('empty formatting token', 'bad-output', posAt(template, 0), 'output');
   const t = template.startsWith('*') ? template.slice(1) : template;
   const shift = template.length - t.length;
   const reader = new TokenReader(t, source);

@@ -160,6 +160,14 @@ function fixed1(x: number): string {
   return x.toFixed(1);
 }
 
+/** Throws a ValueError when `text` cannot be a value of `type` (strings and buffers always can). */
+export function checkValue(type: FieldType, text: string): void {
+  if (isNumericType(type)) parseNumber(text, type);
+  else if (type === 'BOOL') parseBool(text);
+  else if (type === 'IPADDR') parseIPAddr(text);
+  else if (type === 'IPNET') parseIPNet(text);
+}
+
 /** A scalar as libsinsp prints it in outputs. */
 export function scalarText(v: Scalar, type: FieldType): string {
   if (typeof v === 'string') return v;

@@ -209,6 +209,9 @@ describe('IP addresses and networks', () => {
     ['fd.snet = "2001:db8::/33"', { 'fd.snet': '2001:db8:8000::1' }, false],
     ['fd.snet in (10.0.0.0/8, 192.168.0.0/16)', { 'fd.snet': '192.168.3.4' }, true],
     ['fd.snet in (10.0.0.0/8, 192.168.0.0/16)', { 'fd.snet': '172.16.0.1' }, false],
+    ['fd.snet in ("fd00::/8", 10.0.0.0/8)', { 'fd.snet': 'fd00::1' }, true],
+    ['fd.snet in ("fd00::/8", 10.0.0.0/8)', { 'fd.snet': 'fe80::1' }, false],
+    ['fd.snet in ("fd00::/8")', { 'fd.snet': '10.1.1.1' }, false],
   ]);
 });
 

@@ -111,6 +111,7 @@ describe('output templates', () => {
   });
 
   it('rejects a template ending with %, a bad argument, an unknown transformer input', () => {
+    expect(outputError('').message).toMatch(/empty formatting token/);
     expect(outputError('x %').message).toMatch(/cannot end with a %/);
     expect(outputError('x %12').message).toMatch(/cannot end with a number/);
     expect(outputError('100%% done').message).toMatch(/expected a field name/); // libsinsp has no %% escape
