@@ -98,6 +98,24 @@ describe('lists', () => {
     expect(fired(r, user('"(systemd)"'))).toEqual([]);
   });
 
+  it('does not loop on lists that name each other or themselves: a name not expanded stays literal', () => {
+    const r = load(yaml`
+      - list: a
+        items: [alice]
+      - list: b
+        items: [a, bob]
+      - list: a
+        items: [b, a, carol]
+      ${k8sRule('r', 'ka.user.name in (a)')}
+    `);
+    expect(r.errors).toEqual([]);
+    // As Falco computes it: the lists hold their last definitions, b = [b, a, carol, bob] (a's
+    // items), a = [a, bob] + [b, a, carol] + [carol]; in the condition `a` expands once, then
+    // `b` (defined after a) once more; names met again stay literal.
+    for (const u of ['a', 'b', 'bob', 'carol']) expect(fired(r, user(u))).toEqual(['r']);
+    expect(fired(r, user('alice'))).toEqual([]);
+  });
+
   it('treats an empty list as no values', () => {
     const r = load(yaml`
       - list: nobody
