@@ -12,7 +12,10 @@ export interface RuleSpec {
   name: string;
   desc: string;
   condition: Expr;
-  /** The condition text after append/override, before macro expansion (for messages). */
+  /**
+   * The condition text after append/override, with the exceptions composed in as Falco does
+   * (`(cond) and not (...)`), before list and macro expansion (for messages).
+   */
   conditionText: string;
   output: string;
   priority: Priority;
