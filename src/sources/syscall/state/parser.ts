@@ -224,6 +224,14 @@ export class StateParser {
     const ppid = e.ppid;
     if (ppid !== 0) p.ppid = ppid;
     if (e.cgroupIdLo !== p.cgroupIdLo) this.cgroupChanged(e, p);
+    // a container process read from /proc or a snapshot: make sure its container is tracked
+    if (p.containerId !== '' && !p.containerTracked) {
+      p.containerTracked = true;
+      if (!this.ctx.containers.get(p.containerId)) {
+        const c = containerFromCgroups(p.cgroups);
+        if (c) this.ctx.containers.ensure(c);
+      }
+    }
   }
 
   private cgroupChanged(e: SyscallEvent, p: ProcessInfo): void {
@@ -247,6 +255,7 @@ export class StateParser {
     p.cgroups = entries;
     const c = containerFromCgroups(entries);
     p.containerId = c ? this.ctx.containers.ensure(c).id : '';
+    p.containerTracked = true;
   }
 
   private fork(e: SyscallEvent, parent: ProcessInfo): void {

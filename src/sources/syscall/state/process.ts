@@ -47,6 +47,8 @@ export class ProcessInfo {
   cgroups: string[] = [];
   /** '' for host processes. */
   containerId = '';
+  /** The container's entry in the container store was made (or looked for). */
+  containerTracked = false;
   mntNs = 0;
   pidNs = 0;
   fds = new Map<number, FdInfo>();
