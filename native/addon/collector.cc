@@ -2,6 +2,8 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +77,17 @@ static Napi::Error failure(Napi::Env env, const std::string& message, const char
   return e;
 }
 
+// The verifier gives up with EAGAIN when a signal is pending (SIGCHLD, a profiler's SIGPROF...)
+// and libbpf retries only a few times: keep this thread's signals pending until loading is done.
+static int load_blocking_signals(kestrel_bpf* skel) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  int err = kestrel_bpf__load(skel);
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return err;
+}
+
 // Loads (verifies) every program; attaches nothing yet.
 Napi::Value Collector::Open(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -90,7 +103,7 @@ Napi::Value Collector::Open(const Napi::CallbackInfo& info) {
   if (!skel) throw failure(env, describe_failure("opening the BPF object", -errno), "EBPFOPEN");
   int err = bpf_map__set_max_entries(skel->maps.rb, ring_bytes_);
   if (!err) err = bpf_map__set_max_entries(skel->maps.scratch, libbpf_num_possible_cpus());
-  if (!err) err = kestrel_bpf__load(skel);
+  if (!err) err = load_blocking_signals(skel);
   if (err) {
     kestrel_bpf__destroy(skel);
     throw failure(env, describe_failure("loading the BPF programs", err), err == -EPERM ? "EPERM" : "EBPFLOAD");

@@ -41,26 +41,37 @@ static __always_inline __u32 pid_nr_at(struct pid *p, unsigned int level)
 	return up.nr;
 }
 
-/* The header fields that describe a task (the current one for every record Kestrel emits). */
+/*
+ * The header fields that describe a task (the current one for every record Kestrel emits).
+ * Direct loads through the BTF-typed task pointer (no helper calls: this runs for every record);
+ * only the pid-namespace numbers of tasks in a child pid namespace need probe reads.
+ */
 static __always_inline void fill_task(struct kestrel_hdr *h, struct task_struct *t)
 {
-	struct pid *tp = BPF_CORE_READ(t, thread_pid);
-	unsigned int level = BPF_CORE_READ(tp, level);
-	struct upid up = {};
+	struct pid *tp = t->thread_pid;
+	unsigned int level = tp->level;
+	const struct cred *cred = t->cred;
 
-	h->tid = BPF_CORE_READ(t, pid);
-	h->pid = BPF_CORE_READ(t, tgid);
-	h->ppid = BPF_CORE_READ(t, real_parent, tgid);
-	h->vtid = pid_nr_at(tp, level);
-	h->vpid = pid_nr_at(BPF_CORE_READ(t, group_leader, thread_pid), level);
-	h->uid = BPF_CORE_READ(t, cred, euid.val);
-	h->gid = BPF_CORE_READ(t, cred, egid.val);
-	h->loginuid = bpf_core_field_exists(t->loginuid) ? BPF_CORE_READ(t, loginuid.val) : (__u32)-1;
-	h->mnt_ns = BPF_CORE_READ(t, nsproxy, mnt_ns, ns.inum);
-	bpf_probe_read_kernel(&up, sizeof(up), (void *)((__u64)tp + bpf_core_field_offset(tp->numbers) +
-							   (__u64)(level & 31) * sizeof(struct upid)));
-	h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
-	bpf_probe_read_kernel(h->comm, sizeof(h->comm), &t->comm);
+	h->tid = t->pid;
+	h->pid = t->tgid;
+	h->ppid = t->real_parent->tgid;
+	if (level == 0) {
+		h->vtid = h->tid;
+		h->vpid = h->pid;
+		h->pid_ns = tp->numbers[0].ns->ns.inum;
+	} else {
+		struct upid up = {};
+		h->vtid = pid_nr_at(tp, level);
+		h->vpid = pid_nr_at(t->group_leader->thread_pid, level);
+		bpf_probe_read_kernel(&up, sizeof(up), (void *)((__u64)tp + bpf_core_field_offset(tp->numbers) +
+								   (__u64)(level & 31) * sizeof(struct upid)));
+		h->pid_ns = BPF_CORE_READ(up.ns, ns.inum);
+	}
+	h->uid = cred->euid.val;
+	h->gid = cred->egid.val;
+	h->loginuid = bpf_core_field_exists(t->loginuid) ? t->loginuid.val : (__u32)-1;
+	h->mnt_ns = t->nsproxy->mnt_ns->ns.inum;
+	__builtin_memcpy(h->comm, t->comm, sizeof(h->comm));
 }
 
 /*

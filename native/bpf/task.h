@@ -24,22 +24,23 @@ struct inode___old {
 	struct timespec64 i_mtime;
 } __attribute__((preserve_access_index));
 
-/* Syscall argument N (0-based) of the current task, from the registers saved at entry. */
+/* Syscall argument N (0-based) of the current task, from the registers saved at entry
+ * (`regs` comes from bpf_task_pt_regs(): BTF-typed, so plain loads). */
 static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
 {
 #if defined(__TARGET_ARCH_x86)
 	switch (n) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
 	}
 #elif defined(__TARGET_ARCH_arm64)
 	if (n == 0)
-		return BPF_CORE_READ(regs, orig_x0);
-	return BPF_CORE_READ(regs, regs[n & 7]);
+		return regs->orig_x0;
+	return regs->regs[n & 7];
 #else
 #error "unsupported architecture"
 #endif
@@ -48,9 +49,9 @@ static __always_inline __u64 sys_arg(struct pt_regs *regs, int n)
 static __always_inline long sys_nr(struct pt_regs *regs)
 {
 #if defined(__TARGET_ARCH_x86)
-	return BPF_CORE_READ(regs, orig_ax);
+	return regs->orig_ax;
 #else
-	return BPF_CORE_READ(regs, syscallno);
+	return regs->syscallno;
 #endif
 }
 
