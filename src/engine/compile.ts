@@ -7,7 +7,8 @@ import type { BinaryCheckExpr, Expr, ListModifier, Pos, UnaryCheckExpr, ValueExp
 import type { RuleSpec } from '../rules/types.js';
 import type { FieldType, FieldValue, Scalar } from '../fields/types.js';
 import type { EventSource } from '../sources/source.js';
-import { CompileError } from './errors.js';
+import { CompileError, type CompileWarning } from './errors.js';
+import { valueWarnings } from './value-warnings.js';
 import {
   RegexError,
   comparabilityError,
@@ -41,6 +42,7 @@ function exactlyOne(tests: readonly Test[], v: Scalar): boolean {
 
 class Compiler<E> {
   private readonly ctx: OperandContext<E>;
+  readonly warnings: CompileWarning[] = [];
 
   constructor(source: EventSource<E>) {
     this.ctx = { source, forOutput: false, part: 'condition' };
@@ -104,6 +106,7 @@ class Compiler<E> {
       throw new CompileError(`filter error: operator '${op}' takes a single value, not a list`, 'bad-value', right.pos);
     }
     const items: ValueExpr[] = right.kind === 'list' ? right.items : [right];
+    for (const i of items) this.warnings.push(...valueWarnings(this.ctx.source.fields, op, i.value, i.pos));
     let test = this.valueTest(left.type, op, e.modifier, items, right.pos);
     // `in ()` is false, except on a list field whose value is an empty list (all of none is in).
     if (test === false && left.list && op === 'in' && !e.modifier) test = FALSE;
@@ -257,15 +260,18 @@ function combine(modifier: ListModifier, tests: Test[]): Test {
 
 export interface CompiledCondition<E> {
   predicate: Predicate<E>;
+  /** libsinsp's compiler warnings about the condition's values. */
+  warnings: CompileWarning[];
   /** Set when the condition folded to a constant (false: the rule can never match). */
   constant?: boolean;
 }
 
 /** Compiles a resolved condition (macros inlined, lists expanded) against a source's fields. */
 export function compileCondition<E>(expr: Expr, source: EventSource<E>): CompiledCondition<E> {
-  const n = new Compiler(source).node(expr);
-  if (typeof n === 'boolean') return { predicate: n ? () => true : () => false, constant: n };
-  return { predicate: generate(n) };
+  const c = new Compiler(source);
+  const n = c.node(expr);
+  if (typeof n === 'boolean') return { predicate: n ? () => true : () => false, constant: n, warnings: c.warnings };
+  return { predicate: generate(n), warnings: c.warnings };
 }
 
 /** Compiles a rule: condition, output template, event types. Throws CompileError. */
@@ -281,7 +287,7 @@ export function compileRule<E>(spec: RuleSpec, source: EventSource<E>): Compiled
     constant: condition.constant,
     formatter,
     eventTypes: types.codes,
-    warnings: types.warnings,
+    warnings: [...condition.warnings, ...types.warnings],
   };
 }
 

@@ -32,7 +32,7 @@ export class CompileError extends Error {
   }
 }
 
-export type CompileWarningCode = 'unknown-evttype';
+export type CompileWarningCode = 'unknown-evttype' | 'regex-simplifiable' | 'field-as-value' | 'transformer-as-value';
 
 export interface CompileWarning {
   code: CompileWarningCode;

@@ -62,3 +62,24 @@ describe('constant folding', () => {
     expect(c.predicate(ev('open', { 'proc.name': 'b' }))).toBe(true);
   });
 });
+
+describe("libsinsp's warnings about constant values", () => {
+  const warnings = (cond: string) => compileCondition(parseCondition(cond), src).warnings.map((w) => [w.code, w.pos?.column]);
+
+  it('suggests a simpler operator for a regex without special characters inside', () => {
+    expect(warnings('proc.name regex ".*bash"')).toEqual([['regex-simplifiable', 17]]);
+    expect(warnings('proc.name regex "^bash$"')).toEqual([['regex-simplifiable', 17]]);
+    expect(warnings('proc.name regex "ba(sh|zsh)"')).toEqual([]);
+  });
+
+  it('flags a field name used as a constant (a forgotten val())', () => {
+    expect(warnings('proc.name = proc.pname')).toEqual([['field-as-value', 13]]);
+    expect(warnings('proc.name in (bash, proc.pname)')).toEqual([['field-as-value', 21]]);
+    expect(warnings('fd.name = evt.arg.path')).toEqual([['field-as-value', 11]]);
+    expect(warnings('proc.name in (k8s.gcr.io, bash, "10.0.0.1")')).toEqual([]);
+  });
+
+  it('flags a transformer call used as a constant', () => {
+    expect(warnings('proc.name = "tolower(proc.pname)"')).toEqual([['transformer-as-value', 13]]);
+  });
+});
