@@ -162,6 +162,8 @@ export class Agent {
   }
 
   private async reloadOnce(): Promise<boolean> {
+    // SIGHUP is also what log rotation sends: files reopen whatever the rules do.
+    for (const o of this.outputs) o.reopen?.();
     this.log.info('reloading rules');
     let loaded: LoadedRules;
     try {
@@ -186,7 +188,6 @@ export class Agent {
         this.log.error({ source: s.name }, `source ${s.name} could not apply the new rules: ${(err as Error).message}`);
       }
     }
-    for (const o of this.outputs) o.reopen?.();
     this.log.info({ rules: this.ruleCounts(loaded.ruleset) }, 'rules reloaded');
     return true;
   }
