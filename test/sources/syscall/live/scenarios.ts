@@ -79,8 +79,9 @@ export function buildBusyboxImage(tag: string): string {
   const root = scratchDir();
   mkdirSync(join(root, 'bin'));
   mkdirSync(join(root, 'etc'));
+  mkdirSync(join(root, 'tmp'), { mode: 0o1777 });
   copyFileSync(BUSYBOX, join(root, 'bin', 'busybox'));
-  for (const a of ['sh', 'cat', 'true']) symlinkSync('busybox', join(root, 'bin', a));
+  for (const a of ['sh', 'cat', 'true', 'nc']) symlinkSync('busybox', join(root, 'bin', a));
   writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
   writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
   writeFileSync(join(root, 'etc', 'shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o600 });
