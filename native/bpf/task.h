@@ -365,6 +365,7 @@ static __always_inline __u64 inode_mtime_ns(struct inode *ino)
 #define S_IWUSR_ 00200
 #define S_IWGRP_ 00020
 #define S_IWOTH_ 00002
+#define OVERLAYFS_SUPER_MAGIC_ 0x794c7630
 
 /* KEXE_F_* facts about an executable file, as Falco's execve_flags. */
 static __always_inline __u32 exe_flags(struct file *f, __u32 euid, __u32 egid)
@@ -382,6 +383,12 @@ static __always_inline __u32 exe_flags(struct file *f, __u32 euid, __u32 egid)
 	if (name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' &&
 	    name[5] == ':' && BPF_CORE_READ(ino, __i_nlink) == 0)
 		flags |= KEXE_F_FROM_MEMFD;
+	/* overlayfs (container images): the file is in the writable upper layer when its overlay
+	 * inode has an upper dentry (written or copied up after the container started) */
+	if (bpf_core_type_exists(struct ovl_inode) && BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC_) {
+		struct ovl_inode *oi = (void *)((char *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
+		flags |= BPF_CORE_READ(oi, __upperdentry) ? KEXE_F_UPPER_LAYER : KEXE_F_LOWER_LAYER;
+	}
 	return flags;
 }
 

@@ -34,6 +34,7 @@ function ruleFor(behaviour: string, candidates: string[]): { rule?: string; skip
 
 const shadow = ruleFor('reading /etc/shadow', ['Read sensitive file untrusted']);
 const nginxShell = ruleFor('a shell spawned by a web server', ['Run shell untrusted', 'Web server spawned shell', 'Shell spawned by web server', 'Web Server Spawned Shell']);
+const dropExec = ruleFor('running a binary written after the container started', ['Drop and execute new binary in container']);
 const netcatContainer = ruleFor('netcat running a program in a container', ['Netcat remote code execution in container']);
 const netcatConnectRule = ruleFor('an outbound connect by a netcat-like tool', ['Network tool outbound connection', 'Outbound connection by network tool', 'Netcat outbound connection', 'Launch Suspicious Network Tool on Host']);
 const etcWrite = ruleFor('a write below /etc', ['Write below etc', 'Write below /etc']);
@@ -86,6 +87,15 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     expect(String(a.output_fields['proc.cmdline'])).toContain('-e /bin/true');
     await live.settle();
     expect(newSince(0, (x) => x.rule === netcatContainer.rule && x.output_fields['container.id'] === run2.id.slice(0, 12))).toHaveLength(1);
+  }, 60_000);
+
+  it.skipIf(!!dropExec.skip || !!podmanReason)(`a binary dropped into a container and run: ${dropExec.rule}; the image's own binary does not fire${skipNote(dropExec.skip ?? podmanReason)}`, async () => {
+    // /tmp/true is a copy written in the container's upper layer; /bin/true is in the image
+    const { id } = await podmanRun(image!, ['/bin/sh', '-c', 'cp /bin/busybox /tmp/true && /tmp/true && /bin/true']);
+    const a = await live.alert('the dropped binary', (x) => x.rule === dropExec.rule && x.output_fields['container.id'] === id.slice(0, 12));
+    expect(a.output_fields['proc.exepath']).toBe('/tmp/true');
+    await live.settle();
+    expect(newSince(0, (x) => x.rule === dropExec.rule && x.output_fields['container.id'] === id.slice(0, 12))).toHaveLength(1);
   }, 60_000);
 
   it.skipIf(!!nginxShell.skip)(`a shell started by a binary named nginx: ${nginxShell.rule}${skipNote(nginxShell.skip)}`, async () => {
