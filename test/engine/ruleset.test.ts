@@ -1,5 +1,6 @@
 // The RuleSet: per-type index (an event visits only its type's rules), first match in load order,
 // all matches on request, disabled and low-priority rules left out, the kernel filter's type names.
+import { PerformanceObserver } from 'node:perf_hooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RuleSet, type CompiledRule } from '../../src/engine/ruleset.js';
 import { compileRule } from '../../src/engine/compile.js';
@@ -145,5 +146,41 @@ describe('interesting event types (for the kernel filter)', () => {
   it('is all when any rule matches every type', () => {
     const rs = ruleset([rule('a', 'evt.type = open'), rule('b', 'proc.name = x')]);
     expect(rs.forSource('fixture')!.interestingEventTypes()).toBe('all');
+  });
+});
+
+describe('no-match path', () => {
+  it('allocates nothing per event', async () => {
+    const rs = new RuleSet(
+      [
+        rule('a', 'evt.type in (open, openat) and proc.name in (cat, vi) and fd.name pmatch (/etc, /usr)'),
+        rule('b', 'evt.type = open and not proc.pname startswith sh and fd.name glob "/tmp/*.sh"'),
+        rule('c', 'proc.cmdline icontains "--JAR" or fd.snet in (10.0.0.0/8) or user.uid < 0'),
+        rule('d', 'evt.type = execve and ka.groups intersects (admins) and proc.aname in (sshd)'),
+      ],
+      new Map([['fixture', src]]),
+    ).forSource<FxEvent>('fixture')!;
+    const events = [
+      ev('open', { 'proc.name': 'bash', 'proc.pname': 'sh', 'fd.name': '/tmp/a.sh', 'proc.cmdline': 'java -x', 'fd.snet': '192.168.0.1', 'user.uid': 5 }),
+      ev('execve', { 'ka.groups': ['users'], 'proc.anames': ['bash', 'init'], 'fd.snet': 'fd00::1' }),
+      ev('close', { 'proc.cmdline': 'ls' }),
+    ];
+    const run = (n: number) => {
+      let alerts = 0;
+      for (let i = 0; i < n; i++) alerts += rs.evaluate(events[i % 3]!).length;
+      return alerts;
+    };
+    expect(run(200_000)).toBe(0); // warm up: optimized code, inline caches
+    let gcs = 0;
+    const observer = new PerformanceObserver((list) => (gcs += list.getEntries().length));
+    observer.observe({ entryTypes: ['gc'] });
+    const before = process.memoryUsage().heapUsed;
+    run(500_000);
+    const after = process.memoryUsage().heapUsed;
+    await new Promise((r) => setImmediate(r));
+    observer.disconnect();
+    // Small allocations show as heap growth (8 bytes per event would be 4 MB); large ones force a GC.
+    expect(gcs).toBe(0);
+    expect((after - before) / 500_000).toBeLessThan(0.5);
   });
 });
