@@ -180,14 +180,15 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
         while (Date.now() < until); // a slow consumer
       });
       const pid = await openCloseLoop(50_000); // resolves when the storm process has exited
-      await waitFor('delivery to catch up', () => c.counters().records === c.counters().produced, 30_000);
+      const producedByNow = c.counters().produced;
+      await waitFor('delivery to catch up', () => c.counters().records >= producedByNow, 30_000);
       const k = c.counters();
       expect(k.dropped).toBeGreaterThan(0);
       expect(k.blockedNs).toBeGreaterThan(0); // the reader waited for JS: backpressure
       const seen = recs.filter((r) => r.pid === pid && (r.name === 'openat' || r.name === 'close')).length;
       expect(seen).toBeLessThan(100_000);
       // every record is either delivered or counted as dropped
-      expect(k.records).toBe(k.produced);
+      expect(k.records).toBeGreaterThanOrEqual(producedByNow);
       expect(k.produced + k.dropped).toBeGreaterThanOrEqual(100_000);
       // still alive: a new process is seen
       const after = await run('/bin/true', []);
