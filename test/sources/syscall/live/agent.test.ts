@@ -47,9 +47,11 @@ describe.skipIf(!!reason)(`the syscall source in the agent${skipNote(reason)}`, 
       const before = live.runner.counters()!.produced;
       const probe = join(dir, 'probe-target');
       writeFileSync(probe, 'x');
-      await openLoop(5000, probe);
+      await openLoop(20_000, probe);
       await live.settle();
-      expect(live.runner.counters()!.produced - before).toBeLessThan(250); // lifecycle records only
+      // 40,000 open/close syscalls made no records: what was produced meanwhile is the host's
+      // process lifecycle records only
+      expect(live.runner.counters()!.produced - before).toBeLessThan(4000);
 
       writeFileSync(rules, `- rule: probe open\n  desc: d\n  condition: evt.type in (open, openat) and fd.name = ${probe}\n  output: opened %fd.name by %proc.name\n  priority: NOTICE\n`);
       expect(await live.agent.reload()).toBe(true);

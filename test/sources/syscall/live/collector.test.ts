@@ -151,7 +151,9 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
       const produced = c.counters().produced - before;
       // the loop made 40,000 syscalls of unwanted types: none of them became a record
       expect(recs.filter((r) => r.pid === pid1 && (r.name === 'openat' || r.name === 'close'))).toHaveLength(0);
-      expect(produced).toBeLessThan(N / 20);
+      // the counter check: what the whole host produced meanwhile (lifecycle records of every
+      // process) stays far below the 40,000 records the loop alone would have made
+      expect(produced).toBeLessThan((2 * N) / 10);
       expect(recs.some((r) => r.name === 'execve' && r.pid === pid1)).toBe(true);
 
       // same collector, now asked for openat too
