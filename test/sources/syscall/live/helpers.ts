@@ -1,7 +1,7 @@
 // Shared by the live (real eBPF) tests: why they skip, a lock so live test files do not run at
 // the same time (every collector sees every process on the host), and record decoding.
-import { mkdir, rmdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { collectorUnavailableReason } from '../../../../src/sources/syscall/collector.js';
 import { RecordView } from '../../../../src/sources/syscall/record.js';
 import { PT } from '../../../../src/sources/syscall/layout.js';
@@ -22,18 +22,33 @@ export function skipNote(reason: string | undefined): string {
 
 const LOCK = '/tmp/kestrel-live-tests.lock';
 
-/** Serializes live test files across vitest workers (mkdir is atomic). Stale after 15 min. */
+function holderAlive(): boolean {
+  try {
+    const pid = Number(readFileSync(`${LOCK}/pid`, 'utf8'));
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Serializes live test files across vitest workers (mkdir is atomic). A lock whose holder is gone
+ * (a killed run) is taken over.
+ */
 export async function acquireLiveLock(timeoutMs = 900_000): Promise<() => Promise<void>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
       await mkdir(LOCK);
+      writeFileSync(`${LOCK}/pid`, String(process.pid));
       return async () => {
-        await rmdir(LOCK).catch(() => undefined);
+        await rm(LOCK, { recursive: true, force: true });
       };
     } catch {
       const st = await stat(LOCK).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > 900_000) await rmdir(LOCK).catch(() => undefined);
+      // the holder writes its pid right after mkdir: give it a moment before judging
+      if (st && Date.now() - st.mtimeMs > 2000 && !holderAlive()) await rm(LOCK, { recursive: true, force: true });
       if (Date.now() > until) throw new Error(`live test lock ${LOCK} still held after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
