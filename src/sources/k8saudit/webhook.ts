@@ -63,6 +63,11 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
     return false;
   };
 
+  // Events the last accepted request carried: a request is refused before its body is read and
+  // parsed when a batch that size would not fit (parsing it only to refuse it wastes the CPU the
+  // queue is waiting for).
+  let typicalBatch = 1;
+
   const busy = (reply: FastifyReply, code: 429 | 503, message: string) =>
     reply.code(code).header('retry-after', String(opts.retryAfterSeconds)).send({ error: message });
 
@@ -75,7 +80,7 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
         return reply.code(401).header('www-authenticate', 'Bearer realm="kestrel"').send({ error: 'authentication required: client certificate or bearer token' });
       }
       if (!opts.accepting()) return busy(reply, 503, 'not accepting audit events right now (starting or shutting down)');
-      if (!opts.queue.fits(1)) {
+      if (!opts.queue.fits(typicalBatch)) {
         overloadLog.note({ queued: opts.queue.length });
         return busy(reply, 429, 'audit event queue is full, retry later');
       }
@@ -153,6 +158,7 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
         accepted.push(new AuditEvent(obj, now, opts.clusterName));
       }
 
+      if (accepted.length > 0) typicalBatch = accepted.length;
       if (!opts.queue.tryPush(accepted)) {
         for (const e of accepted) opts.dedupe.delete(e.obj.auditID as string, e.obj.stage as string);
         overloadLog.note({ queued: opts.queue.length, batch: accepted.length });
