@@ -83,17 +83,47 @@ export class AuditEvent {
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(Z|z|[+-]\d{2}:?\d{2})$/;
 
+function digits(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /** RFC 3339 timestamp (as Kubernetes writes MicroTime) -> ns since the epoch, keeping all digits. */
 export function parseRfc3339Ns(value: unknown): bigint | undefined {
   if (typeof value !== 'string') return undefined;
+  // Fast path for what kube-apiserver writes: 2024-05-14T09:21:37.123456Z
+  const len = value.length;
+  if (len >= 20 && value.charCodeAt(len - 1) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(19) !== 43 && value.charCodeAt(19) !== 45) {
+    const ms = Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19));
+    let frac = 0;
+    if (len > 21 && value.charCodeAt(19) === 46 /* . */) {
+      const end = Math.min(len - 1, 29);
+      frac = digits(value, 20, end);
+      for (let i = end - 20; i < 9; i++) frac *= 10;
+    } else if (len !== 20) {
+      return parseGeneral(value);
+    }
+    if (!Number.isNaN(ms) && !Number.isNaN(frac) && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58) {
+      return BigInt(ms) * 1_000_000n + BigInt(frac);
+    }
+  }
+  return parseGeneral(value);
+}
+
+function parseGeneral(value: string): bigint | undefined {
   const m = RFC3339.exec(value);
   if (!m) return undefined;
   let ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
   const zone = m[8]!;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
-    const digits = zone.slice(1).replace(':', '');
-    ms -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2, 4)) * 60_000;
+    const d = zone.slice(1).replace(':', '');
+    ms -= sign * (+d.slice(0, 2) * 60 + +d.slice(2, 4)) * 60_000;
   }
   if (Number.isNaN(ms)) return undefined;
   const frac = m[7] ? BigInt(m[7].padEnd(9, '0')) : 0n;

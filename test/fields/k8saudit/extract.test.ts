@@ -179,3 +179,19 @@ describe('k8s_audit field extraction', () => {
     expect(value({}, 'ka.cluster.name')).toBeUndefined();
   });
 });
+
+describe('parseRfc3339Ns agrees with the general RFC 3339 parser', () => {
+  it('on the fast path and off it', () => {
+    const cases: Array<[string, bigint | undefined]> = [
+      ['2024-05-14T09:21:37.123456Z', 1715678497123456000n],
+      ['2024-05-14T09:21:37.1Z', 1715678497100000000n],
+      ['2024-05-14T09:21:37.1234567891Z', 1715678497123456789n],
+      ['2024-05-14T09:21:37Z', 1715678497000000000n],
+      ['2024-05-14T09:21:37.12x456Z', undefined],
+      ['2024-05-14T09:21:37.Z', undefined],
+      ['2024-05-14t09:21:37.5z', 1715678497500000000n],
+      ['2024-05-14T09:21:37-01:30', 1715678497000000000n + 5_400_000_000_000n],
+    ];
+    for (const [text, ns] of cases) expect(parseRfc3339Ns(text), text).toBe(ns);
+  });
+});

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { SeenEvents } from '../../../src/sources/k8saudit/dedupe.js';
 
 describe('SeenEvents (dedupe by auditID+stage)', () => {
-  it('reports repeats, keeps stages apart, forgets the oldest beyond capacity', () => {
-    const s = new SeenEvents(3);
+  it('reports repeats, keeps stages apart, forgets the oldest beyond capacity (per stage)', () => {
+    const s = new SeenEvents(2);
     expect(s.add('a', 'ResponseStarted')).toBe(true);
     expect(s.add('a', 'ResponseComplete')).toBe(true);
     expect(s.add('a', 'ResponseStarted')).toBe(false);
     expect(s.add('b', 'ResponseComplete')).toBe(true);
-    expect(s.add('c', 'ResponseComplete')).toBe(true); // evicts a/ResponseStarted
+    expect(s.add('c', 'ResponseComplete')).toBe(true); // evicts a/ResponseComplete
     expect(s.size).toBe(3);
-    expect(s.add('a', 'ResponseStarted')).toBe(true);
+    expect(s.add('a', 'ResponseStarted')).toBe(false);
+    expect(s.add('a', 'ResponseComplete')).toBe(true);
     expect(s.add('c', 'ResponseComplete')).toBe(false);
     s.delete('c', 'ResponseComplete');
     expect(s.add('c', 'ResponseComplete')).toBe(true);
