@@ -3,13 +3,13 @@
 // certificate verification, Falco's k8s_audit_rules.yaml, alerts to stdout -> /dev/null) pinned
 // to CPU 0, and a load generator process pinned to CPU 1 POSTing EventLists of 100 events.
 //
-//   bash scripts/build.sh && node bench/audit.mjs [--runs 5] [--seconds 5] [--connections 8] [--rate 100] [--json]
+//   bash scripts/build.sh && node bench/audit.mjs [--runs 5] [--seconds 5] [--connections 8] [--rate LISTS_PER_S] [--json]
 //
 // Throughput: evaluated events/s (kestrel_events_total{source="k8s_audit"} from /metrics) while
 // the generator keeps the webhook saturated (429s are retried), median over runs, and the CPU the
 // agent used (utime+stime per wall second: <= 1.0 means one core).
 // Latency: p50/p99 request latency (POST sent -> 200 received) at a fixed moderate rate of
-// EventLists per second (open loop), median over runs.
+// EventLists per second (open loop; default a quarter of the measured throughput), median over runs.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,7 @@ const opt = (name, def) => {
 const RUNS = opt('runs', 5);
 const SECONDS = opt('seconds', 5);
 const CONNECTIONS = opt('connections', 8);
-const RATE = opt('rate', 100);
+const RATE_OPT = opt('rate', 0); // EventLists/s for the latency runs; default: a quarter of the measured throughput
 const JSON_OUT = args.includes('--json');
 const RULES = join(root, '..', 'shared', 'upstream-rules', 'k8s_audit_rules.yaml');
 const CLI = join(root, 'dist', 'cli.js');
@@ -186,6 +186,7 @@ for (let r = 0; r < RUNS; r++) {
   throughput.push({ eventsPerSec: (e1 - e0) / secs, cpuCores: (c1 - c0) / secs, retried429: gen.busy, errors: gen.errors });
 }
 
+const RATE = RATE_OPT || Math.max(5, Math.round((0.25 * median(throughput.map((t) => t.eventsPerSec))) / 100));
 const latency = [];
 for (let r = 0; r < Math.max(3, Math.ceil(RUNS / 2)); r++) {
   const gen = await load('rate', SECONDS, RATE);
