@@ -2,6 +2,7 @@
 // resolved text (`O_RDONLY|O_CLOEXEC`, `ENOENT`, `<f>/etc/shadow`, a user name) where there is one.
 // evt.arg.NAME yields the resolved text when not empty, else the raw text.
 import type { SyscallEvent } from '../../sources/syscall/event.js';
+import { EVENTS, type EventSpec } from '../../sources/syscall/events.js';
 import { PT } from '../../sources/syscall/layout.js';
 import { AT_FDCWD } from '../../sources/syscall/paths.js';
 import { resolvedPathParam } from '../../sources/syscall/params.js';
@@ -68,13 +69,28 @@ const FLAG_RENDERERS: Record<string, Renderer> = {
 /** Params printed in octal (Falco's PF_OCT) and hex (PF_HEX) when raw. */
 const OCTAL = new Set(['OPEN.mode', 'OPENAT.mode', 'OPENAT2.mode', 'CREAT.mode', 'CHMOD.mode', 'FCHMOD.mode', 'FCHMODAT.mode']);
 
-function rendererFor(e: SyscallEvent, i: number): Renderer | undefined {
-  const p = e.spec.params[i]!;
-  return FLAG_RENDERERS[`${e.spec.id}.${p.name}`] ?? FLAG_RENDERERS[`*.${p.name}`] ?? (p.type === PT.MODE ? table(MODE_FLAGS) : undefined);
+function pickRenderer(spec: EventSpec, i: number): Renderer | undefined {
+  const p = spec.params[i]!;
+  const flagsTable = FLAG_RENDERERS[`${spec.id}.${p.name}`] ?? FLAG_RENDERERS[`*.${p.name}`];
+  if (flagsTable) return memo(flagsTable);
+  return p.type === PT.MODE ? memo(table(MODE_FLAGS)) : undefined;
 }
 
-function isHex(e: SyscallEvent, i: number): boolean {
-  const p = e.spec.params[i]!;
+/** Renderers keep their last few answers: a process uses few distinct flag values. */
+function memo(r: Renderer): Renderer {
+  const cache = new Map<number, string>();
+  return (v) => {
+    let t = cache.get(v);
+    if (t === undefined) {
+      t = r(v);
+      if (cache.size < 1024) cache.set(v, t);
+    }
+    return t;
+  };
+}
+
+function pickHex(spec: EventSpec, i: number): boolean {
+  const p = spec.params[i]!;
   switch (p.type) {
     case PT.FLAGS32:
     case PT.ENUMFLAGS32:
@@ -84,10 +100,23 @@ function isHex(e: SyscallEvent, i: number): boolean {
     case PT.UINT64:
       return p.name.startsWith('cap_') || p.name === 'source' || p.name === 'peer' || p.name === 'addr' || p.name === 'data';
     case PT.UINT32:
-      return p.name === 'dev' || (p.name === 'mode' && (e.spec.id === 'MKDIR' || e.spec.id === 'MKDIRAT'));
+      return p.name === 'dev' || (p.name === 'mode' && (spec.id === 'MKDIR' || spec.id === 'MKDIRAT'));
     default:
       return false;
   }
+}
+
+// Per event code and param index: how the param renders (computed once for the whole table).
+const RENDERERS: (Renderer | undefined)[][] = EVENTS.map((spec) => spec.params.map((_p, i) => pickRenderer(spec, i)));
+const HEX: boolean[][] = EVENTS.map((spec) => spec.params.map((_p, i) => pickHex(spec, i)));
+const OCT: boolean[][] = EVENTS.map((spec) => spec.params.map((p) => OCTAL.has(`${spec.id}.${p.name}`) || p.type === PT.MODE));
+
+function rendererFor(e: SyscallEvent, i: number): Renderer | undefined {
+  return RENDERERS[e.type]?.[i];
+}
+
+function isHex(e: SyscallEvent, i: number): boolean {
+  return HEX[e.type]?.[i] === true;
 }
 
 function printable(b: Uint8Array): string {
@@ -123,8 +152,7 @@ export function paramRaw(e: SyscallEvent, i: number): string | undefined {
     }
     default: {
       const v = e.int(i)!;
-      const key = `${e.spec.id}.${p.name}`;
-      if (OCTAL.has(key) || p.type === PT.MODE) return v === 0 ? '0' : '0' + v.toString(8);
+      if (OCT[e.type]?.[i] === true) return v === 0 ? '0' : '0' + v.toString(8);
       return isHex(e, i) ? (v >>> 0).toString(16) : String(v);
     }
   }

@@ -1,6 +1,6 @@
 // evt.* for the syscall source (libsinsp's sinsp_filter_check_event / gen_event).
 import type { SyscallEvent } from '../../sources/syscall/event.js';
-import { KT } from '../../sources/syscall/events.js';
+import { KT, paramId, typeMask } from '../../sources/syscall/events.js';
 import { PT } from '../../sources/syscall/layout.js';
 import { datetimeNs, datetimeS, iso8601Ns, timeNs, timeS } from '../k8saudit/time.js';
 import type { FieldDef, FieldValue } from '../types.js';
@@ -11,11 +11,11 @@ import { errnoName } from './names.js';
 
 type Def = FieldDef<SyscallEvent>;
 
-const OPENS = new Set([KT.OPEN, KT.OPENAT, KT.OPENAT2]);
-const IO_READ = new Set([KT.RECVFROM, KT.RECVMSG]);
-const IO_WRITE = new Set([KT.SENDTO, KT.SENDMSG]);
+const OPENS = typeMask(KT.OPEN, KT.OPENAT, KT.OPENAT2);
+const IO_READ = typeMask(KT.RECVFROM, KT.RECVMSG);
+const IO_WRITE = typeMask(KT.SENDTO, KT.SENDMSG);
 /** Events without a syscall return value. */
-const NO_RES = new Set([KT.NONE, KT.PROCEXIT, KT.SWITCH]);
+const NO_RES = typeMask(KT.NONE, KT.PROCEXIT, KT.SWITCH);
 
 const CATEGORY: Record<string, string> = {};
 for (const id of ['OPEN', 'OPENAT', 'OPENAT2', 'CREAT', 'CHDIR', 'FCHDIR', 'MKDIR', 'MKDIRAT', 'RMDIR', 'UNLINK', 'UNLINKAT', 'LINK', 'LINKAT', 'SYMLINK', 'SYMLINKAT', 'RENAME', 'RENAMEAT', 'RENAMEAT2', 'CHMOD', 'FCHMOD', 'FCHMODAT', 'MOUNT', 'UMOUNT2', 'USERFAULTFD'])
@@ -35,9 +35,12 @@ function argIndex(e: SyscallEvent, arg: string, byIndex: boolean): number {
   return byIndex ? Number(arg) : e.spec.param(arg);
 }
 
+const P_FLAGS = paramId('flags');
+const P_MODE = paramId('mode');
+
 function openFlags(e: SyscallEvent): number | undefined {
-  if (!OPENS.has(e.type)) return undefined;
-  return e.int(e.spec.param('flags'));
+  if (OPENS[e.type] !== 1) return undefined;
+  return e.memoFlags(e.spec.index[P_FLAGS]!);
 }
 
 function bufferParam(e: SyscallEvent): number {
@@ -137,16 +140,16 @@ export const evtFields: Def[] = [
     name: 'evt.res',
     type: 'CHARBUF',
     desc: "Event return value, as a string. If the event failed, the result is an error code string (e.g. 'ENOENT'), otherwise the result is the string 'SUCCESS'.",
-    bind: () => (e) => (NO_RES.has(e.type) ? undefined : errnoName(e.ret)),
+    bind: () => (e) => (NO_RES[e.type] === 1 ? undefined : errnoName(e.ret)),
   },
-  { name: 'evt.rawres', type: 'INT64', desc: 'Event return value, as a number (e.g. -2). Useful for range comparisons.', bind: () => (e) => (NO_RES.has(e.type) ? undefined : e.ret) },
-  { name: 'evt.failed', type: 'BOOL', desc: "'true' for events that returned an error status.", bind: () => (e) => (NO_RES.has(e.type) ? undefined : e.ret < 0) },
-  { name: 'evt.is_io', type: 'BOOL', desc: "'true' for events that read or write to FDs, like read(), send, recvfrom(), etc.", bind: () => (e) => IO_READ.has(e.type) || IO_WRITE.has(e.type) },
-  { name: 'evt.is_io_read', type: 'BOOL', desc: "'true' for events that read from FDs, like read(), recv(), recvfrom(), etc.", bind: () => (e) => IO_READ.has(e.type) },
-  { name: 'evt.is_io_write', type: 'BOOL', desc: "'true' for events that write to FDs, like write(), send(), etc.", bind: () => (e) => IO_WRITE.has(e.type) },
-  { name: 'evt.io_dir', type: 'CHARBUF', desc: "'r' for events that read from FDs, like read(); 'w' for events that write to FDs, like write().", bind: () => (e) => (IO_READ.has(e.type) ? 'r' : IO_WRITE.has(e.type) ? 'w' : undefined) },
+  { name: 'evt.rawres', type: 'INT64', desc: 'Event return value, as a number (e.g. -2). Useful for range comparisons.', bind: () => (e) => (NO_RES[e.type] === 1 ? undefined : e.ret) },
+  { name: 'evt.failed', type: 'BOOL', desc: "'true' for events that returned an error status.", bind: () => (e) => (NO_RES[e.type] === 1 ? undefined : e.ret < 0) },
+  { name: 'evt.is_io', type: 'BOOL', desc: "'true' for events that read or write to FDs, like read(), send, recvfrom(), etc.", bind: () => (e) => IO_READ[e.type] === 1 || IO_WRITE[e.type] === 1 },
+  { name: 'evt.is_io_read', type: 'BOOL', desc: "'true' for events that read from FDs, like read(), recv(), recvfrom(), etc.", bind: () => (e) => IO_READ[e.type] === 1 },
+  { name: 'evt.is_io_write', type: 'BOOL', desc: "'true' for events that write to FDs, like write(), send(), etc.", bind: () => (e) => IO_WRITE[e.type] === 1 },
+  { name: 'evt.io_dir', type: 'CHARBUF', desc: "'r' for events that read from FDs, like read(); 'w' for events that write to FDs, like write().", bind: () => (e) => (IO_READ[e.type] === 1 ? 'r' : IO_WRITE[e.type] === 1 ? 'w' : undefined) },
   { name: 'evt.is_wait', type: 'BOOL', desc: "'true' for events that make the thread wait, e.g. sleep(), select(), poll().", bind: () => () => false },
-  { name: 'evt.is_syslog', type: 'BOOL', desc: "'true' for events that are writes to /dev/log.", bind: () => (e) => IO_WRITE.has(e.type) && e.fd?.name === '/dev/log' },
+  { name: 'evt.is_syslog', type: 'BOOL', desc: "'true' for events that are writes to /dev/log.", bind: () => (e) => IO_WRITE[e.type] === 1 && e.fd?.name === '/dev/log' },
   {
     name: 'evt.is_open_read',
     type: 'BOOL',
@@ -170,10 +173,10 @@ export const evtFields: Def[] = [
     type: 'BOOL',
     desc: "'true' for open/openat/openat2/open_by_handle_at or creat events where a file is created with execute permissions",
     bind: () => (e) => {
-      if (e.type === KT.CREAT) return ((e.int(e.spec.param('mode')) ?? 0) & 0o111) !== 0;
+      if (e.type === KT.CREAT) return ((e.int(e.spec.index[P_MODE]!) ?? 0) & 0o111) !== 0;
       const f = openFlags(e);
       if (f === undefined || (f & (O_CREAT | O_TMPFILE)) === 0) return false;
-      return ((e.int(e.spec.param('mode')) ?? 0) & 0o111) !== 0;
+      return ((e.int(e.spec.index[P_MODE]!) ?? 0) & 0o111) !== 0;
     },
   },
   {

@@ -1,7 +1,7 @@
 // fd.* (libsinsp's sinsp_filter_check_fd): the file descriptor the syscall works on or created.
 import { NO_FD, type SyscallEvent } from '../../sources/syscall/event.js';
-import { KT } from '../../sources/syscall/events.js';
-import { baseName, dirName } from '../../sources/syscall/paths.js';
+import { KT, typeMask } from '../../sources/syscall/events.js';
+import { dirName } from '../../sources/syscall/paths.js';
 import { FdType, L4_NAMES, ROLE_SERVER, fdTypeChar, fdTypeString, type FdInfo } from '../../sources/syscall/state/fd.js';
 import type { FieldDef, FieldValue } from '../types.js';
 import { resolvedPathParam } from '../../sources/syscall/params.js';
@@ -9,11 +9,11 @@ import { resolvedPathParam } from '../../sources/syscall/params.js';
 type Def = FieldDef<SyscallEvent>;
 
 /** Events whose failed call still names a file (libsinsp's extract_fdname_from_creator). */
-const FILE_CREATORS = new Set([KT.OPEN, KT.OPENAT, KT.OPENAT2, KT.CREAT]);
-const SOCKET_CREATORS = new Set([KT.SOCKET, KT.ACCEPT, KT.ACCEPT4, KT.CONNECT]);
+const FILE_CREATORS = typeMask(KT.OPEN, KT.OPENAT, KT.OPENAT2, KT.CREAT);
+const SOCKET_CREATORS = typeMask(KT.SOCKET, KT.ACCEPT, KT.ACCEPT4, KT.CONNECT);
 
 function creatorName(e: SyscallEvent, raw: boolean): string | undefined {
-  if (FILE_CREATORS.has(e.type)) {
+  if (FILE_CREATORS[e.type] === 1) {
     const i = e.spec.param('name');
     return raw ? e.str(i) : resolvedPathParam(e, i);
   }
@@ -22,8 +22,8 @@ function creatorName(e: SyscallEvent, raw: boolean): string | undefined {
 
 /** fd.typechar of a failed fd-creating call, from the call itself. */
 function creatorTypechar(e: SyscallEvent): string | undefined {
-  if (FILE_CREATORS.has(e.type)) return 'f';
-  if (SOCKET_CREATORS.has(e.type)) return '4';
+  if (FILE_CREATORS[e.type] === 1) return 'f';
+  if (SOCKET_CREATORS[e.type] === 1) return '4';
   if (e.type === KT.PIPE || e.type === KT.PIPE2) return 'p';
   return e.fdNum === -1 ? 'o' : undefined;
 }
@@ -70,13 +70,13 @@ export const fdFields: Def[] = [
     type: 'CHARBUF',
     desc: 'If the fd is a file, the directory that contains it.',
     bind: () => (e) => {
-      if (e.fd) return isFileLike(e.fd) ? dirName(e.fd.name) : undefined;
+      if (e.fd) return isFileLike(e.fd) ? e.fd.directory : undefined;
       const n = e.fdNum === NO_FD ? undefined : creatorName(e, false);
       return n === undefined ? undefined : dirName(n);
     },
   },
-  { name: 'fd.filename', type: 'CHARBUF', desc: 'If the fd is a file, the filename without the path.', bind: withFd((fd) => (isFileLike(fd) ? baseName(fd.name) : undefined)) },
-  { name: 'fd.ip', type: 'IPADDR', desc: 'matches the ip address (client or server) of the fd.', bind: ipOnly((fd) => [fd.cip, fd.sip].filter(Boolean)) },
+  { name: 'fd.filename', type: 'CHARBUF', desc: 'If the fd is a file, the filename without the path.', bind: withFd((fd) => (isFileLike(fd) ? fd.filename : undefined)) },
+  { name: 'fd.ip', type: 'IPADDR', desc: 'matches the ip address (client or server) of the fd.', bind: ipOnly((fd) => fd.ips) },
   { name: 'fd.cip', type: 'IPADDR', desc: 'client IP address.', bind: ipOnly((fd) => fd.cip || undefined) },
   { name: 'fd.sip', type: 'IPADDR', desc: 'server IP address.', bind: ipOnly((fd) => fd.sip || undefined) },
   { name: 'fd.lip', type: 'IPADDR', desc: 'local IP address.', bind: ipOnly((fd) => fd.lip || undefined) },
@@ -100,7 +100,7 @@ export const fdFields: Def[] = [
       return n === undefined ? undefined : `${e.proc?.containerId || 'host'}:${dirName(n)}`;
     },
   },
-  { name: 'fd.net', type: 'IPNET', desc: 'matches the IP network (client or server) of the fd.', bind: ipOnly((fd) => [fd.cip, fd.sip].filter(Boolean)) },
+  { name: 'fd.net', type: 'IPNET', desc: 'matches the IP network (client or server) of the fd.', bind: ipOnly((fd) => fd.ips) },
   { name: 'fd.cnet', type: 'IPNET', desc: 'matches the client IP network of the fd.', bind: ipOnly((fd) => fd.cip || undefined) },
   { name: 'fd.snet', type: 'IPNET', desc: 'matches the server IP network of the fd.', bind: ipOnly((fd) => fd.sip || undefined) },
   { name: 'fd.lnet', type: 'IPNET', desc: 'matches the local IP network of the fd.', bind: ipOnly((fd) => fd.lip || undefined) },

@@ -23,8 +23,19 @@ type Table = readonly (readonly [string, number])[];
 
 const O = { DIRECTORY: O_DIRECTORY, DIRECT: O_DIRECT, LARGEFILE: O_LARGEFILE };
 
-/** Open flags as Falco prints them: `O_RDONLY|O_CLOEXEC`. */
+const openTextCache = new Map<number, string>();
+
+/** Open flags as Falco prints them: `O_RDONLY|O_CLOEXEC` (memoized: processes use few combinations). */
 export function openFlagsText(f: number): string {
+  let t = openTextCache.get(f);
+  if (t === undefined) {
+    t = openFlagsUncached(f);
+    if (openTextCache.size < 4096) openTextCache.set(f, t);
+  }
+  return t;
+}
+
+function openFlagsUncached(f: number): string {
   const out: string[] = [];
   if (f & O.LARGEFILE) out.push('O_LARGEFILE');
   if (f & O.DIRECTORY && (f & O_TMPFILE) !== O_TMPFILE) out.push('O_DIRECTORY');

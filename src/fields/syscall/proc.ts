@@ -78,7 +78,7 @@ export const procFields: Def[] = [
   { name: 'proc.name', type: 'CHARBUF', desc: 'The process name (task->comm, up to 16 characters) generating the event.', bind: own(name) },
   { name: 'proc.pname', type: 'CHARBUF', desc: 'The proc.name of the parent of the process generating the event.', bind: parent(name) },
   { name: 'proc.aname', type: 'CHARBUF', desc: 'The proc.name for a specific process ancestor (proc.aname[1] is the parent). Without an index, matches any ancestor.', arg: INDEX, bind: anc(name) },
-  { name: 'proc.args', type: 'CHARBUF', desc: 'The arguments passed on the command line when starting the process, excluding argv[0].', bind: own((p) => p.args.join(' ')) },
+  { name: 'proc.args', type: 'CHARBUF', desc: 'The arguments passed on the command line when starting the process, excluding argv[0].', bind: own((p) => p.argsText) },
   { name: 'proc.cmdline', type: 'CHARBUF', desc: 'The concatenation of proc.name and proc.args.', bind: own(cmdline) },
   { name: 'proc.pcmdline', type: 'CHARBUF', desc: 'The proc.cmdline of the parent of the process generating the event.', bind: parent(cmdline) },
   { name: 'proc.acmdline', type: 'CHARBUF', desc: 'The proc.cmdline for a specific process ancestor. Without an index, matches any ancestor.', arg: INDEX, bind: anc(cmdline) },

@@ -24,8 +24,26 @@ export class SyscallEvent extends RecordView {
     super();
   }
 
-  /** Event time, ns since the epoch. */
+  private timeFor = -1;
+  private time = 0n;
+  private openFlagsFor = -1;
+  private openFlagsValue: number | undefined;
+
+  /** Event time, ns since the epoch (computed once per record). */
   timeNs(): bigint {
-    return this.tsBoot() + this.ctx.bootEpochNs;
+    if (this.timeFor !== this.num) {
+      this.time = this.tsBoot() + this.ctx.bootEpochNs;
+      this.timeFor = this.num;
+    }
+    return this.time;
+  }
+
+  /** An int param, read once per record (for params many rules test, like open flags). */
+  memoFlags(i: number): number | undefined {
+    if (this.openFlagsFor !== this.num) {
+      this.openFlagsValue = this.int(i);
+      this.openFlagsFor = this.num;
+    }
+    return this.openFlagsValue;
   }
 }

@@ -9,6 +9,16 @@ export interface ParamSpec {
   readonly typeName: string;
 }
 
+/** A small number per param name across all events (see paramId), for fast per-event lookups. */
+const PARAM_IDS = new Map<string, number>();
+
+/** The id of a param name: bind it once, then `spec.index[id]` is the param's index (-1: none). */
+export function paramId(name: string): number {
+  let id = PARAM_IDS.get(name);
+  if (id === undefined) throw new Error(`no event has a param named ${name}`);
+  return id;
+}
+
 export interface EventSpec {
   readonly code: number;
   /** The C enum suffix: KT_<id>. */
@@ -18,6 +28,8 @@ export interface EventSpec {
   readonly params: readonly ParamSpec[];
   /** Param index by name; -1 when absent. */
   param(name: string): number;
+  /** Param index by paramId(name); -1 when absent. */
+  readonly index: Int8Array;
   /** Index of the param naming the fd the event works on (Falco's EF_USES_FD), or -1. */
   readonly fdParam: number;
   /** The return value is a new fd (Falco's EF_CREATES_FD). */
@@ -131,6 +143,7 @@ function build(row: Row): EventSpec {
     name,
     params,
     param: (n) => index.get(n) ?? -1,
+    index: new Int8Array(0),
     fdParam: fdName ? (index.get(fdName) ?? -1) : -1,
     createsFd: createsFd === true,
   };
@@ -141,14 +154,101 @@ export const EVENTS: readonly EventSpec[] = (ROWS as readonly Row[]).map(build);
 EVENTS.forEach((e, i) => {
   if (e.code !== i) throw new Error(`event table not dense at ${e.id}`);
 });
+for (const e of EVENTS) for (const p of e.params) if (!PARAM_IDS.has(p.name)) PARAM_IDS.set(p.name, PARAM_IDS.size);
+for (const e of EVENTS) {
+  const index = new Int8Array(PARAM_IDS.size).fill(-1);
+  e.params.forEach((p, i) => (index[PARAM_IDS.get(p.name)!] = i));
+  (e as { index: Int8Array }).index = index;
+}
 
 /** Falco event name per code: the `eventTypes` of the syscall source. */
 export const EVENT_NAMES: readonly string[] = EVENTS.map((e) => e.name);
 
-/** Codes by C id, e.g. KT.OPENAT. */
-export const KT = Object.fromEntries(EVENTS.map((e) => [e.id, e.code])) as Readonly<Record<EventId, number>>;
+/** Codes by C id, e.g. KT.OPENAT (a literal, so engines treat the codes as constants). */
+export const KT = {
+  NONE: 0,
+  OPEN: 1,
+  OPENAT: 2,
+  OPENAT2: 3,
+  CREAT: 4,
+  CLOSE: 5,
+  CHDIR: 6,
+  FCHDIR: 7,
+  MKDIR: 8,
+  MKDIRAT: 9,
+  RMDIR: 10,
+  UNLINK: 11,
+  UNLINKAT: 12,
+  LINK: 13,
+  LINKAT: 14,
+  SYMLINK: 15,
+  SYMLINKAT: 16,
+  RENAME: 17,
+  RENAMEAT: 18,
+  RENAMEAT2: 19,
+  CHMOD: 20,
+  FCHMOD: 21,
+  FCHMODAT: 22,
+  MOUNT: 23,
+  UMOUNT2: 24,
+  CHROOT: 25,
+  MEMFD_CREATE: 26,
+  USERFAULTFD: 27,
+  DUP: 28,
+  DUP2: 29,
+  DUP3: 30,
+  FCNTL: 31,
+  PIPE: 32,
+  PIPE2: 33,
+  SOCKET: 34,
+  SOCKETPAIR: 35,
+  BIND: 36,
+  CONNECT: 37,
+  LISTEN: 38,
+  ACCEPT: 39,
+  ACCEPT4: 40,
+  SENDTO: 41,
+  SENDMSG: 42,
+  RECVFROM: 43,
+  RECVMSG: 44,
+  CLONE: 45,
+  CLONE3: 46,
+  FORK: 47,
+  VFORK: 48,
+  EXECVE: 49,
+  EXECVEAT: 50,
+  PROCEXIT: 51,
+  SETUID: 52,
+  SETGID: 53,
+  SETRESUID: 54,
+  SETRESGID: 55,
+  SETREUID: 56,
+  SETREGID: 57,
+  SETSID: 58,
+  SETPGID: 59,
+  PRCTL: 60,
+  CAPSET: 61,
+  SETNS: 62,
+  UNSHARE: 63,
+  PTRACE: 64,
+  KILL: 65,
+  BPF: 66,
+  INIT_MODULE: 67,
+  FINIT_MODULE: 68,
+  SWITCH: 69,
+} as const;
+for (const e of EVENTS) {
+  if ((KT as Record<string, number>)[e.id] !== e.code) throw new Error(`KT.${e.id} is not ${e.code}`);
+}
 
 export const KT_COUNT = EVENTS.length;
+
+/** A lookup table by type code: mask[type] === 1 for the codes given. */
+export function typeMask(...codes: number[]): Uint8Array {
+  const m = new Uint8Array(KT_COUNT);
+  for (const c of codes) m[c] = 1;
+  return m;
+}
 
 export function eventById(id: string): EventSpec {
   const code = (KT as Record<string, number>)[id];

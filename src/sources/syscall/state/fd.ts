@@ -102,7 +102,65 @@ export class FdInfo {
   connected = false;
   unixPath = '';
 
+  private dirFor: string | undefined;
+  private dirText = '';
+  private baseText = '';
+  private ipsC: string | undefined;
+  private ipsS: string | undefined;
+  private ipsList: string[] = [];
+
   constructor(public num: number) {}
+
+  /** fd.directory of a file: computed once per name. */
+  get directory(): string {
+    if (this.dirFor !== this.name) this.splitName();
+    return this.dirText;
+  }
+
+  /** fd.filename of a file: computed once per name. */
+  get filename(): string {
+    if (this.dirFor !== this.name) this.splitName();
+    return this.baseText;
+  }
+
+  private splitName(): void {
+    const n = this.name;
+    const i = n.lastIndexOf('/');
+    this.dirText = i <= 0 ? '/' : n.slice(0, i);
+    this.baseText = i < 0 ? n : n.slice(i + 1);
+    this.dirFor = n;
+  }
+
+  /** Both IP addresses (fd.ip, fd.net), kept while the tuple does not change. */
+  get ips(): string[] {
+    if (this.ipsC !== this.cip || this.ipsS !== this.sip) {
+      this.ipsList = [this.cip, this.sip].filter(Boolean);
+      this.ipsC = this.cip;
+      this.ipsS = this.sip;
+    }
+    return this.ipsList;
+  }
+
+  /** Makes a recycled object a fresh fd (see StateParser's pool). */
+  reset(num: number): this {
+    this.num = num;
+    this.type = FdType.UNKNOWN;
+    this.name = '';
+    this.nameRaw = '';
+    this.openFlags = 0;
+    this.cloexec = false;
+    this.dev = 0;
+    this.ino = 0;
+    this.l4proto = L4_UNKNOWN;
+    this.cip = '';
+    this.cport = 0;
+    this.sip = '';
+    this.sport = 0;
+    this.role = ROLE_NONE;
+    this.connected = false;
+    this.unixPath = '';
+    return this;
+  }
 
   clone(num = this.num): FdInfo {
     const c = new FdInfo(num);

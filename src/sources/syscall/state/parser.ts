@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { SyscallContext } from '../context.js';
 import { NO_FD, type SyscallEvent } from '../event.js';
-import { KT } from '../events.js';
+import { KT, paramId } from '../events.js';
 import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../layout.js';
 import { resolvePath } from '../paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, tupleName, type SockTuple } from '../sockaddr.js';
@@ -15,6 +15,34 @@ import { FdInfo, FdType, L4_ICMP, L4_RAW, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERV
 import { ProcessInfo, ThreadInfo } from './process.js';
 import type { ProcFs } from './procfs.js';
 
+const P_ADDR = paramId('addr');
+const P_ARGS = paramId('args');
+const P_CAP_EFFECTIVE = paramId('cap_effective');
+const P_CAP_INHERITABLE = paramId('cap_inheritable');
+const P_CAP_PERMITTED = paramId('cap_permitted');
+const P_CGROUPS = paramId('cgroups');
+const P_CMD = paramId('cmd');
+const P_COMM = paramId('comm');
+const P_CWD = paramId('cwd');
+const P_DEV = paramId('dev');
+const P_DOMAIN = paramId('domain');
+const P_ENV = paramId('env');
+const P_EXE = paramId('exe');
+const P_FLAGS = paramId('flags');
+const P_INO = paramId('ino');
+const P_NAME = paramId('name');
+const P_PATH = paramId('path');
+const P_PEER = paramId('peer');
+const P_PGID = paramId('pgid');
+const P_PID = paramId('pid');
+const P_PIDNS_INIT_START_TS = paramId('pidns_init_start_ts');
+const P_PROTO = paramId('proto');
+const P_SOURCE = paramId('source');
+const P_TRUSTED_EXEPATH = paramId('trusted_exepath');
+const P_TUPLE = paramId('tuple');
+const P_TYPE = paramId('type');
+const P_VPID = paramId('vpid');
+const P_VTID = paramId('vtid');
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
 
@@ -31,6 +59,7 @@ export class StateParser {
   private readonly threads;
   private closeAfter = -1;
   private exitAfter = -1;
+  private readonly pool: FdInfo[] = [];
   readonly cgroupPaths: Map<bigint, string[]>;
 
   constructor(
@@ -99,11 +128,11 @@ export class StateParser {
       case KT.DUP2:
       case KT.DUP3:
         this.useFd(e, p);
-        if (e.ret >= 0) this.dup(p, e.fdNum, e.ret, e.type === KT.DUP3 && ((e.int(e.spec.param('flags')) ?? 0) & O_CLOEXEC) !== 0);
+        if (e.ret >= 0) this.dup(p, e.fdNum, e.ret, e.type === KT.DUP3 && ((e.int(e.spec.index[P_FLAGS]!) ?? 0) & O_CLOEXEC) !== 0);
         break;
       case KT.FCNTL: {
         this.useFd(e, p);
-        const cmd = e.int(e.spec.param('cmd'));
+        const cmd = e.int(e.spec.index[P_CMD]!);
         if (e.ret >= 0 && (cmd === F_DUPFD || cmd === F_DUPFD_CLOEXEC)) this.dup(p, e.fdNum, e.ret, cmd === F_DUPFD_CLOEXEC);
         break;
       }
@@ -115,7 +144,7 @@ export class StateParser {
         this.socketpair(e, p);
         break;
       case KT.MEMFD_CREATE:
-        this.simpleFd(e, p, FdType.MEMFD, 'memfd:' + (e.str(e.spec.param('name')) ?? ''));
+        this.simpleFd(e, p, FdType.MEMFD, 'memfd:' + (e.str(e.spec.index[P_NAME]!) ?? ''));
         break;
       case KT.USERFAULTFD:
         this.simpleFd(e, p, FdType.USERFAULTFD, '');
@@ -124,13 +153,13 @@ export class StateParser {
         this.simpleFd(e, p, FdType.BPF, '');
         break;
       case KT.CHDIR:
-        if (e.ret >= 0) p.cwd = resolvePath(p.cwd, e.str(e.spec.param('path')) ?? '');
+        if (e.ret >= 0) p.cwd = resolvePath(p.cwd, e.str(e.spec.index[P_PATH]!) ?? '');
         break;
       case KT.FCHDIR:
         if (this.useFd(e, p) && e.ret >= 0) p.cwd = e.fd!.name;
         break;
       case KT.CHROOT:
-        if (e.ret >= 0) p.root = resolvePath(p.cwd, e.str(e.spec.param('path')) ?? '/');
+        if (e.ret >= 0) p.root = resolvePath(p.cwd, e.str(e.spec.index[P_PATH]!) ?? '/');
         break;
       case KT.FCHMOD:
       case KT.SETNS:
@@ -161,9 +190,9 @@ export class StateParser {
         break;
       case KT.CAPSET:
         if (e.ret === 0) {
-          p.capInheritable = e.big(e.spec.param('cap_inheritable')) ?? p.capInheritable;
-          p.capPermitted = e.big(e.spec.param('cap_permitted')) ?? p.capPermitted;
-          p.capEffective = e.big(e.spec.param('cap_effective')) ?? p.capEffective;
+          p.capInheritable = e.big(e.spec.index[P_CAP_INHERITABLE]!) ?? p.capInheritable;
+          p.capPermitted = e.big(e.spec.index[P_CAP_PERMITTED]!) ?? p.capPermitted;
+          p.capEffective = e.big(e.spec.index[P_CAP_EFFECTIVE]!) ?? p.capEffective;
         }
         break;
       default:
@@ -173,7 +202,15 @@ export class StateParser {
 
   /** Applies what must wait until the rules saw the record (closed fds, exited threads). */
   after(e: SyscallEvent): void {
-    if (this.closeAfter >= 0) e.proc?.fds.delete(this.closeAfter);
+    if (this.closeAfter >= 0) {
+      const fds = e.proc?.fds;
+      const fd = fds?.get(this.closeAfter);
+      if (fd) {
+        fds!.delete(this.closeAfter);
+        // closed fds are reused: opening and closing is most of what processes do
+        if (this.pool.length < 4096) this.pool.push(fd);
+      }
+    }
     if (this.exitAfter >= 0) this.threads.removeThread(this.exitAfter);
   }
 
@@ -259,25 +296,25 @@ export class StateParser {
   }
 
   private fork(e: SyscallEvent, parent: ProcessInfo): void {
-    const flags = e.int(e.spec.param('flags')) ?? 0;
+    const flags = e.int(e.spec.index[P_FLAGS]!) ?? 0;
     const childTid = e.ret;
-    const childPid = e.int(e.spec.param('pid')) ?? childTid;
+    const childPid = e.int(e.spec.index[P_PID]!) ?? childTid;
     const existing = this.threads.thread(childTid);
     if (flags & CLONE_THREAD || childPid === parent.pid) {
       if (existing && existing.proc === parent) return;
       const t = new ThreadInfo(childTid, parent);
-      t.comm = e.str(e.spec.param('comm')) ?? e.comm();
-      t.vtid = e.int(e.spec.param('vtid')) ?? childTid;
+      t.comm = e.str(e.spec.index[P_COMM]!) ?? e.comm();
+      t.vtid = e.int(e.spec.index[P_VTID]!) ?? childTid;
       this.threads.addThread(t);
       return;
     }
     const child = parent.forkChild(childPid);
     child.ppid = parent.pid;
-    child.vpid = e.int(e.spec.param('vpid')) ?? childPid;
+    child.vpid = e.int(e.spec.index[P_VPID]!) ?? childPid;
     child.startTs = e.timeNs();
-    const pidnsTs = e.big(e.spec.param('pidns_init_start_ts'));
+    const pidnsTs = e.big(e.spec.index[P_PIDNS_INIT_START_TS]!);
     if (pidnsTs) child.pidnsInitStartTs = pidnsTs;
-    const cgroups = e.argv(e.spec.param('cgroups'));
+    const cgroups = e.argv(e.spec.index[P_CGROUPS]!);
     if (existing && existing.proc.pid === childPid) {
       // the child's own records came first: keep what it already did, inherit the rest
       for (const [n, fd] of existing.proc.fds) child.fds.set(n, fd);
@@ -290,29 +327,29 @@ export class StateParser {
     if (cgroups) this.setCgroups(child, cgroups);
     this.threads.addProcess(child);
     const t = new ThreadInfo(childTid, child);
-    t.comm = e.str(e.spec.param('comm')) ?? parent.comm;
-    t.vtid = e.int(e.spec.param('vtid')) ?? child.vpid;
+    t.comm = e.str(e.spec.index[P_COMM]!) ?? parent.comm;
+    t.vtid = e.int(e.spec.index[P_VTID]!) ?? child.vpid;
     this.threads.addThread(t);
   }
 
   private exec(e: SyscallEvent, t: ThreadInfo, p: ProcessInfo): void {
-    const argv = e.argv(e.spec.param('args')) ?? [];
-    const exeParam = e.str(e.spec.param('exe'));
+    const argv = e.argv(e.spec.index[P_ARGS]!) ?? [];
+    const exeParam = e.str(e.spec.index[P_EXE]!);
     p.exe = exeParam || argv[0] || '';
     p.setArgs(argv.slice(1));
-    p.argsTruncated = e.paramTruncated(e.spec.param('args'));
-    const comm = e.str(e.spec.param('comm')) || e.comm();
+    p.argsTruncated = e.paramTruncated(e.spec.index[P_ARGS]!);
+    const comm = e.str(e.spec.index[P_COMM]!) || e.comm();
     t.comm = comm;
     p.setComm(comm);
-    const cwd = e.str(e.spec.param('cwd'));
+    const cwd = e.str(e.spec.index[P_CWD]!);
     if (cwd) p.cwd = cwd;
-    const trusted = e.str(e.spec.param('trusted_exepath'));
+    const trusted = e.str(e.spec.index[P_TRUSTED_EXEPATH]!);
     if (trusted) p.exepath = trusted;
     else {
       const filename = resolvedPathParam(e, e.spec.param(e.type === KT.EXECVEAT ? 'pathname' : 'filename'));
       p.exepath = filename ?? (p.exe.startsWith('/') ? p.exe : resolvePath(p.cwd, p.exe));
     }
-    const env = e.argv(e.spec.param('env'));
+    const env = e.argv(e.spec.index[P_ENV]!);
     if (env) {
       let size = 0;
       const kept: string[] = [];
@@ -322,7 +359,7 @@ export class StateParser {
         kept.push(kv);
       }
       p.env = kept;
-      p.envTruncated = kept.length < env.length || e.paramTruncated(e.spec.param('env'));
+      p.envTruncated = kept.length < env.length || e.paramTruncated(e.spec.index[P_ENV]!);
     }
     const num = (name: string) => e.int(e.spec.param(name));
     const big = (name: string) => e.big(e.spec.param(name));
@@ -341,7 +378,7 @@ export class StateParser {
     p.exeUpperLayer = (flags & EXE_UPPER_LAYER) !== 0;
     p.exeLowerLayer = (flags & EXE_LOWER_LAYER) !== 0;
     p.exeFromMemfd = (flags & EXE_FROM_MEMFD) !== 0 || p.exepath.startsWith('memfd:') || p.exepath.startsWith('/memfd:');
-    const cgroups = e.argv(e.spec.param('cgroups'));
+    const cgroups = e.argv(e.spec.index[P_CGROUPS]!);
     if (cgroups) this.setCgroups(p, cgroups);
     p.vpid = e.vpid;
     p.partial = false;
@@ -350,8 +387,8 @@ export class StateParser {
 
   private setpgid(e: SyscallEvent, p: ProcessInfo): void {
     if (e.ret !== 0) return;
-    const target = e.int(e.spec.param('pid')) || p.vpid;
-    const pgid = e.int(e.spec.param('pgid')) || target;
+    const target = e.int(e.spec.index[P_PID]!) || p.vpid;
+    const pgid = e.int(e.spec.index[P_PGID]!) || target;
     // the target is the caller or one of its children, named by pid in the caller's namespace
     if (target === p.vpid) {
       p.vpgid = pgid;
@@ -380,7 +417,7 @@ export class StateParser {
   }
 
   private newFd(e: SyscallEvent, p: ProcessInfo, n: number): FdInfo {
-    const fd = new FdInfo(n);
+    const fd = this.pool.pop()?.reset(n) ?? new FdInfo(n);
     p.fds.set(n, fd);
     e.fd = fd;
     e.fdNum = n;
@@ -394,15 +431,15 @@ export class StateParser {
       return;
     }
     const fd = this.newFd(e, p, n);
-    const nameIdx = e.spec.param('name');
-    const flags = e.type === KT.CREAT ? 0o1101 : (e.int(e.spec.param('flags')) ?? 0);
+    const nameIdx = e.spec.index[P_NAME]!;
+    const flags = e.type === KT.CREAT ? 0o1101 : (e.int(e.spec.index[P_FLAGS]!) ?? 0);
     fd.type = flags & O_DIRECTORY && (flags & O_TMPFILE) !== O_TMPFILE ? FdType.DIRECTORY : FdType.FILE;
     fd.nameRaw = e.str(nameIdx) ?? '';
     fd.name = resolvedPathParam(e, nameIdx) ?? fd.nameRaw;
     fd.openFlags = flags;
     fd.cloexec = (flags & O_CLOEXEC) !== 0;
-    fd.dev = e.int(e.spec.param('dev')) ?? 0;
-    fd.ino = e.int(e.spec.param('ino')) ?? 0;
+    fd.dev = e.int(e.spec.index[P_DEV]!) ?? 0;
+    fd.ino = e.int(e.spec.index[P_INO]!) ?? 0;
   }
 
   private simpleFd(e: SyscallEvent, p: ProcessInfo, type: FdType, name: string): void {
@@ -421,9 +458,9 @@ export class StateParser {
       return;
     }
     const fd = this.newFd(e, p, e.ret);
-    const domain = e.int(e.spec.param('domain')) ?? 0;
-    const type = e.int(e.spec.param('type')) ?? 0;
-    const proto = e.int(e.spec.param('proto')) ?? 0;
+    const domain = e.int(e.spec.index[P_DOMAIN]!) ?? 0;
+    const type = e.int(e.spec.index[P_TYPE]!) ?? 0;
+    const proto = e.int(e.spec.index[P_PROTO]!) ?? 0;
     fd.type = domain === AF_INET ? FdType.IPV4 : domain === AF_INET6 ? FdType.IPV6 : domain === AF_UNIX ? FdType.UNIX : domain === AF_NETLINK ? FdType.NETLINK : FdType.UNKNOWN;
     const base = type & 0xf;
     if (fd.type === FdType.IPV4 || fd.type === FdType.IPV6) {
@@ -459,9 +496,9 @@ export class StateParser {
     let fd = this.useFd(e, p);
     const res = e.ret;
     if (res < 0 && res !== EINPROGRESS) return;
-    let t = e.socktuple(e.spec.param('tuple'));
+    let t = e.socktuple(e.spec.index[P_TUPLE]!);
     if (!t || (t.family !== AF_UNIX && !t.sip)) {
-      const a = e.sockaddr(e.spec.param('addr'));
+      const a = e.sockaddr(e.spec.index[P_ADDR]!);
       if (a) t = { family: a.family, cip: t?.cip ?? '', cport: t?.cport ?? 0, sip: a.addr, sport: a.port, usrc: 0n, udst: 0n, path: a.path };
     }
     if (!t) return;
@@ -478,18 +515,18 @@ export class StateParser {
       return;
     }
     const fd = this.newFd(e, p, e.ret);
-    const t = e.socktuple(e.spec.param('tuple'));
+    const t = e.socktuple(e.spec.index[P_TUPLE]!);
     fd.l4proto = L4_TCP;
     fd.role = ROLE_SERVER;
     fd.connected = true;
     if (t) this.applyTuple(fd, t, ROLE_SERVER);
-    if (e.type === KT.ACCEPT4) fd.cloexec = ((e.int(e.spec.param('flags')) ?? 0) & SOCK_CLOEXEC) !== 0;
+    if (e.type === KT.ACCEPT4) fd.cloexec = ((e.int(e.spec.index[P_FLAGS]!) ?? 0) & SOCK_CLOEXEC) !== 0;
   }
 
   private bind(e: SyscallEvent, p: ProcessInfo): void {
     const fd = this.useFd(e, p);
     if (!fd || e.ret < 0) return;
-    const a = e.sockaddr(e.spec.param('addr'));
+    const a = e.sockaddr(e.spec.index[P_ADDR]!);
     if (!a) return;
     if (a.family === AF_UNIX) {
       fd.unixPath = a.path;
@@ -504,7 +541,7 @@ export class StateParser {
   private io(e: SyscallEvent, p: ProcessInfo): void {
     const fd = this.useFd(e, p);
     if (!fd || e.ret < 0) return;
-    const t = e.socktuple(e.spec.param('tuple'));
+    const t = e.socktuple(e.spec.index[P_TUPLE]!);
     if (!t || (t.family !== AF_INET && t.family !== AF_INET6)) return;
     const sending = e.type === KT.SENDTO || e.type === KT.SENDMSG;
     e.fdNameChanged = this.applyTuple(fd, t, sending ? ROLE_CLIENT : ROLE_SERVER);
@@ -523,8 +560,8 @@ export class StateParser {
 
   private pipe(e: SyscallEvent, p: ProcessInfo): void {
     if (e.ret < 0) return;
-    const ino = e.int(e.spec.param('ino')) ?? 0;
-    const cloexec = ((e.int(e.spec.param('flags')) ?? 0) & O_CLOEXEC) !== 0;
+    const ino = e.int(e.spec.index[P_INO]!) ?? 0;
+    const cloexec = ((e.int(e.spec.index[P_FLAGS]!) ?? 0) & O_CLOEXEC) !== 0;
     for (const name of ['fd1', 'fd2']) {
       const n = e.int(e.spec.param(name));
       if (n === undefined) continue;
@@ -538,10 +575,10 @@ export class StateParser {
 
   private socketpair(e: SyscallEvent, p: ProcessInfo): void {
     if (e.ret < 0) return;
-    const domain = e.int(e.spec.param('domain')) ?? AF_UNIX;
-    const src = e.big(e.spec.param('source')) ?? 0n;
-    const peer = e.big(e.spec.param('peer')) ?? 0n;
-    const cloexec = ((e.int(e.spec.param('type')) ?? 0) & SOCK_CLOEXEC) !== 0;
+    const domain = e.int(e.spec.index[P_DOMAIN]!) ?? AF_UNIX;
+    const src = e.big(e.spec.index[P_SOURCE]!) ?? 0n;
+    const peer = e.big(e.spec.index[P_PEER]!) ?? 0n;
+    const cloexec = ((e.int(e.spec.index[P_TYPE]!) ?? 0) & SOCK_CLOEXEC) !== 0;
     for (const [name, a, b] of [
       ['fd1', src, peer],
       ['fd2', peer, src],

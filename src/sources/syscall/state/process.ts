@@ -60,6 +60,7 @@ export class ProcessInfo {
   /** evt.num of the last record of any of its threads (eviction order). */
   lastSeen = 0;
   private cmdlineCache: string | undefined;
+  private argsCache: string | undefined;
 
   constructor(pid: number) {
     this.pid = pid;
@@ -73,6 +74,12 @@ export class ProcessInfo {
     return this.cmdlineCache;
   }
 
+  /** proc.args: the args joined by spaces. */
+  get argsText(): string {
+    if (this.argsCache === undefined) this.argsCache = this.args.join(' ');
+    return this.argsCache;
+  }
+
   setComm(c: string): void {
     if (c !== this.comm) {
       this.comm = c;
@@ -83,6 +90,7 @@ export class ProcessInfo {
   setArgs(args: string[]): void {
     this.args = args;
     this.cmdlineCache = undefined;
+    this.argsCache = undefined;
   }
 
   /** The child of a fork: everything inherited, fds copied. */

@@ -1,0 +1,239 @@
+#!/usr/bin/env node
+// Syscall pipeline throughput and memory, one core: binary records (native/events.h layout, made
+// by the synthetic builder's encoder) decoded from 512 KiB batches, applied to the process/fd
+// state, and evaluated against the full upstream Falco syscall ruleset (falco_rules, incubating,
+// sandbox, in that order).
+//
+//   bash scripts/build.sh && node bench/syscall.js [--runs 7] [--records 300000] [--procs 10000]
+//
+// The record mix is what a busy host mostly produces: opens of libraries, configs and /proc files
+// (and their closes), outbound connects inside private networks, and now and then a process
+// started by a server and exiting. Almost none of it matches a rule. Reports the median events/s
+// of --runs runs (each over fresh state), the alerts raised, and the heap held per tracked process
+// with --procs processes in the table.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const UPSTREAM = fileURLToPath(new URL('../../shared/upstream-rules/', import.meta.url));
+const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => UPSTREAM + f);
+const GOAL = 2_000_000;
+
+if (typeof globalThis.gc !== 'function') {
+  execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(0);
+}
+if (!existsSync(ROOT + 'dist/sources/syscall/processor.js')) {
+  console.error('bench/syscall: build first (bash scripts/build.sh)');
+  process.exit(1);
+}
+if (!existsSync(UPSTREAM)) {
+  console.log(`bench/syscall: SKIPPED, ${UPSTREAM} is absent`);
+  process.exit(0);
+}
+
+const opt = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const RUNS = opt('runs', 7);
+const RECORDS = opt('records', 60_000);
+/** The record set is self-contained (every open closed, every child exits): it is replayed this many times per run. */
+const REPEAT = opt('repeat', 10);
+const PROCS = opt('procs', 10_000);
+
+const dist = (p) => import(pathToFileURL(ROOT + 'dist/' + p).href);
+const { loadRules } = await dist('rules/load.js');
+const { buildScenario } = await dist('sources/syscall/synthetic.js');
+const { newContext } = await dist('sources/syscall/context.js');
+const { SyscallProcessor } = await dist('sources/syscall/processor.js');
+const { restoreSnapshot } = await dist('sources/syscall/state/snapshot.js');
+const { ProcessInfo, ThreadInfo } = await dist('sources/syscall/state/process.js');
+const { FdInfo, FdType } = await dist('sources/syscall/state/fd.js');
+
+// Deterministic pseudo-random numbers (mulberry32).
+let seed = 7;
+const rand = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const pick = (a) => a[Math.floor(rand() * a.length)];
+
+// ---- the workload, as a scenario ----------------------------------------------------------------
+
+const SERVERS = [
+  ['nginx', '/usr/sbin/nginx'],
+  ['postgres', '/usr/lib/postgresql/15/bin/postgres'],
+  ['java', '/usr/lib/jvm/java-17/bin/java'],
+  ['node', '/usr/bin/node'],
+  ['envoy', '/usr/local/bin/envoy'],
+  ['redis-server', '/usr/bin/redis-server'],
+  ['kubelet', '/usr/bin/kubelet'],
+  ['containerd', '/usr/bin/containerd'],
+];
+const FILES = [
+  '/usr/lib/x86_64-linux-gnu/libc.so.6',
+  '/usr/lib/x86_64-linux-gnu/libssl.so.3',
+  '/etc/ld.so.cache',
+  '/etc/localtime',
+  '/proc/self/stat',
+  '/proc/meminfo',
+  '/sys/fs/cgroup/memory.max',
+  '/var/lib/app/data/segment-0001.db',
+  '/tmp/cache/entry-42',
+  '/usr/share/zoneinfo/UTC',
+  '/var/log/app/app.log',
+  '/etc/hosts',
+  '/etc/resolv.conf',
+  '/etc/nsswitch.conf',
+];
+const WRITES = ['/var/log/app/app.log', '/var/lib/app/data/segment-0001.db', '/tmp/cache/entry-42'];
+const CHILDREN = [
+  ['/usr/bin/ls', '-la /var/lib/app'],
+  ['/usr/bin/date', '+%s'],
+  ['/usr/bin/grep', '-c error /var/log/app/app.log'],
+  ['/usr/bin/curl', '-s http://10.0.0.8/health'],
+];
+
+const NPROC = 400;
+const lines = ['proc systemd pid=1 exe=/sbin/init'];
+for (let i = 0; i < NPROC; i++) {
+  const [name, exe] = SERVERS[i % SERVERS.length];
+  lines.push(`proc ${name} pid=${1000 + i} parent=1 exe=${exe} uid=${i % 3 === 0 ? 0 : 33} args="--config /etc/${name}.conf"`);
+}
+// servers that start processes all the time (kubelet, containerd)
+const SPAWNERS = Array.from({ length: NPROC }, (_, i) => 1000 + i).filter((pid) => ['kubelet', 'containerd'].includes(SERVERS[(pid - 1000) % SERVERS.length][0]));
+let n = 0;
+let nextChild = 50_000;
+const opens = new Map();
+while (n < RECORDS) {
+  const pid = 1000 + Math.floor(rand() * NPROC);
+  const r = rand();
+  if (r < 0.74) {
+    const write = rand() < 0.2;
+    lines.push(`${pid} openat ${write ? pick(WRITES) : pick(FILES)} ${write ? 'O_WRONLY|O_APPEND|O_CLOEXEC' : 'O_RDONLY|O_CLOEXEC'}`, `${pid} close 3`);
+    n += 2;
+  } else if (r < 0.94) {
+    lines.push(`${pid} connect from=10.0.${pid % 250}.2:${40000 + (n % 20000)} 10.${1 + (n % 200)}.0.${1 + (n % 250)}:${pick([443, 5432, 6379, 8080])}`, `${pid} close 3`);
+    n += 3;
+  } else {
+    const parent = SPAWNERS[Math.floor(rand() * SPAWNERS.length)];
+    const child = nextChild++;
+    const [exe, args] = pick(CHILDREN);
+    lines.push(`${parent} spawn pid=${child} ${exe} ${args}`, `${child} openat /etc/ld.so.cache O_RDONLY|O_CLOEXEC`, `${child} close 3`, `${child} exit 0`);
+    n += 5;
+  }
+}
+void opens;
+const t0 = performance.now();
+const scenario = buildScenario(lines.join('\n'));
+const buildMs = performance.now() - t0;
+
+// 512 KiB batches, as the collector hands them over
+const BATCH = 512 << 10;
+const batches = [];
+let cur = [];
+let size = 0;
+for (const r of scenario.list) {
+  if (size + r.length > BATCH) {
+    batches.push(Buffer.concat(cur));
+    cur = [];
+    size = 0;
+  }
+  cur.push(r);
+  size += r.length;
+}
+if (cur.length) batches.push(Buffer.concat(cur));
+const records = scenario.list.length * REPEAT;
+const bytes = batches.reduce((s, b) => s + b.length, 0) * REPEAT;
+
+const loaded = await loadRules(RULES, { hostname: 'bench' });
+if (loaded.errors.length) throw new Error(`rules did not load: ${loaded.errors[0].message}`);
+const rs = loaded.ruleset.forSource('syscall');
+
+const byRule = new Map();
+function run() {
+  const ctx = newContext({ bootEpochNs: scenario.bootEpochNs, hostname: scenario.hostname });
+  const processor = new SyscallProcessor(ctx);
+  restoreSnapshot(ctx, processor.parser.cgroupPaths, scenario.snapshot);
+  let alerts = 0;
+  const onEvent = (e) => {
+    const out = rs.evaluate(e);
+    alerts += out.length;
+    if (out.length && process.env.BENCH_RULES) for (const a of out) byRule.set(a.rule, (byRule.get(a.rule) ?? 0) + 1);
+  };
+  globalThis.gc();
+  const start = process.hrtime.bigint();
+  for (let k = 0; k < REPEAT; k++) for (const b of batches) processor.process(b, onEvent);
+  const ns = Number(process.hrtime.bigint() - start);
+  return { eps: (records / ns) * 1e9, alerts, errors: rs.evaluationErrors, procs: ctx.threads.procs.size };
+}
+
+// decoding + state only (no rules), to see the split
+function runStateOnly() {
+  const ctx = newContext({ bootEpochNs: scenario.bootEpochNs });
+  const processor = new SyscallProcessor(ctx);
+  restoreSnapshot(ctx, processor.parser.cgroupPaths, scenario.snapshot);
+  const noop = () => {};
+  globalThis.gc();
+  const start = process.hrtime.bigint();
+  for (let k = 0; k < REPEAT; k++) for (const b of batches) processor.process(b, noop);
+  return (records / Number(process.hrtime.bigint() - start)) * 1e9;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+run(); // warm-up
+const results = Array.from({ length: RUNS }, run);
+runStateOnly();
+const stateOnly = Array.from({ length: RUNS }, runStateOnly);
+
+// ---- memory with PROCS tracked processes ---------------------------------------------------------
+
+function fill(count) {
+  const ctx = newContext();
+  for (let i = 0; i < count; i++) {
+    const pid = 100_000 + i;
+    const p = new ProcessInfo(pid);
+    p.vpid = pid;
+    p.ppid = 100_000 + Math.floor(i / 10);
+    p.comm = `worker-${i % 97}`;
+    p.exe = `/usr/bin/worker-${i % 97}`;
+    p.exepath = p.exe;
+    p.setArgs(['--threads', '4', '--config', `/etc/worker/${i % 13}.yaml`]);
+    p.env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin', `HOSTNAME=node-${i % 7}`, 'LANG=C.UTF-8', 'HOME=/root', `POD=web-${i}`];
+    p.cwd = '/srv/app';
+    p.cgroups = [`unified=/kubepods.slice/pod-${i % 50}.slice`];
+    for (let f = 0; f < 8; f++) {
+      const fd = new FdInfo(f);
+      fd.type = f < 3 ? FdType.PIPE : FdType.FILE;
+      fd.name = f < 3 ? `pipe:[${i * 8 + f}]` : `/var/lib/app/data/${i}/file-${f}.db`;
+      p.fds.set(f, fd);
+    }
+    ctx.threads.addProcess(p);
+    const t = new ThreadInfo(pid, p);
+    t.comm = p.comm;
+    ctx.threads.addThread(t);
+  }
+  return ctx;
+}
+globalThis.gc();
+const before = process.memoryUsage().heapUsed;
+let held = fill(PROCS);
+globalThis.gc();
+const after = process.memoryUsage().heapUsed;
+const perProc = (after - before) / PROCS;
+const tracked = held.threads.procs.size;
+held = undefined;
+
+const eps = median(results.map((r) => r.eps));
+const line = (s) => console.log(s);
+line(`bench/syscall: ${records.toLocaleString()} records per run (${scenario.list.length.toLocaleString()} distinct, x${REPEAT}; ${(bytes / records).toFixed(0)} B avg) in batches of <=512 KiB; ${NPROC} server processes; scenario built in ${buildMs.toFixed(0)} ms`);
+line(`  rules: ${loaded.compiled.length} upstream syscall rules loaded (${rs.rules.length} enabled)`);
+line(`  decode + state + upstream rules: median ${Math.round(eps).toLocaleString()} events/s over ${RUNS} runs (min ${Math.round(Math.min(...results.map((r) => r.eps))).toLocaleString()}, max ${Math.round(Math.max(...results.map((r) => r.eps))).toLocaleString()}); goal ${GOAL.toLocaleString()}: ${eps >= GOAL ? 'met' : 'NOT met'} (${(eps / GOAL).toFixed(2)}x)`);
+line(`  decode + state only: median ${Math.round(median(stateOnly)).toLocaleString()} events/s (rules take ${(100 * (1 - median(stateOnly) === 0 ? 0 : (1 / eps - 1 / median(stateOnly)) / (1 / eps))).toFixed(0)}% of the time)`);
+line(`  alerts per run: ${results[0].alerts} (${((100 * results[0].alerts) / records).toFixed(3)}% of events); evaluation errors: ${results[0].errors}`);
+if (process.env.BENCH_RULES) line(JSON.stringify([...byRule]));
+line(`  memory: ${tracked.toLocaleString()} tracked processes (8 fds, 4 args, 5 env vars each) hold ${((after - before) / 1048576).toFixed(1)} MiB of heap, ${Math.round(perProc).toLocaleString()} B per process`);
