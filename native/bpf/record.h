@@ -254,7 +254,7 @@ static __always_inline int rec_submit(struct rec *r)
 	struct kestrel_hdr *h = (struct kestrel_hdr *)r->buf;
 	struct kestrel_counters *c = counters_here();
 	__u64 len = (r->off + (KESTREL_RECORD_ALIGN - 1)) & ~(__u64)(KESTREL_RECORD_ALIGN - 1);
-	__u64 wake;
+	__u64 wake, avail;
 
 	if (len > KESTREL_MAX_RECORD)
 		len = KESTREL_MAX_RECORD;
@@ -262,9 +262,11 @@ static __always_inline int rec_submit(struct rec *r)
 	h->len = len;
 	h->flags = r->flags;
 
-	/* Wake the reader only when enough has piled up; it also polls on a short timer. */
-	wake = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									     : BPF_RB_NO_WAKEUP;
+	/* The reader polls on a short timer; wake it early only when this record makes the pending
+	 * data cross wakeup_bytes (once per crossing: a reader that is behind is not woken again
+	 * for every record, which would cost an interrupt per record exactly when time is short). */
+	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	wake = avail < cfg.wakeup_bytes && avail + len >= cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&rb, r->buf, len, wake)) {
 		if (c)
 			c->dropped++;
