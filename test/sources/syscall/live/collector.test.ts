@@ -192,9 +192,14 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
       // every record is either delivered or counted as dropped
       expect(k.records).toBeGreaterThanOrEqual(producedByNow);
       expect(k.produced + k.dropped).toBeGreaterThanOrEqual(100_000);
-      // still alive: a new process is seen
-      const after = await run('/bin/true', []);
-      await waitFor('a record after the storm', () => recs.some((r) => r.name === 'execve' && r.pid === after));
+      // still alive: new processes are seen (a one-page ring shared with the whole host's
+      // opens may drop any single record, so try a few)
+      const pids = new Set<number>();
+      for (let i = 0; i < 20 && !recs.some((r) => r.name === 'execve' && pids.has(r.pid)); i++) {
+        pids.add(await run('/bin/true', []));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(recs.some((r) => r.name === 'execve' && pids.has(r.pid))).toBe(true);
     } finally {
       await c.close();
     }
