@@ -199,10 +199,22 @@ export function paramResolved(e: SyscallEvent, i: number): string {
   }
 }
 
+// evt.arg.X is asked by many rules for the same record (flags above all): keep the last answers
+let memoNum = -1;
+let memoEvent: SyscallEvent | undefined;
+const argMemo = new Map<number, string | undefined>();
+
 /** evt.arg.NAME / evt.arg[N]: resolved text when there is one, else raw. */
 export function argText(e: SyscallEvent, i: number): string | undefined {
+  if (memoNum !== e.num || memoEvent !== e) {
+    argMemo.clear();
+    memoNum = e.num;
+    memoEvent = e;
+  } else if (argMemo.has(i)) return argMemo.get(i);
   const resolved = paramResolved(e, i);
-  return resolved || paramRaw(e, i);
+  const v = resolved || paramRaw(e, i);
+  argMemo.set(i, v);
+  return v;
 }
 
 /** evt.args: `name=raw(resolved) ...`. */

@@ -120,7 +120,7 @@ export const fdFields: Def[] = [
     type: 'CHARBUF',
     desc: 'FD full name raw. Just like fd.name, but only used if fd is a file path. File path is kept raw with limited sanitization and without deriving the absolute path.',
     bind: () => (e) => {
-      if (e.fd) return isFileLike(e.fd) ? e.fd.nameRaw.replace(/\/{2,}/g, '/') : undefined;
+      if (e.fd) return isFileLike(e.fd) ? e.fd.nameRawClean : undefined;
       if (e.fdNum === NO_FD) return undefined;
       return creatorName(e, true)?.replace(/\/{2,}/g, '/');
     },

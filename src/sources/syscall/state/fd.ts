@@ -21,7 +21,7 @@ export enum FdType {
   PIDFD,
 }
 
-const TYPE_STRINGS: Record<FdType, string> = {
+const TYPE_STRINGS_BY: Record<FdType, string> = {
   [FdType.UNKNOWN]: '<NA>',
   [FdType.FILE]: 'file',
   [FdType.DIRECTORY]: 'directory',
@@ -42,7 +42,7 @@ const TYPE_STRINGS: Record<FdType, string> = {
   [FdType.PIDFD]: 'pidfd',
 };
 
-const TYPE_CHARS: Record<FdType, string> = {
+const TYPE_CHARS_BY: Record<FdType, string> = {
   [FdType.UNKNOWN]: 'o',
   [FdType.FILE]: 'f',
   [FdType.DIRECTORY]: 'd',
@@ -63,11 +63,19 @@ const TYPE_CHARS: Record<FdType, string> = {
   [FdType.PIDFD]: 'P',
 };
 
+// arrays: indexed loads, the fd fields read these for every check
+const TYPE_STRINGS: string[] = Object.values(FdType)
+  .filter((v): v is FdType => typeof v === 'number')
+  .map((t) => TYPE_STRINGS_BY[t]);
+const TYPE_CHARS: string[] = Object.values(FdType)
+  .filter((v): v is FdType => typeof v === 'number')
+  .map((t) => TYPE_CHARS_BY[t]);
+
 export function fdTypeString(t: FdType): string {
-  return TYPE_STRINGS[t];
+  return TYPE_STRINGS[t]!;
 }
 export function fdTypeChar(t: FdType): string {
-  return TYPE_CHARS[t];
+  return TYPE_CHARS[t]!;
 }
 
 export const L4_UNKNOWN = 0;
@@ -129,6 +137,18 @@ export class FdInfo {
     this.dirText = i <= 0 ? '/' : n.slice(0, i);
     this.baseText = i < 0 ? n : n.slice(i + 1);
     this.dirFor = n;
+  }
+
+  private rawFor: string | undefined;
+  private rawText = '';
+
+  /** fd.nameraw: the raw path with repeated slashes squeezed (once per path). */
+  get nameRawClean(): string {
+    if (this.rawFor !== this.nameRaw) {
+      this.rawText = this.nameRaw.indexOf('//') >= 0 ? this.nameRaw.replace(/\/{2,}/g, '/') : this.nameRaw;
+      this.rawFor = this.nameRaw;
+    }
+    return this.rawText;
   }
 
   /** Both IP addresses (fd.ip, fd.net), kept while the tuple does not change. */
