@@ -1,7 +1,7 @@
 // Load generator for bench/audit.mjs (run as its own process, pinned to its own core):
 //   node bench/audit-load.mjs <mode> <url> <pkiDir> <seconds> <connections|rate> <startIndex>
-// mode "saturate": every connection POSTs EventLists back to back (429 -> retry the same body
-//   after a short pause, as kube-apiserver does); reports requests and accepted events.
+// mode "saturate": every connection POSTs EventLists back to back (429 -> retry the same body 50 ms
+//   later, as kube-apiserver retries after a backoff); reports requests and accepted events.
 // mode "rate": opens requests at a fixed rate (open loop), reports per-request latencies.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ if (mode === 'saturate') {
         out.requests++;
         const r = await post(pool, body);
         if (r.status === 200) { out.accepted += JSON.parse(r.text).accepted; break; }
-        if (r.status === 429 || r.status === 503) { out.busy++; await new Promise((s) => setTimeout(s, 5)); if (Date.now() > end) break; continue; }
+        if (r.status === 429 || r.status === 503) { out.busy++; await new Promise((s) => setTimeout(s, 50)); if (Date.now() > end) break; continue; }
         out.errors++; break;
       }
     }
