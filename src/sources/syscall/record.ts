@@ -5,6 +5,10 @@ import { COMM_LEN, H, HDR_SIZE, MAX_PARAMS, PARAM_LEN_MASK, PARAM_TRUNC, PT, isS
 import { decodeSockaddr, decodeSocktuple, type SockAddr, type SockTuple } from './sockaddr.js';
 
 const EMPTY = Buffer.alloc(0);
+
+// Buffer#toString(enc, start, end) looks the encoding up on every call; the per-encoding slicers
+// it ends in are public at run time (not in @types/node).
+type Slicers = { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 const TWO32 = 4294967296;
 
 export class RecordView {
@@ -96,7 +100,7 @@ export class RecordView {
     let e = s;
     const end = s + COMM_LEN;
     while (e < end && this.buf[e] !== 0) e++;
-    return this.buf.toString('latin1', s, e);
+    return (this.buf as unknown as Slicers).latin1Slice(s, e);
   }
   /** Whether comm equals `name` without decoding it. */
   commEquals(name: string): boolean {
@@ -181,7 +185,7 @@ export class RecordView {
     if (len > 0) {
       const o = this.paramOffset(i);
       if (this.buf[o + len - 1] === 0) len--;
-      s = this.buf.toString('utf8', o, o + len);
+      s = (this.buf as unknown as Slicers).utf8Slice(o, o + len);
     }
     this.strs[i] = s;
     this.strMask |= bit;
@@ -198,11 +202,11 @@ export class RecordView {
     const end = o + len;
     for (let p = o; p < end; p++) {
       if (this.buf[p] === 0) {
-        out.push(this.buf.toString('utf8', s, p));
+        out.push((this.buf as unknown as Slicers).utf8Slice(s, p));
         s = p + 1;
       }
     }
-    if (s < end) out.push(this.buf.toString('utf8', s, end));
+    if (s < end) out.push((this.buf as unknown as Slicers).utf8Slice(s, end));
     return out;
   }
 
