@@ -152,6 +152,7 @@ Napi::Value Collector::SetInterest(const Napi::CallbackInfo& info) {
     want.insert(t);
   }
   Napi::Array unavailable = Napi::Array::New(env);
+  std::vector<bpf_link*> stale;
   for (unsigned t = 0; t < table.size(); t++) {
     bool on = want.count(t) > 0 && table[t].kind != HookKind::None;
     // records flow as soon as a hook is attached, and stop before it is detached
@@ -175,10 +176,11 @@ Napi::Value Collector::SetInterest(const Napi::CallbackInfo& info) {
       }
       syscall_links_[t] = link;
     } else if (!on && syscall_links_[t]) {
-      bpf_link__destroy(syscall_links_[t]);
+      stale.push_back(syscall_links_[t]);
       syscall_links_[t] = nullptr;
     }
   }
+  if (!stale.empty()) DestroyLater(std::move(stale));
   Napi::Object result = Napi::Object::New(env);
   result.Set("unavailable", unavailable);
   return result;
@@ -236,24 +238,94 @@ Napi::Value Collector::Stop(const Napi::CallbackInfo& info) {
   return consumer_->Stop(env);
 }
 
+// Destroys links on several threads (concurrent detaches share the kernel's grace periods);
+// the threads are added to `into`.
+static void destroy_links(std::vector<bpf_link*> links, std::vector<std::thread>& into) {
+  const size_t parallel = 8;
+  for (size_t i = 0; i < parallel && i < links.size(); i++) {
+    std::vector<bpf_link*> part;
+    for (size_t j = i; j < links.size(); j += parallel) part.push_back(links[j]);
+    into.emplace_back([part = std::move(part)] {
+      for (auto* l : part) bpf_link__destroy(l);
+    });
+  }
+}
+
+static void join_all(std::vector<std::thread>& threads) {
+  for (auto& t : threads)
+    if (t.joinable()) t.join();
+  threads.clear();
+}
+
+void Collector::DestroyLater(std::vector<bpf_link*> links) { destroy_links(std::move(links), detachers_); }
+
+void Collector::JoinDetachers() { join_all(detachers_); }
+
+// Detaches everything (links in parallel: each waits for grace periods) and unloads.
 void Collector::Detach() {
+  if (skel_)
+    for (auto& w : skel_->bss->interest) w = 0;
+  std::vector<bpf_link*> all;
   for (auto*& l : syscall_links_) {
-    if (l) bpf_link__destroy(l);
+    if (l) all.push_back(l);
     l = nullptr;
   }
-  for (auto* l : lifecycle_links_) bpf_link__destroy(l);
+  for (auto* l : lifecycle_links_) all.push_back(l);
   lifecycle_links_.clear();
+  DestroyLater(std::move(all));
+  JoinDetachers();
   if (skel_) kestrel_bpf__destroy(skel_);
   skel_ = nullptr;
 }
 
-// close(): detaches everything and unloads. Call after stop() has resolved.
+// Detaching waits for kernel grace periods (about 2 s for every hook): off the JS thread. The
+// worker owns everything it touches (the JS object may be collected meanwhile).
+class CloseWorker : public Napi::AsyncWorker {
+ public:
+  CloseWorker(Napi::Env env, kestrel_bpf* skel, std::vector<bpf_link*> links, std::vector<std::thread> pending)
+      : Napi::AsyncWorker(env),
+        skel_(skel),
+        links_(std::move(links)),
+        pending_(std::move(pending)),
+        deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    join_all(pending_);
+    std::vector<std::thread> threads;
+    destroy_links(std::move(links_), threads);
+    join_all(threads);
+    if (skel_) kestrel_bpf__destroy(skel_);
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+
+ private:
+  kestrel_bpf* skel_;
+  std::vector<bpf_link*> links_;
+  std::vector<std::thread> pending_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// close(): Promise<void>; detaches everything and unloads. Call after stop() has resolved.
 Napi::Value Collector::Close(const Napi::CallbackInfo& info) {
   if (consumer_ && consumer_->running())
     throw Napi::Error::New(info.Env(), "close() while running: await stop() first");
   consumer_.reset();
-  Detach();
-  return info.Env().Undefined();
+  kestrel_bpf* skel = skel_;
+  skel_ = nullptr;  // from here on the collector is closed for every other method
+  if (skel)
+    for (auto& w : skel->bss->interest) w = 0;
+  std::vector<bpf_link*> links;
+  for (auto*& l : syscall_links_) {
+    if (l) links.push_back(l);
+    l = nullptr;
+  }
+  for (auto* l : lifecycle_links_) links.push_back(l);
+  lifecycle_links_.clear();
+  auto* worker = new CloseWorker(info.Env(), skel, std::move(links), std::move(detachers_));
+  detachers_.clear();
+  auto promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 // counters(): kernel-side (summed over CPUs) and reader-side counts.

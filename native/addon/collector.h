@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "consumer.h"
@@ -28,6 +29,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
   Napi::Value Interest(const Napi::CallbackInfo& info);
 
   void Detach();
+  void DestroyLater(std::vector<bpf_link*> links);
+  void JoinDetachers();
 
   size_t ring_bytes_;
   uint64_t wakeup_bytes_;
@@ -41,6 +44,9 @@ class Collector : public Napi::ObjectWrap<Collector> {
   std::vector<bool> wanted_;              // by KT_* code
   ConsumerStats stats_;
   std::unique_ptr<Consumer> consumer_;
+  // Destroying a tracepoint link waits for the kernel's RCU grace periods (tens of ms each):
+  // done off the JS thread, records having already stopped through the interest map.
+  std::vector<std::thread> detachers_;
 };
 
 }  // namespace kestrel

@@ -69,8 +69,8 @@ export interface NativeCollector {
   start(onBatch: (batch: ArrayBuffer, count: number) => void): void;
   /** Resolves once every record read so far has reached onBatch and the reader has exited. */
   stop(): Promise<void>;
-  /** Detaches and unloads (after stop). */
-  close(): void;
+  /** Detaches and unloads (after stop); resolves when done (about 2 s: kernel grace periods). */
+  close(): Promise<void>;
   counters(): CollectorCounters;
 }
 

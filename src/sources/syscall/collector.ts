@@ -114,7 +114,7 @@ export class SyscallCollector {
   /** Detaches every hook and unloads the programs. */
   async close(): Promise<void> {
     await this.stop();
-    this.native.close();
+    await this.native.close();
   }
 
   counters(): CollectorCounters {
