@@ -63,7 +63,6 @@ Collector::Collector(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Collecto
   consumer_opts_.poll_ms = static_cast<int>(opt_u64(o, "pollIntervalMs", 10));
   const auto& table = hooks();
   syscall_links_.assign(table.size(), nullptr);
-  wanted_.assign(table.size(), false);
 }
 
 Collector::~Collector() {
@@ -157,7 +156,6 @@ Napi::Value Collector::SetInterest(const Napi::CallbackInfo& info) {
     bool on = want.count(t) > 0 && table[t].kind != HookKind::None;
     // records flow as soon as a hook is attached, and stop before it is detached
     skel_->bss->interest[t] = on ? 1 : 0;
-    wanted_[t] = on;
     const Hook& h = table[t];
     if (h.kind != HookKind::Syscall) continue;
     if (on && !syscall_links_[t]) {

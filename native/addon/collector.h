@@ -41,7 +41,6 @@ class Collector : public Napi::ObjectWrap<Collector> {
   kestrel_bpf* skel_ = nullptr;
   std::vector<bpf_link*> syscall_links_;  // by KT_* code
   std::vector<bpf_link*> lifecycle_links_;
-  std::vector<bool> wanted_;              // by KT_* code
   ConsumerStats stats_;
   std::unique_ptr<Consumer> consumer_;
   // Destroying a tracepoint link waits for the kernel's RCU grace periods (tens of ms each):
