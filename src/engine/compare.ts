@@ -3,7 +3,7 @@
 import type { FieldType, Scalar } from '../fields/types.js';
 import type { BinaryOperator } from '../rules/ast.js';
 import { compileGlob } from './glob.js';
-import { parseIPv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet, type IPv4Net, type IPv6Net } from './ip.js';
+import { V4, ipv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet, type IPv4Net, type IPv6Net } from './ip.js';
 import { PathPrefixMatcher } from './pmatch.js';
 import { compileRegex } from './regex.js';
 import { bytesEndWith, bytesEqual, bytesIndexOf, bytesStartWith, includesAsciiCI, asciiLower, unhex, utf8 } from './text.js';
@@ -158,10 +158,7 @@ function ipAddrTest(op: Op, r: IPAddr): Test {
   const ne = op === '!=';
   if (!r.v6) {
     const a = r.addr;
-    return (v) => {
-      const x = parseIPv4(v as string);
-      return x < 0 ? ne : (x === a) !== ne;
-    };
+    return (v) => (ipv4(v as string) ? (V4[0] === a) !== ne : ne);
   }
   const w = r.words;
   return (v) => (parseIPv6(v as string, scratch) ? v6Equal(scratch, w) !== ne : ne);
@@ -169,8 +166,7 @@ function ipAddrTest(op: Op, r: IPAddr): Test {
 
 function ipNetMember(net: IPNet, v: string): boolean | undefined {
   if (!net.v6) {
-    const x = parseIPv4(v);
-    return x < 0 ? undefined : v4InNet(x, net);
+    return ipv4(v) ? v4InNet(V4[0]!, net) : undefined;
   }
   return parseIPv6(v, scratch) ? v6InNet(scratch, net) : undefined;
 }
@@ -224,8 +220,7 @@ export function memberTest(type: FieldType, op: Op, items: readonly string[], ra
     const v4 = new Set(addrs.flatMap((a) => (a.v6 ? [] : [a.addr])));
     const v6 = addrs.flatMap((a) => (a.v6 ? [a.words] : []));
     return (v) => {
-      const x = parseIPv4(v as string);
-      if (x >= 0) return v4.has(x);
+      if (ipv4(v as string)) return v4.has(V4[0]!);
       if (v6.length === 0 || !parseIPv6(v as string, scratch)) return false;
       for (let i = 0; i < v6.length; i++) if (v6Equal(scratch, v6[i]!)) return true;
       return false;
@@ -236,8 +231,8 @@ export function memberTest(type: FieldType, op: Op, items: readonly string[], ra
     const v4 = nets.filter((n): n is IPv4Net => !n.v6);
     const v6 = nets.filter((n): n is IPv6Net => n.v6);
     return (v) => {
-      const x = parseIPv4(v as string);
-      if (x >= 0) {
+      if (ipv4(v as string)) {
+        const x = V4[0]!;
         for (let i = 0; i < v4.length; i++) if (v4InNet(x, v4[i]!)) return true;
         return false;
       }
@@ -258,8 +253,10 @@ export function memberTest(type: FieldType, op: Op, items: readonly string[], ra
 }
 
 function sameIP(a: string, b: string): boolean {
-  const x = parseIPv4(a);
-  if (x >= 0) return x === parseIPv4(b);
+  if (ipv4(a)) {
+    const x = V4[0]!;
+    return ipv4(b) && V4[0] === x;
+  }
   const w = new Uint32Array(4);
   return parseIPv6(a, w) && parseIPv6(b, scratch) && v6Equal(w, scratch);
 }

@@ -22,6 +22,8 @@ import {
 } from './compare.js';
 import { analyzeEventTypes } from './evttype.js';
 import { generate, type Fast, type Predicate, type Tree } from './codegen.js';
+import { checkKey, isEventTypeCheck } from './key.js';
+import { conditionTrees } from './plan.js';
 import { compileOperand, type Operand, type OperandContext } from './operand.js';
 import { compileOutput } from './output.js';
 import type { CompiledRule } from './ruleset.js';
@@ -91,7 +93,7 @@ class Compiler<E> {
 
   private unary(e: UnaryCheckExpr): Node<E> {
     const left = compileOperand(e.left, this.ctx);
-    return left.get ? { kind: 'exists', get: left.get } : false;
+    return left.get ? { kind: 'exists', get: left.get, key: checkKey(e), ...typeField(e) } : false;
   }
 
   private binary(e: BinaryCheckExpr): Node<E> {
@@ -111,9 +113,10 @@ class Compiler<E> {
     // `in ()` is false, except on a list field whose value is an empty list (all of none is in).
     if (test === false && left.list && op === 'in' && !e.modifier) test = FALSE;
     if (!left.get || test === false) return false;
-    if (left.list) return { kind: 'list', get: left.get, test, all: op === 'in' };
+    const key = checkKey(e);
+    if (left.list) return { kind: 'list', get: left.get, test, all: op === 'in', key };
     const fast = e.modifier ? undefined : inlineable(left.type, op, items);
-    return { kind: 'scalar', get: left.get, test, ne: op === '!=' && !e.modifier, ...(fast ? { fast } : {}) };
+    return { kind: 'scalar', get: left.get, test, ne: op === '!=' && !e.modifier, ...(fast ? { fast } : {}), key, ...typeField(e) };
   }
 
   /** The per-element test against constant values; false when nothing can ever pass. */
@@ -197,8 +200,12 @@ class Compiler<E> {
       for (let i = 0; i < as.length; i++) if (match(as[i]!, b) !== ne) return !ne;
       return ne;
     };
-    return { kind: 'pred', pred };
+    return { kind: 'pred', pred, key: checkKey(e) };
   }
+}
+
+function typeField(e: BinaryCheckExpr | UnaryCheckExpr): { typeField?: true } {
+  return isEventTypeCheck(e) ? { typeField: true } : {};
 }
 
 const INLINE_OPS: Partial<Record<Op, '===' | '!==' | '<' | '<=' | '>' | '>='>> = { '=': '===', '!=': '!==', '<': '<', '<=': '<=', '>': '>', '>=': '>=' };
@@ -271,7 +278,9 @@ export function compileCondition<E>(expr: Expr, source: EventSource<E>): Compile
   const c = new Compiler(source);
   const n = c.node(expr);
   if (typeof n === 'boolean') return { predicate: n ? () => true : () => false, constant: n, warnings: c.warnings };
-  return { predicate: generate(n), warnings: c.warnings };
+  const predicate = generate(n);
+  conditionTrees.set(predicate, n);
+  return { predicate, warnings: c.warnings };
 }
 
 /** Compiles a rule: condition, output template, event types. Throws CompileError. */

@@ -1,8 +1,13 @@
 // IP addresses and networks as libsinsp compares them: IPv4 as a 32-bit number, IPv6 as four
 // 32-bit words. The parsers follow inet_pton and allocate nothing, so they can run per event.
+// IPv4 addresses are kept as signed 32-bit numbers (`| 0`): always small integers to V8, so
+// passing or returning one never allocates a heap number.
 
-/** inet_pton(AF_INET): four decimal parts 0-255, no leading zeros; the address or -1. */
-export function parseIPv4(s: string, start = 0, end = s.length): number {
+/** Where parseIPv4 and ipv4 put the address they accepted. */
+export const V4 = new Int32Array(1);
+
+/** inet_pton(AF_INET): four decimal parts 0-255, no leading zeros. True with the address in V4[0]. */
+export function parseIPv4(s: string, start = 0, end = s.length): boolean {
   let value = 0;
   let parts = 0;
   let i = start;
@@ -14,17 +19,48 @@ export function parseIPv4(s: string, start = 0, end = s.length): number {
       if (c < 48 || c > 57) break;
       part = part * 10 + (c - 48);
       i++;
-      if (i - from > 3) return -1;
+      if (i - from > 3) return false;
     }
-    if (i === from || part > 255 || (i - from > 1 && s.charCodeAt(from) === 48)) return -1;
-    value = value * 256 + part;
+    if (i === from || part > 255 || (i - from > 1 && s.charCodeAt(from) === 48)) return false;
+    value = (value << 8) | part;
     parts++;
     if (parts < 4) {
-      if (i >= end || s.charCodeAt(i) !== 46) return -1;
+      if (i >= end || s.charCodeAt(i) !== 46) return false;
       i++;
     }
   }
-  return i === end ? value : -1;
+  if (i !== end) return false;
+  V4[0] = value;
+  return true;
+}
+
+// The last two strings ipv4() parsed: an event's checks ask about the same one or two addresses
+// (client and server) over and over.
+let lastA: string | undefined;
+let okA = false;
+let valA = 0;
+let lastB: string | undefined;
+let okB = false;
+let valB = 0;
+
+/** parseIPv4 of a whole string, remembering the last two answers. */
+export function ipv4(s: string): boolean {
+  if (s === lastA) {
+    V4[0] = valA;
+    return okA;
+  }
+  if (s === lastB) {
+    V4[0] = valB;
+    return okB;
+  }
+  const ok = parseIPv4(s);
+  lastB = lastA;
+  okB = okA;
+  valB = valA;
+  lastA = s;
+  okA = ok;
+  valA = ok ? V4[0]! : 0;
+  return ok;
 }
 
 const groups = new Uint16Array(8);
@@ -62,8 +98,8 @@ export function parseIPv6(s: string, out: Uint32Array, start = 0, end = s.length
     if (i < end && s.charCodeAt(i) === 46) {
       // embedded IPv4 in the last 32 bits
       if (n > 6) return false;
-      const v4 = parseIPv4(s, from, end);
-      if (v4 < 0) return false;
+      if (!parseIPv4(s, from, end)) return false;
+      const v4 = V4[0]!;
       groups[n++] = v4 >>> 16;
       groups[n++] = v4 & 0xffff;
       return finish(out, n, gap);
@@ -108,12 +144,13 @@ export interface IPv6Net {
 }
 export type IPNet = IPv4Net | IPv6Net;
 
+/** The mask of an IPv4 prefix length, signed 32-bit like the addresses. */
 export function v4Mask(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return prefix === 0 ? 0 : -1 << (32 - prefix);
 }
 
 export function v4InNet(addr: number, net: IPv4Net): boolean {
-  return ((addr & net.mask) >>> 0) === ((net.addr & net.mask) >>> 0);
+  return (addr & net.mask) === (net.addr & net.mask);
 }
 
 /** ipv6net::in_cidr: the first `prefix` bits are equal. */

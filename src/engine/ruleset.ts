@@ -1,7 +1,8 @@
 // Compiled rules indexed for evaluation. Per source with event types, an array indexed by type
 // code holds the rules that can match that type, in load order (rules matching every type are in
-// every slot), so an event visits only its type's rules. A RuleSet is immutable: on reload the
-// agent builds a new one and swaps it.
+// every slot), so an event visits only its type's rules, through that type's plan (plan.ts:
+// evt.type checks folded, repeated subtrees computed once per event). A RuleSet is immutable: on
+// reload the agent builds a new one and swaps it.
 import { hostname as osHostname } from 'node:os';
 import type { Predicate } from './compile.js';
 import type { CompileWarning } from './errors.js';
@@ -9,6 +10,7 @@ import type { OutputFormatter } from './output.js';
 import type { EventSource } from '../sources/source.js';
 import { PRIORITIES, type Priority, type RuleSpec } from '../rules/types.js';
 import { buildAlert, timeTextFor, type Alert, type TimeText } from './alert.js';
+import { buildPlan, buildPlans, type Plan } from './plan.js';
 
 export interface CompiledRule<E = any> {
   readonly name: string;
@@ -44,6 +46,8 @@ export class SourceRuleSet<E = any> {
   private readonly slots: ReadonlyArray<readonly CompiledRule<E>[]> | undefined;
   /** Rules for a type code outside the source's table: those that match every type. */
   private readonly anyType: readonly CompiledRule<E>[];
+  private readonly plans: ReadonlyArray<Plan<E>> | undefined;
+  private readonly anyPlan: Plan<E>;
   private readonly typeOf: ((event: E) => number) | undefined;
   private readonly timeText: TimeText<E>;
   /** Evaluations that threw (an extractor or a comparison on an unexpected value); never silent. */
@@ -69,8 +73,13 @@ export class SourceRuleSet<E = any> {
         else for (const code of r.eventTypes) slots[code]?.push(r);
       }
       this.slots = Object.freeze(slots.map((s) => Object.freeze(s)));
+      const built = buildPlans(this.slots, types, this.anyType);
+      this.plans = built.byCode;
+      this.anyPlan = built.anyType;
     } else {
       this.slots = undefined;
+      this.plans = undefined;
+      this.anyPlan = buildPlan(this.anyType, undefined);
     }
   }
 
@@ -80,9 +89,10 @@ export class SourceRuleSet<E = any> {
     return this.slots[code] ?? this.anyType;
   }
 
-  private candidates(event: E): readonly CompiledRule<E>[] {
-    return this.slots && this.typeOf ? (this.slots[this.typeOf(event)] ?? this.anyType) : this.anyType;
+  private plan(event: E): Plan<E> {
+    return this.plans && this.typeOf ? (this.plans[this.typeOf(event)] ?? this.anyPlan) : this.anyPlan;
   }
+
 
   private failed(rule: CompiledRule<E>, error: unknown): void {
     this.evaluationErrors++;
@@ -91,34 +101,41 @@ export class SourceRuleSet<E = any> {
 
   /** The first rule (load order) whose condition matches, Falco's rule_matching=first. */
   match(event: E): CompiledRule<E> | undefined {
-    const rules = this.candidates(event);
-    for (let i = 0; i < rules.length; i++) {
+    const plan = this.plan(event);
+    const i = this.next(plan, event, 0);
+    return i < 0 ? undefined : plan.rules[i];
+  }
+
+  /** The index of the first rule at or after `from` that matches; a rule whose condition throws is counted and skipped. */
+  private next(plan: Plan<E>, event: E, from: number): number {
+    for (;;) {
       try {
-        for (; i < rules.length; i++) if (rules[i]!.predicate(event)) return rules[i];
+        return plan.run(event, from);
       } catch (err) {
-        this.failed(rules[i]!, err);
+        const i = plan.at[0]!;
+        this.failed(plan.rules[i]!, err);
+        from = i + 1;
       }
     }
-    return undefined;
   }
 
   /** The alerts for `event`: a shared frozen empty array when no rule matches. */
   evaluate(event: E): readonly Alert[] {
-    const rules = this.candidates(event);
+    const plan = this.plan(event);
+    let i = this.next(plan, event, 0);
+    if (i < 0) return EMPTY;
     let out: Alert[] | undefined;
-    // The try block wraps the loop, not each call: an error resumes with the next rule.
-    for (let i = 0; i < rules.length; i++) {
+    for (; i >= 0; i = this.next(plan, event, i + 1)) {
+      const r = plan.rules[i]!;
+      let alert: Alert;
       try {
-        for (; i < rules.length; i++) {
-          const r = rules[i]!;
-          if (!r.predicate(event)) continue;
-          const alert = buildAlert(r, event, this.hostname, this.timeText);
-          if (this.firstMatch) return [alert];
-          (out ??= []).push(alert);
-        }
+        alert = buildAlert(r, event, this.hostname, this.timeText);
       } catch (err) {
-        this.failed(rules[i]!, err);
+        this.failed(r, err);
+        continue;
       }
+      if (this.firstMatch) return [alert];
+      (out ??= []).push(alert);
     }
     return out ?? EMPTY;
   }

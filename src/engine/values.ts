@@ -3,7 +3,7 @@
 // as libsinsp's rawval_to_string / rawval_to_json do.
 import { readFileSync } from 'node:fs';
 import type { FieldType, FieldValue, Scalar } from '../fields/types.js';
-import { parseIPv4, parseIPv6, v4Mask, type IPNet } from './ip.js';
+import { V4, parseIPv4, parseIPv6, v4Mask, type IPNet } from './ip.js';
 import { printableBytes } from './text.js';
 
 export type NumericType = 'INT64' | 'UINT64' | 'INT32' | 'UINT32' | 'UINT16' | 'PORT' | 'RELTIME' | 'ABSTIME' | 'DOUBLE';
@@ -118,9 +118,8 @@ export type IPAddr = { v6: false; addr: number } | { v6: true; words: Uint32Arra
 /** An IPADDR literal: with a '.' it must be IPv4 (so `::ffff:1.2.3.4` is rejected, like libsinsp). */
 export function parseIPAddr(text: string): IPAddr {
   if (text.includes('.')) {
-    const addr = parseIPv4(text);
-    if (addr < 0) throw new ValueError(`unrecognized IPv4 address ${text}`);
-    return { v6: false, addr };
+    if (!parseIPv4(text)) throw new ValueError(`unrecognized IPv4 address ${text}`);
+    return { v6: false, addr: V4[0]! };
   }
   const words = new Uint32Array(4);
   if (!parseIPv6(text, words)) throw new ValueError(`unrecognized IPv6 address ${text}`);
@@ -136,10 +135,9 @@ export function parseIPNet(text: string): IPNet {
   if (!/^[0-9]+$/.test(mask)) throw new ValueError(`${mask} is not a valid number`);
   const prefix = Number(mask);
   if (text.includes('.')) {
-    const addr = parseIPv4(ip);
-    if (addr < 0) throw new ValueError(`unrecognized IP address ${text}`);
+    if (!parseIPv4(ip)) throw new ValueError(`unrecognized IP address ${text}`);
     if (prefix > 32) throw new ValueError(`invalid netmask ${mask}`);
-    return { v6: false, addr, mask: v4Mask(prefix) };
+    return { v6: false, addr: V4[0]!, mask: v4Mask(prefix) };
   }
   const words = new Uint32Array(4);
   if (!parseIPv6(ip, words)) throw new ValueError(`unrecognized IPv6 address ${text}`);
