@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Live syscall source benchmarks (root, BTF; run after `npm run bootstrap`):
-//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--json]
+//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--only rate|overhead] [--json]
 // The agent runs as `kestrel run` (a separate process, like in production) with the upstream
 // Falco rules (stable + incubating + sandbox) unless --rules is given.
 //  1. Highest sustained rate of matching syscalls (open/close of a file below /etc, which those
@@ -23,6 +23,7 @@ const opt = (name, def) => {
 };
 const RUNS = Number(opt('runs', 7));
 const JSON_OUT = args.includes('--json');
+const ONLY = opt('only', '');
 const upstream = join(root, '..', 'shared', 'upstream-rules');
 const rulesArg = args.flatMap((a, i) => (args[i - 1] === '--rules' ? [a] : []));
 const RULES = rulesArg.length
@@ -115,7 +116,7 @@ async function waitIdle(a) {
 }
 
 const steps = [];
-{
+if (ONLY !== 'overhead') {
   const a = await startAgent();
   try {
     await waitIdle(a);
@@ -156,7 +157,7 @@ const best = clean.reduce((m, s) => (s.achieved > m ? s.achieved : m), 0);
 
 // --- 2. host overhead ------------------------------------------------------------------------
 const ddWithout = [], ddWith = [], loopWithout = [], loopWith = [];
-for (let i = 0; i < RUNS; i++) {
+for (let i = 0; ONLY !== 'rate' && i < RUNS; i++) {
   ddWithout.push(dd());
   loopWithout.push(loop());
   const a = await startAgent();
