@@ -183,12 +183,16 @@ if (JSON_OUT) {
   console.log(JSON.stringify(result, null, 2));
 } else {
   console.log(`live syscall source, rules: ${RULES.map((r) => r.split('/').pop()).join(' + ')}`);
-  console.log('1. paced open/close of a watched file (syscalls/s), agent counters per step:');
-  for (const s of steps)
-    console.log(`   target ${String(s.target).padStart(7)}  achieved ${String(s.achieved).padStart(7)}  produced ${s.produced}  evaluated ${s.evaluated}  dropped ${s.dropped}`);
-  console.log(`   highest sustained rate with zero drops: ${best} syscalls/s (records evaluated against the rules)`);
-  const f = (x) => x.toFixed(3);
-  console.log(`2. host overhead, medians of ${RUNS} alternating runs:`);
-  console.log(`   dd bs=512 count=2000000: without ${f(result.dd.withoutS)} s, with agent ${f(result.dd.withS)} s, ratio ${f(result.dd.ratio)} (goal <= 1.05)`);
-  console.log(`   open/close x${LOOP_PAIRS} of ${WATCHED}: without ${f(result.openClose.withoutS)} s, with agent ${f(result.openClose.withS)} s, ratio ${f(result.openClose.ratio)}`);
+  if (ONLY !== 'overhead') {
+    console.log('1. paced open/close of a watched file (syscalls/s), agent counters per step:');
+    for (const s of steps)
+      console.log(`   target ${String(s.target).padStart(7)}  achieved ${String(s.achieved).padStart(7)}  produced ${s.produced}  evaluated ${s.evaluated}  dropped ${s.dropped}`);
+    console.log(`   highest sustained rate with zero drops: ${best} syscalls/s (records evaluated against the rules)`);
+  }
+  if (ONLY !== 'rate') {
+    const f = (x) => x.toFixed(3);
+    console.log(`2. host overhead, medians of ${RUNS} alternating runs:`);
+    console.log(`   dd bs=512 count=2000000: without ${f(result.dd.withoutS)} s, with agent ${f(result.dd.withS)} s, ratio ${f(result.dd.ratio)} (goal <= 1.05)`);
+    console.log(`   open/close x${LOOP_PAIRS} of ${WATCHED}: without ${f(result.openClose.withoutS)} s, with agent ${f(result.openClose.withS)} s, ratio ${f(result.openClose.ratio)}`);
+  }
 }
