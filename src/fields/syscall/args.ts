@@ -199,22 +199,23 @@ export function paramResolved(e: SyscallEvent, i: number): string {
   }
 }
 
-// evt.arg.X is asked by many rules for the same record (flags above all): keep the last answers
-let memoNum = -1;
-let memoEvent: SyscallEvent | undefined;
-const argMemo = new Map<number, string | undefined>();
-
-/** evt.arg.NAME / evt.arg[N]: resolved text when there is one, else raw. */
+/** evt.arg.NAME / evt.arg[N]: resolved text when there is one, else raw (kept per record: many rules ask for the same one). */
 export function argText(e: SyscallEvent, i: number): string | undefined {
-  if (memoNum !== e.num || memoEvent !== e) {
-    argMemo.clear();
-    memoNum = e.num;
-    memoEvent = e;
-  } else if (argMemo.has(i)) return argMemo.get(i);
-  const resolved = paramResolved(e, i);
-  const v = resolved || paramRaw(e, i);
-  argMemo.set(i, v);
+  if (i < 0 || i >= 32) return argTextOf(e, i);
+  if (e.argsFor !== e.seq) {
+    e.argsFor = e.seq;
+    e.argsMask = 0;
+  }
+  const bit = 1 << i;
+  if (e.argsMask & bit) return e.argTexts[i];
+  const v = argTextOf(e, i);
+  e.argTexts[i] = v;
+  e.argsMask |= bit;
   return v;
+}
+
+function argTextOf(e: SyscallEvent, i: number): string | undefined {
+  return paramResolved(e, i) || paramRaw(e, i);
 }
 
 /** evt.args: `name=raw(resolved) ...`. */

@@ -30,9 +30,13 @@ for (const id of ['SETUID', 'SETGID', 'SETRESUID', 'SETRESGID', 'SETREUID', 'SET
 for (const id of ['BPF', 'INIT_MODULE', 'FINIT_MODULE']) CATEGORY[id] = 'other';
 CATEGORY.SWITCH = 'schedule';
 
-/** The index of a param named by number (`evt.arg[1]`) or name (`evt.arg.flags`) for this event. */
-function argIndex(e: SyscallEvent, arg: string, byIndex: boolean): number {
-  return byIndex ? Number(arg) : e.spec.param(arg);
+/** The paramId of a param name, -1 when no event has it. */
+function knownParam(name: string): number {
+  try {
+    return paramId(name);
+  } catch {
+    return -1;
+  }
 }
 
 const P_FLAGS = paramId('flags');
@@ -100,9 +104,14 @@ export const evtFields: Def[] = [
     desc: 'One of the event arguments specified by name or by number. Some events (e.g. return codes or FDs) will be converted into a text representation when possible. E.g. evt.arg.fd or evt.arg[0].',
     arg: { required: true, kind: 'key', dotted: true },
     bind: (arg) => {
-      const byIndex = /^[0-9]+$/.test(arg ?? '');
+      if (/^[0-9]+$/.test(arg ?? '')) {
+        const n = Number(arg);
+        return (e) => argText(e, n);
+      }
+      const id = knownParam(arg!);
+      if (id < 0) return () => undefined; // no event has a param of that name
       return (e) => {
-        const i = argIndex(e, arg!, byIndex);
+        const i = e.spec.index[id]!;
         return i < 0 ? undefined : argText(e, i);
       };
     },

@@ -31,19 +31,24 @@ export class SyscallEvent extends RecordView {
 
   /** Event time, ns since the epoch (computed once per record). */
   timeNs(): bigint {
-    if (this.timeFor !== this.num) {
+    if (this.timeFor !== this.seq) {
       this.time = this.tsBoot() + this.ctx.bootEpochNs;
-      this.timeFor = this.num;
+      this.timeFor = this.seq;
     }
     return this.time;
   }
 
   /** An int param, read once per record (for params many rules test, like open flags). */
   memoFlags(i: number): number | undefined {
-    if (this.openFlagsFor !== this.num) {
+    if (this.openFlagsFor !== this.seq) {
       this.openFlagsValue = this.int(i);
-      this.openFlagsFor = this.num;
+      this.openFlagsFor = this.seq;
     }
     return this.openFlagsValue;
   }
+
+  // evt.arg texts of this record (fields/syscall/args.ts), by param index
+  argsFor = -1;
+  argsMask = 0;
+  readonly argTexts: (string | undefined)[] = new Array<string | undefined>(32).fill(undefined);
 }

@@ -19,11 +19,12 @@ function dirFor(e: SyscallEvent, i: number): string {
 
 /** The absolute form of a path param (FSPATH relative to cwd, FSRELPATH relative to its dirfd). */
 export function resolvedPathParam(e: SyscallEvent, i: number): string | undefined {
-  const raw = e.str(i);
-  if (raw === undefined) return undefined;
+  const entry = e.strEntry(i);
+  if (entry === undefined) return undefined;
+  const raw = entry.text;
   const t = e.spec.params[i]!.type;
-  if (t === PT.FSRELPATH) return resolvePath(dirFor(e, i), raw);
-  if (t === PT.FSPATH) return resolvePath(e.proc?.cwd ?? '/', raw);
-  return raw;
+  if (t !== PT.FSRELPATH && t !== PT.FSPATH) return raw;
+  if (raw.length > 0 && raw.charCodeAt(0) === 47) return entry.normalized; // absolute: kept with the interned text
+  return resolvePath(t === PT.FSRELPATH ? dirFor(e, i) : (e.proc?.cwd ?? '/'), raw);
 }
 

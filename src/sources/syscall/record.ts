@@ -3,6 +3,7 @@
 import { EVENTS, type EventSpec } from './events.js';
 import { COMM_LEN, H, HDR_SIZE, MAX_PARAMS, PARAM_LEN_MASK, PARAM_TRUNC, PT, isSigned } from './layout.js';
 import { decodeSockaddr, decodeSocktuple, type SockAddr, type SockTuple } from './sockaddr.js';
+import { internUtf8, type InternedString } from './strings.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -23,10 +24,12 @@ export class RecordView {
   pid = 0;
   nparams = 0;
   spec: EventSpec = EVENTS[0]!;
+  /** Changes whenever the cursor moves: what is computed from a record is kept while it holds. */
+  seq = 0;
 
   private readonly poff = new Int32Array(MAX_PARAMS + 1);
   private poffReady = false;
-  private readonly strs: (string | undefined)[] = new Array(MAX_PARAMS).fill(undefined);
+  private readonly strs: (InternedString | undefined)[] = new Array<InternedString | undefined>(MAX_PARAMS).fill(undefined);
   private strMask = 0;
 
   /** Points the cursor at the record at `off` (already validated by the batch reader). */
@@ -42,6 +45,7 @@ export class RecordView {
     this.tid = dv.getUint32(off + H.tid, true);
     this.pid = dv.getUint32(off + H.pid, true);
     this.nparams = dv.getUint16(off + H.nparams, true);
+    this.seq++;
     this.poffReady = false;
     if (this.strMask !== 0) {
       this.strs.fill(undefined);
@@ -177,15 +181,20 @@ export class RecordView {
 
   /** String param (trailing NUL dropped), cached per record; undefined when absent. */
   str(i: number): string | undefined {
+    return this.strEntry(i)?.text;
+  }
+
+  /** str(i) with what is derived from it as a path (strings.ts), cached per record. */
+  strEntry(i: number): InternedString | undefined {
     if (i < 0 || i >= MAX_PARAMS) return undefined;
     const bit = 1 << i;
     if (this.strMask & bit) return this.strs[i];
     let len = this.paramLen(i);
-    let s: string | undefined;
+    let s: InternedString | undefined;
     if (len > 0) {
       const o = this.paramOffset(i);
       if (this.buf[o + len - 1] === 0) len--;
-      s = (this.buf as unknown as Slicers).utf8Slice(o, o + len);
+      s = internUtf8(this.buf, o, o + len);
     }
     this.strs[i] = s;
     this.strMask |= bit;

@@ -1,4 +1,5 @@
 // One open file descriptor of a process (libsinsp's sinsp_fdinfo).
+import type { InternedString } from '../strings.js';
 
 export enum FdType {
   UNKNOWN,
@@ -109,6 +110,8 @@ export class FdInfo {
   role = ROLE_NONE;
   connected = false;
   unixPath = '';
+  /** The interned path param the name was made from: when the name is its normalized form, directory and file name are kept there. */
+  path: InternedString | undefined = undefined;
 
   private dirFor: string | undefined;
   private dirText = '';
@@ -121,12 +124,16 @@ export class FdInfo {
 
   /** fd.directory of a file: computed once per name. */
   get directory(): string {
+    const p = this.path;
+    if (p !== undefined && p.normalized === this.name) return p.dir;
     if (this.dirFor !== this.name) this.splitName();
     return this.dirText;
   }
 
   /** fd.filename of a file: computed once per name. */
   get filename(): string {
+    const p = this.path;
+    if (p !== undefined && p.normalized === this.name) return p.base;
     if (this.dirFor !== this.name) this.splitName();
     return this.baseText;
   }
@@ -179,6 +186,7 @@ export class FdInfo {
     this.role = ROLE_NONE;
     this.connected = false;
     this.unixPath = '';
+    this.path = undefined;
     return this;
   }
 
@@ -199,6 +207,7 @@ export class FdInfo {
     c.role = this.role;
     c.connected = this.connected;
     c.unixPath = this.unixPath;
+    c.path = this.path;
     return c;
   }
 

@@ -434,8 +434,10 @@ export class StateParser {
     const nameIdx = e.spec.index[P_NAME]!;
     const flags = e.type === KT.CREAT ? 0o1101 : (e.int(e.spec.index[P_FLAGS]!) ?? 0);
     fd.type = flags & O_DIRECTORY && (flags & O_TMPFILE) !== O_TMPFILE ? FdType.DIRECTORY : FdType.FILE;
-    fd.nameRaw = e.str(nameIdx) ?? '';
+    const path = e.strEntry(nameIdx);
+    fd.nameRaw = path?.text ?? '';
     fd.name = resolvedPathParam(e, nameIdx) ?? fd.nameRaw;
+    fd.path = path;
     fd.openFlags = flags;
     fd.cloexec = (flags & O_CLOEXEC) !== 0;
     fd.dev = e.int(e.spec.index[P_DEV]!) ?? 0;

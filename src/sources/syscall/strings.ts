@@ -1,0 +1,73 @@
+// Interned string params. A host opens the same paths over and over: decoding each one once
+// and handing out the same string object saves the decoding, the garbage, and the work rules
+// and state do on it afterwards (V8 keeps a string's hash in the string, so set lookups on a
+// string seen before do not hash it again; the normalized form, directory and file name of a
+// path are kept with it).
+import { normalizePath } from './paths.js';
+
+// Buffer#toString(enc, start, end) looks the encoding up on every call; the per-encoding slicer it
+// ends in is public at run time (not in @types/node).
+type Slicer = { utf8Slice(start: number, end: number): string };
+
+/** One decoded string param, with what is derived from it as a path (computed when asked). */
+export class InternedString {
+  private norm: string | undefined;
+  private dirText: string | undefined;
+  private baseText: string | undefined;
+
+  constructor(readonly text: string) {}
+
+  /** The text normalized as an absolute path (paths.ts normalizePath); meant for texts that start with '/'. */
+  get normalized(): string {
+    return (this.norm ??= normalizePath(this.text));
+  }
+
+  /** fd.directory of the normalized path. */
+  get dir(): string {
+    if (this.dirText === undefined) this.split();
+    return this.dirText!;
+  }
+
+  /** fd.filename of the normalized path. */
+  get base(): string {
+    if (this.baseText === undefined) this.split();
+    return this.baseText!;
+  }
+
+  private split(): void {
+    const n = this.normalized;
+    const i = n.lastIndexOf('/');
+    this.dirText = i <= 0 ? '/' : n.slice(0, i);
+    this.baseText = i < 0 ? n : n.slice(i + 1);
+  }
+}
+
+/** Longer strings are decoded every time (rarely repeated, and hashing them costs as much). */
+const MAX_LEN = 512;
+const SIZE = 8192; // a power of two
+const keys: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SIZE).fill(undefined);
+const entries: Array<InternedString | undefined> = new Array<InternedString | undefined>(SIZE).fill(undefined);
+
+/**
+ * The UTF-8 text of buf[start, end) as an InternedString: the same object as last time when the
+ * same bytes were seen recently (a direct-mapped table; a collision replaces the older entry).
+ */
+export function internUtf8(buf: Buffer, start: number, end: number): InternedString {
+  const n = end - start;
+  if (n > MAX_LEN) return new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
+  let h = 0x811c9dc5 ^ n; // FNV-1a
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (SIZE - 1);
+  const k = keys[slot];
+  if (k !== undefined && k.length === n) {
+    let i = 0;
+    while (i < n && k[i] === buf[start + i]) i++;
+    if (i === n) return entries[slot]!;
+  }
+  const entry = new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
+  const copy = new Uint8Array(n);
+  copy.set(buf.subarray(start, end));
+  keys[slot] = copy;
+  entries[slot] = entry;
+  return entry;
+}
