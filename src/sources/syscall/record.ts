@@ -47,10 +47,7 @@ export class RecordView {
     this.nparams = dv.getUint16(off + H.nparams, true);
     this.seq++;
     this.poffReady = false;
-    if (this.strMask !== 0) {
-      this.strs.fill(undefined);
-      this.strMask = 0;
-    }
+    this.strMask = 0; // strs[i] is read only when its bit is set: no need to clear them
     return this;
   }
 

@@ -28,8 +28,21 @@ export interface SockTuple {
   path: string;
 }
 
+// Recently rendered IPv4 addresses by value (direct-mapped): a host talks to few peers, and the
+// same string object for the same address spares the garbage and the rules' re-parsing.
+const V4_SLOTS = 1024;
+const v4Keys = new Int32Array(V4_SLOTS);
+const v4Texts: Array<string | undefined> = new Array<string | undefined>(V4_SLOTS).fill(undefined);
+
 export function ipv4Text(b: Uint8Array, o: number): string {
-  return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  const v = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
+  const slot = (Math.imul(v, 0x9e3779b1) >>> 22) & (V4_SLOTS - 1);
+  const cached = v4Texts[slot];
+  if (cached !== undefined && v4Keys[slot] === v) return cached;
+  const text = `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
+  v4Keys[slot] = v;
+  v4Texts[slot] = text;
+  return text;
 }
 
 function isV4Mapped(b: Uint8Array, o: number): boolean {

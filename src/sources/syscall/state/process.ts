@@ -1,6 +1,6 @@
 // Process and thread state (libsinsp's sinsp_threadinfo, split: what threads of one process
 // share lives in ProcessInfo; a ThreadInfo is one task).
-import { FdInfo } from './fd.js';
+import { FdTable } from './fdtable.js';
 
 export class ProcessInfo {
   pid: number;
@@ -51,7 +51,7 @@ export class ProcessInfo {
   containerTracked = false;
   mntNs = 0;
   pidNs = 0;
-  fds = new Map<number, FdInfo>();
+  fds = new FdTable();
   /** Live threads of the process. */
   threads = 0;
   /** Set when the process was made from a record header alone (no fork/exec/proc seen). */
