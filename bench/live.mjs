@@ -163,6 +163,8 @@ for (let i = 0; ONLY !== 'rate' && i < RUNS; i++) {
   const a = await startAgent();
   try {
     await waitIdle(a);
+    // steady state: let start-up work (JIT of the rules, collection of load garbage) finish
+    await new Promise((r) => setTimeout(r, 5000));
     ddWith.push(dd());
     loopWith.push(loop());
     await waitIdle(a);
