@@ -35,7 +35,7 @@ function ruleFor(behaviour: string, candidates: string[]): { rule?: string; skip
 const shadow = ruleFor('reading /etc/shadow', ['Read sensitive file untrusted']);
 const nginxShell = ruleFor('a shell spawned by a web server', ['Run shell untrusted', 'Web server spawned shell', 'Shell spawned by web server', 'Web Server Spawned Shell']);
 const dropExec = ruleFor('running a binary written after the container started', ['Drop and execute new binary in container']);
-const netcatContainer = ruleFor('netcat running a program in a container', ['Netcat remote code execution in container']);
+const netcatContainer = ruleFor('netcat running a program in a container', ['Netcat Remote Code Execution in Container', 'Netcat remote code execution in container']);
 const netcatConnectRule = ruleFor('an outbound connect by a netcat-like tool', ['Network tool outbound connection', 'Outbound connection by network tool', 'Netcat outbound connection', 'Launch Suspicious Network Tool on Host']);
 const etcWrite = ruleFor('a write below /etc', ['Write below etc', 'Write below /etc']);
 const shmExec = ruleFor('execution from /dev/shm', ['Execution from /dev/shm', 'Execution from /dev/shm or /tmp']);
