@@ -283,12 +283,14 @@ else {
     // The real field table (names, types, arguments), every field re-bound to the plain event object.
     const shadowFields = new FieldRegistry('syscall');
     const extra = syntheticSource();
+    const names = real.eventTypes;
     for (const def of real.fields.all()) {
       const mine = extra.fields.get(def.name);
       const bind = (arg) => accessor(arg === undefined ? def.name : `${def.name}[${arg}]`);
-      shadowFields.add({ ...def, bind: mine?.bind ?? bind });
+      // evt.type: the name of the event's (remapped, real) code, as the syscall source gives it
+      const typeBind = def.name === 'evt.type' ? () => (e) => names[e.code] : undefined;
+      shadowFields.add({ ...def, bind: typeBind ?? mine?.bind ?? bind });
     }
-    const names = real.eventTypes;
     const byName = new Map();
     names.forEach((n, c) => byName.has(n) || byName.set(n, c));
     const shadow = { name: 'syscall', fields: shadowFields, eventTypes: names, typeOf: (e) => e.code, timeOf: (e) => e.ts };

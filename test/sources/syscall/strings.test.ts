@@ -1,0 +1,61 @@
+// Interned string params: the same bytes give the same string object (so later lookups reuse its
+// hash), different bytes never share one, and the path forms kept with a string are right.
+import { describe, expect, it } from 'vitest';
+import { internUtf8 } from '../../../src/sources/syscall/strings.js';
+import { dirName, baseName, normalizePath } from '../../../src/sources/syscall/paths.js';
+import { FdInfo } from '../../../src/sources/syscall/state/fd.js';
+
+const at = (s: string, pad = 7) => {
+  const b = Buffer.concat([Buffer.alloc(pad, 0x41), Buffer.from(s), Buffer.alloc(3, 0x42)]);
+  return internUtf8(b, pad, pad + Buffer.byteLength(s));
+};
+
+describe('internUtf8', () => {
+  it('gives the same object for the same bytes, wherever they are', () => {
+    const a = at('/etc/ld.so.cache', 3);
+    const b = at('/etc/ld.so.cache', 11);
+    expect(a).toBe(b);
+    expect(a.text).toBe('/etc/ld.so.cache');
+  });
+
+  it('never mixes up different bytes, across many strings (table collisions included)', () => {
+    const wrong: string[] = [];
+    const first = new Map<string, unknown>();
+    let reused = 0;
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 40_000; i++) {
+        const s = i % 5 === 0 ? `/proc/${i}/stat` : i % 5 === 1 ? `/tmp/é${i}` : `/usr/lib/x86_64/lib${i}.so.${i % 9}`;
+        const e = at(s, i % 13);
+        if (e.text !== s) wrong.push(s);
+        if (round === 0) first.set(s, e);
+        else if (first.get(s) === e) reused++;
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(reused).toBeGreaterThan(0); // the table keeps some, not all, of 40,000 strings
+    expect(reused).toBeLessThan(40_000);
+    expect(at('').text).toBe('');
+    const long = '/a'.repeat(600);
+    expect(at(long).text).toBe(long);
+  });
+
+  it('keeps the normalized path, its directory and file name', () => {
+    for (const p of ['/etc/ld.so.cache', '/tmp/../etc//shadow', '/x', '/', '/a/b/', '/usr/./lib/x.so']) {
+      const e = at(p);
+      expect(e.normalized).toBe(normalizePath(p));
+      expect(e.dir).toBe(dirName(normalizePath(p)));
+      expect(e.base).toBe(baseName(normalizePath(p)));
+    }
+  });
+
+  it('serve fd.directory and fd.filename only while the fd still has that name', () => {
+    const fd = new FdInfo(3);
+    fd.path = at('/var/log//app.log');
+    fd.name = '/var/log/app.log';
+    expect([fd.directory, fd.filename]).toEqual(['/var/log', 'app.log']);
+    fd.name = '/srv/data/x.db';
+    expect([fd.directory, fd.filename]).toEqual(['/srv/data', 'x.db']);
+    expect(fd.clone().path).toBe(fd.path);
+    expect(fd.reset(4).path).toBeUndefined();
+  });
+});
