@@ -482,6 +482,23 @@ describe('files', () => {
     `);
   });
 
+  it('image unpacking by the container runtime (podman re-executed as exe in a chroot) fires no file rule', async () => {
+    await expectQuiet(`
+      proc podman pid=40 parent=250 exe=/usr/bin/podman args="import image.tar localhost/x"
+      40 spawn exepath=/usr/bin/podman /proc/self/exe / /var/lib/containers/storage/overlay/59f7/diff
+      41 openat /etc/passwd O_WRONLY|O_CREAT|O_CLOEXEC
+      41 openat /bin/busybox O_WRONLY|O_CREAT|O_CLOEXEC
+      41 openat /root/.bashrc O_WRONLY|O_CREAT|O_TRUNC
+      41 openat /var/log/dpkg.log O_WRONLY|O_CREAT|O_TRUNC
+    `);
+    // the same writes by a program named exe that is not a runtime do
+    const alerts = await replay(`
+      200 spawn /tmp/exe
+      201 openat /etc/passwd O_WRONLY|O_CREAT
+    `);
+    expect(rulesOf(alerts)).toEqual(['Write below etc']);
+  });
+
   it('Write below binary dir: a program planted in /usr/local/bin; dpkg installing one does not fire', async () => {
     const a = await expectRules(
       `250 spawn /usr/bin/cp /tmp/kubectl /usr/local/bin/kubectl

@@ -2,11 +2,16 @@
 // rule is a complete detection (description, an output saying who did what where, priority,
 // MITRE tags; syscall rules restricted to a few event types). What each rule detects is tested in
 // default-rules-syscall.test.ts and default-rules-k8saudit.test.ts.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompiledRule } from '../../src/engine/ruleset.js';
 import { defaultRulesPath } from '../../src/rules/defaults.js';
 import { loadRules, type LoadResult } from '../../src/rules/load.js';
+import { AuditEvent } from '../../src/sources/k8saudit/event.js';
+import * as fx from '../sources/k8saudit/fixtures.js';
+import { replayAlerts, scenarioCapture } from '../sources/replay/capture-helpers.js';
 
 const UPSTREAM = new URL('../../../shared/upstream-rules/', import.meta.url).pathname;
 const haveUpstream = existsSync(UPSTREAM);
@@ -69,6 +74,44 @@ describe('default rules', () => {
       expect(fields.has('ka.target.name') || fields.has('ka.resp.name') || fields.has('ka.uri') || fields.has('ka.req.configmap.name'), r.name).toBe(true);
       expect(fields.has('ka.sourceips') && fields.has('ka.useragent'), r.name).toBe(true);
     }
+  });
+
+  it('are tuned from a later file as their header shows: a list appended, a macro replaced, a rule disabled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-tune-'));
+    const tuning = join(dir, 'zz-local.yaml');
+    writeFileSync(
+      tuning,
+      [
+        '- list: kestrel_trusted_exec_users',
+        '  items: [ci-deployer]',
+        '  override:',
+        '    items: append',
+        '- macro: kestrel_user_known_write_below_etc',
+        '  condition: (proc.name = my-agent and fd.name startswith /etc/my-agent/)',
+        '  override:',
+        '    condition: replace',
+        '- rule: Create NodePort Service',
+        '  enabled: false',
+        '  override:',
+        '    enabled: replace',
+        '',
+      ].join('\n'),
+    );
+    const tuned = await loadRules([defaultRulesPath(), tuning], { hostname: 'node-1', ruleMatching: 'all' });
+    expect(tuned.errors).toEqual([]);
+    expect(tuned.warnings).toEqual([]);
+    const k8s = (rs: LoadResult, e: object) => rs.ruleset.evaluate(new AuditEvent(e as any), 'k8s_audit').map((a) => a.rule);
+    const exec = (user: string) => ({ ...fx.execDeckhouse(), user: { username: user, groups: ['system:authenticated'] } });
+    expect(k8s(tuned, exec('ci-deployer'))).toEqual([]);
+    expect(k8s(tuned, exec('jane'))).toEqual(['Attach/Exec Pod']);
+    expect(k8s(await rules(), fx.serviceCreate('NodePort'))).toEqual(['Create NodePort Service']);
+    expect(k8s(tuned, fx.serviceCreate('NodePort'))).toEqual([]);
+    const script = `proc my-agent pid=100 exe=/opt/my-agent
+      100 openat /etc/my-agent/state O_WRONLY|O_CREAT
+      100 openat /etc/sudoers O_WRONLY`;
+    const etc = async (rs: LoadResult) => (await replayAlerts(scenarioCapture(script), rs.ruleset)).alerts.map((a) => `${a.rule} ${a.output_fields['fd.name']}`);
+    expect(await etc(await rules())).toEqual(['Write below etc /etc/my-agent/state', 'Write below etc /etc/sudoers']);
+    expect(await etc(tuned)).toEqual(['Write below etc /etc/sudoers']);
   });
 
   it.skipIf(!haveUpstream)(`load next to Falco's own rules files without errors: macros and lists do not collide${haveUpstream ? '' : ' (SKIPPED: no upstream rules)'}`, async () => {
