@@ -107,7 +107,10 @@ Napi::Value Collector::Open(const Napi::CallbackInfo& info) {
     kestrel_bpf__destroy(skel);
     throw failure(env, describe_failure("loading the BPF programs", err), err == -EPERM ? "EPERM" : "EBPFLOAD");
   }
-  skel->bss->cfg.self_tgid = ignore_self_ ? static_cast<uint32_t>(getpid()) : 0;
+  struct stat ns {};
+  bool self_known = ignore_self_ && stat("/proc/self/ns/pid", &ns) == 0;
+  skel->bss->cfg.self_vpid = self_known ? static_cast<uint32_t>(getpid()) : 0;
+  skel->bss->cfg.self_pid_ns = self_known ? static_cast<uint32_t>(ns.st_ino) : 0;
   skel->bss->cfg.data_snaplen = data_snaplen_;
   skel->bss->cfg.wakeup_bytes = wakeup_bytes_;
   for (auto& w : skel->bss->interest) w = 0;

@@ -92,8 +92,6 @@ static __always_inline int rec_begin_(struct rec *r, __u16 type, __u16 nparams, 
 			c->filtered++;
 		return -1;
 	}
-	if (!keep_self && cfg.self_tgid && (bpf_get_current_pid_tgid() >> 32) == cfg.self_tgid)
-		return -1;
 	cpu = bpf_get_smp_processor_id();
 	r->buf = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!r->buf)
@@ -112,6 +110,8 @@ static __always_inline int rec_begin_(struct rec *r, __u16 type, __u16 nparams, 
 	h->cpu = cpu;
 	h->reserved = 0;
 	fill_task(h, bpf_get_current_task_btf());
+	if (!keep_self && cfg.self_vpid && h->vpid == cfg.self_vpid && h->pid_ns == cfg.self_pid_ns)
+		return -1;
 	return 0;
 }
 

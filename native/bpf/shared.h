@@ -21,8 +21,12 @@ struct kestrel_counters {
 
 /* Written by user space into the program's .bss (memory-mapped) before and after attach. */
 struct kestrel_config {
-	__u32 self_tgid;       /* records of this process are not produced (0: keep them) */
+	/* Records of this process are not produced (self_vpid 0: keep them). The process is named
+	 * by its pid in its own pid namespace, which works whether or not Kestrel runs in one. */
+	__u32 self_vpid;
+	__u32 self_pid_ns;     /* pid namespace inode */
 	__u32 data_snaplen;    /* bytes of I/O buffers captured (<= KESTREL_MAX_DATA) */
+	__u32 reserved;
 	__u64 wakeup_bytes;    /* wake the reader only once this much data is pending */
 };
 

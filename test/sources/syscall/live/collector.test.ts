@@ -2,7 +2,7 @@
 // kernel knows, the kernel-side filter really filters (and is reprogrammed at run time), drops
 // under a storm are counted, and refusals are explained.
 import { spawn, spawnSync } from 'node:child_process';
-import { readlinkSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,24 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
       expect(c.counters().dropped).toBe(0);
     } finally {
       await c.close();
+    }
+  });
+
+  it("the collector's own syscalls are left out (ignoreSelf, the default), unless asked for", async () => {
+    for (const ignoreSelf of [true, false]) {
+      const recs: Rec[] = [];
+      const c = new SyscallCollector({ ignoreSelf });
+      try {
+        c.setEventNames(['openat']);
+        c.start((b, n) => decodeBatch(b, n, recs));
+        for (let i = 0; i < 10; i++) readFileSync('/etc/hostname');
+        const other = await run('/bin/cat', ['/etc/hostname']);
+        await waitFor('the other process', () => recs.some((r) => r.pid === other && r.p.name === '/etc/hostname'));
+        const own = recs.filter((r) => r.pid === process.pid && r.p.name === '/etc/hostname').length;
+        expect(own).toBe(ignoreSelf ? 0 : 10);
+      } finally {
+        await c.close();
+      }
     }
   });
 
