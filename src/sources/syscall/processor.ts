@@ -70,12 +70,11 @@ export class SyscallProcessor {
     const e = this.event;
     while (this.stepOff < buf.length) {
       const off = this.stepOff;
-      const bad = checkRecord(dv, off, buf.length);
+      const bad = e.load(buf, dv, off, buf.length);
       if (bad) {
         this.stepBuf = this.stepDv = undefined;
         throw new RecordError(bad, this.stepBase + off);
       }
-      e.at(buf, dv, off);
       this.stepOff += e.len;
       if (e.type >= KT_COUNT) {
         this.ctx.stats.unknownType++;
@@ -116,9 +115,8 @@ export class SyscallProcessor {
     let off = 0;
     let n = 0;
     while (off < end) {
-      const bad = checkRecord(dv, off, end);
+      const bad = e.load(buf, dv, off, end);
       if (bad) throw new RecordError(bad, baseOffset + off);
-      e.at(buf, dv, off);
       off += e.len;
       if (e.type >= KT_COUNT) {
         this.ctx.stats.unknownType++;

@@ -1,7 +1,7 @@
 // A reusable cursor over one record of a batch. Header integers are read when the cursor
 // moves; params are located and decoded only when a field asks (and cached per record).
 import { EVENTS, type EventSpec } from './events.js';
-import { COMM_LEN, H, HDR_SIZE, MAX_PARAMS, PARAM_LEN_MASK, PARAM_TRUNC, PT, isSigned } from './layout.js';
+import { COMM_LEN, H, HDR_SIZE, MAX_PARAMS, MAX_RECORD, PARAM_LEN_MASK, PARAM_TRUNC, PT, RECORD_ALIGN, isSigned } from './layout.js';
 import { decodeSockaddr, decodeSocktuple, type SockAddr, type SockTuple } from './sockaddr.js';
 import { internUtf8, type InternedString } from './strings.js';
 
@@ -11,6 +11,9 @@ const EMPTY = Buffer.alloc(0);
 // it ends in are public at run time (not in @types/node).
 type Slicers = { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 const TWO32 = 4294967296;
+
+/** Per event code and param index: 1 when the param is a signed integer. */
+const SIGNED: readonly Uint8Array[] = EVENTS.map((spec) => Uint8Array.from(spec.params, (p) => (isSigned(p.type) ? 1 : 0)));
 
 export class RecordView {
   buf: Buffer = EMPTY;
@@ -24,6 +27,7 @@ export class RecordView {
   pid = 0;
   nparams = 0;
   spec: EventSpec = EVENTS[0]!;
+  private signed: Uint8Array = SIGNED[0]!;
   /** Changes whenever the cursor moves: what is computed from a record is kept while it holds. */
   seq = 0;
 
@@ -41,6 +45,7 @@ export class RecordView {
     const type = dv.getUint16(off + H.type, true);
     this.type = type;
     this.spec = EVENTS[type] ?? EVENTS[0]!;
+    this.signed = SIGNED[type] ?? SIGNED[0]!;
     this.flags = dv.getUint16(off + H.flags, true);
     this.tid = dv.getUint32(off + H.tid, true);
     this.pid = dv.getUint32(off + H.pid, true);
@@ -49,6 +54,35 @@ export class RecordView {
     this.poffReady = false;
     this.strMask = 0; // strs[i] is read only when its bit is set: no need to clear them
     return this;
+  }
+
+  /**
+   * Validates the record at `off` (processor.ts checkRecord, same checks and messages) and, when
+   * it is well formed, points the cursor at it with its params located: one pass over the
+   * param lengths. Returns why the record is malformed, or undefined.
+   */
+  load(buf: Buffer, dv: DataView, off: number, end: number): string | undefined {
+    if (end - off < HDR_SIZE) return `truncated record header (${end - off} of ${HDR_SIZE} bytes)`;
+    const len = dv.getUint32(off + H.len, true);
+    const n = dv.getUint16(off + H.nparams, true);
+    if (len < HDR_SIZE + 2 * n || len > MAX_RECORD || len % RECORD_ALIGN !== 0) return `bad record length ${len}`;
+    if (len > end - off) return `truncated record (${end - off} of ${len} bytes)`;
+    if (n > MAX_PARAMS) return `bad parameter count ${n}`;
+    const poff = this.poff;
+    const lensAt = off + HDR_SIZE;
+    let p = lensAt + 2 * n;
+    for (let i = 0; i < n; i++) {
+      poff[i] = p;
+      p += dv.getUint16(lensAt + 2 * i, true) & PARAM_LEN_MASK;
+    }
+    poff[n] = p;
+    if (p - off > len) {
+      this.poffReady = false; // poff was overwritten: the current record lays its params out again if asked
+      return `parameters overrun the record (${p - off} > ${len} bytes)`;
+    }
+    this.at(buf, dv, off);
+    this.poffReady = true;
+    return undefined;
   }
 
   // Header ------------------------------------------------------------------------------------
@@ -143,11 +177,13 @@ export class RecordView {
 
   /** Numeric param as a number (sign by type), undefined when absent. */
   int(i: number): number | undefined {
-    const len = this.paramLen(i);
+    if (i < 0 || i >= this.nparams || i >= MAX_PARAMS) return undefined;
+    if (!this.poffReady) this.layout();
+    const o = this.poff[i]!;
+    const len = this.poff[i + 1]! - o;
     if (len === 0) return undefined;
-    const o = this.paramOffset(i);
     const dv = this.dv;
-    const signed = isSigned(this.spec.params[i]!.type);
+    const signed = this.signed[i] === 1;
     switch (len) {
       case 1:
         return signed ? dv.getInt8(o) : dv.getUint8(o);

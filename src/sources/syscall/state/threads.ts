@@ -8,6 +8,7 @@ export interface ThreadTableOptions {
 }
 
 export class ThreadTable {
+  /** Change through the methods below only (thread() remembers its last answer). */
   readonly threads = new Map<number, ThreadInfo>();
   readonly procs = new Map<number, ProcessInfo>();
   readonly maxThreads: number;
@@ -23,8 +24,22 @@ export class ThreadTable {
     return this.threads.size;
   }
 
+  // The last lookup: records come in bursts from one thread. Forgotten on any change of the table
+  // (the tables are changed through these methods only).
+  private lastTid = -1;
+  private lastThread: ThreadInfo | undefined;
+
   thread(tid: number): ThreadInfo | undefined {
-    return this.threads.get(tid);
+    if (tid === this.lastTid) return this.lastThread;
+    const t = this.threads.get(tid);
+    this.lastTid = tid;
+    this.lastThread = t;
+    return t;
+  }
+
+  private forgetLookup(): void {
+    this.lastTid = -1;
+    this.lastThread = undefined;
   }
 
   process(pid: number): ProcessInfo | undefined {
@@ -48,6 +63,7 @@ export class ThreadTable {
   addThread(t: ThreadInfo): void {
     const old = this.threads.get(t.tid);
     if (old && old !== t) this.dropThread(old);
+    this.forgetLookup();
     this.threads.set(t.tid, t);
     t.proc.threads++;
     if (this.threads.size > this.maxThreads) this.evict();
@@ -60,6 +76,7 @@ export class ThreadTable {
   }
 
   private dropThread(t: ThreadInfo): void {
+    this.forgetLookup();
     if (this.threads.get(t.tid) === t) this.threads.delete(t.tid);
     const p = t.proc;
     p.threads--;
@@ -91,6 +108,7 @@ export class ThreadTable {
   }
 
   clear(): void {
+    this.forgetLookup();
     this.threads.clear();
     this.procs.clear();
   }
