@@ -60,19 +60,16 @@ static __always_inline struct pt_regs *current_regs(void)
 	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-/* The struct file behind fd of task t, or NULL. */
+/* The struct file behind fd of task t (BTF-typed: the current task), or NULL. */
 static __always_inline struct file *fd_file(struct task_struct *t, long fd)
 {
+	struct fdtable *fdt = t->files->fdt;
 	struct file **fds;
 	struct file *f = NULL;
-	unsigned int max;
 
-	if (fd < 0)
+	if (fd < 0 || (unsigned long)fd >= fdt->max_fds)
 		return NULL;
-	max = BPF_CORE_READ(t, files, fdt, max_fds);
-	if ((unsigned long)fd >= max)
-		return NULL;
-	fds = BPF_CORE_READ(t, files, fdt, fd);
+	fds = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xfffff]);
 	return f;
 }
