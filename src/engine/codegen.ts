@@ -30,6 +30,8 @@ export type Leaf<E> = (
 ) & {
   /** The check's identity (key.ts): equal keys give equal results on one event. */
   key: string;
+  /** The identity of the value the check reads (key.ts operandKey), for checks on one field or transformer. */
+  field?: string;
   /** A plain `evt.type` check, constant for events of one type. */
   typeField?: boolean;
 };
@@ -63,7 +65,18 @@ class Emitter<E> {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
 
-  constructor(private readonly memo?: (node: Tree<E>, inner: () => string) => string | undefined) {}
+  constructor(
+    private readonly memo?: (node: Tree<E>, inner: () => string) => string | undefined,
+    /** A local holding the value a leaf reads, when the value is kept for other leaves. */
+    private readonly valueVar?: (leaf: Leaf<E>) => string | undefined,
+  ) {}
+
+  /** The expression that extracts a leaf's value (from its local when it has one). */
+  private value(t: Leaf<E> & { get: Getter<E> }): string {
+    const f = this.valueVar?.(t);
+    const get = `${this.param(t.get)}(e)`;
+    return f === undefined ? get : `(${f} === U ? (${f} = ${get}) : ${f})`;
+  }
 
   param(value: unknown): string {
     const name = `k${this.names.length}`;
@@ -90,14 +103,14 @@ class Emitter<E> {
       case 'not':
         return `!${this.expr(t.child)}`;
       case 'exists':
-        return `(${this.param(t.get)}(e) !== undefined)`;
+        return `(${this.value(t)} !== undefined)`;
       case 'pred':
         return `${this.param(t.pred)}(e)`;
       case 'list':
-        return `((v = ${this.param(t.get)}(e)) !== undefined && ${this.param(listOf(t.test, t.all))}(v))`;
+        return `((v = ${this.value(t)}) !== undefined && ${this.param(listOf(t.test, t.all))}(v))`;
       case 'scalar': {
         const one = t.fast ? this.fast(t.fast) : `${this.param(t.test)}(v)`;
-        return `((v = ${this.param(t.get)}(e)) !== undefined && (Array.isArray(v) ? ${this.param(candidates(t.test, t.ne))}(v) : ${one}))`;
+        return `((v = ${this.value(t)}) !== undefined && (Array.isArray(v) ? ${this.param(candidates(t.test, t.ne))}(v) : ${one}))`;
       }
     }
   }
@@ -120,28 +133,78 @@ export function generate<E>(tree: Tree<E>): Predicate<E> {
 }
 
 /**
- * A plan's rules in one function (plan.ts): `plan(e, from)` is the index of the first rule at or
- * after `from` whose condition holds, or -1. Subtrees with a memo slot are computed at most once
- * per call: slot m<i> is 0 until computed, then 1 (true) or 2 (false). The slots are locals, so
- * nothing outlives the call. `W[0]` holds the index of the rule being evaluated (for the caller
- * to name the rule when a condition throws).
+ * A chunk of a plan's rules in one function (plan.ts): `chunk(e, from, q, q1)` is the index of the
+ * first of its rules at or after `from` (one of its rules) whose condition holds, or -1.
+ * - A subtree with a local memo slot is computed at most once per call: m<i> is 0 until computed,
+ *   then 1 (true) or 2 (false). Locals: nothing outlives the call.
+ * - A subtree the plan's other chunks also use has a shared slot in M (Int32Array), stamped with
+ *   the evaluation's stamp q (even, new for every event): M[i] === q + 1 is true for this event,
+ *   M[i] === q false, anything else not computed yet. A slot is written only after its subtree
+ *   returned, so a throwing subtree leaves nothing behind.
+ * - A value several checks read is extracted at most once per call: f<i> holds it (U before).
+ * `W[0]` holds the index of the rule being evaluated (for the caller to name the rule when a
+ * condition throws).
  */
-export type PlanFunction<E> = (event: E, from: number) => number;
+export type ChunkFunction<E> = (event: E, from: number, q: number, q1: number) => number;
 
-export function generatePlan<E>(conditions: ReadonlyArray<Tree<E> | Predicate<E>>, slotOf: (node: Tree<E>) => number | undefined, slots: number, at: Int32Array): PlanFunction<E> {
-  const em = new Emitter<E>((node, inner) => {
-    const slot = slotOf(node);
-    if (slot === undefined) return undefined;
-    const m = memoVar(slot);
-    return `(${m} === 0 ? (${m} = ${inner()} ? 1 : 2) === 1 : ${m} === 1)`;
+export interface ChunkSlots<E> {
+  /** Where a subtree's result is kept, if it is: a local slot (0..locals-1) or a shared one (index in M). */
+  memoOf: (node: Tree<E>) => { local: number } | { shared: number } | undefined;
+  locals: number;
+  /** The value slot of a leaf, if its value is kept (0..values-1). */
+  valueOf: (leaf: Leaf<E>) => number | undefined;
+  values: number;
+}
+
+/** Not extracted yet (a value slot's content before its first use). */
+const UNSET = Object.freeze({});
+
+function slotIndex(slot: number): number {
+  if (!Number.isInteger(slot) || slot < 0) throw new Error(`codegen: bad slot ${slot}`);
+  return slot;
+}
+
+/** The rules' code, as a chunk function would hold it (for sizing chunks). */
+export function conditionCode<E>(cond: Tree<E> | Predicate<E>, slots: ChunkSlots<E>): string {
+  return chunkEmitter(slots).rule(cond);
+}
+
+function chunkEmitter<E>(slots: ChunkSlots<E>): Emitter<E> & { rule(c: Tree<E> | Predicate<E>): string } {
+  const em = new Emitter<E>(
+    (node, inner) => {
+      const where = slots.memoOf(node);
+      if (where === undefined) return undefined;
+      if ('local' in where) {
+        const m = `m${slotIndex(where.local)}`;
+        return `(${m} === 0 ? (${m} = ${inner()} ? 1 : 2) === 1 : ${m} === 1)`;
+      }
+      const i = slotIndex(where.shared);
+      return `((t = M[${i}]) === q1 || (t !== q && (M[${i}] = ${inner()} ? q1 : q) === q1))`;
+    },
+    (leaf) => {
+      const slot = slots.valueOf(leaf);
+      return slot === undefined ? undefined : `f${slotIndex(slot)}`;
+    },
+  );
+  return Object.assign(em, { rule: (c: Tree<E> | Predicate<E>) => (typeof c === 'function' ? `${em.param(c)}(e)` : em.expr(c)) });
+}
+
+export function generateChunk<E>(
+  rules: ReadonlyArray<{ index: number; cond: Tree<E> | Predicate<E> }>,
+  slots: ChunkSlots<E>,
+  at: Int32Array,
+  memo: Int32Array,
+): ChunkFunction<E> {
+  const em = chunkEmitter(slots);
+  const cases = rules.map(({ index, cond }) => {
+    const i = slotIndex(index);
+    return `case ${i}: W[0] = ${i}; if (${em.rule(cond)}) return ${i};`;
   });
-  const cases = conditions.map((c, i) => {
-    const cond = typeof c === 'function' ? `${em.param(c)}(e)` : em.expr(c);
-    return `case ${i}: W[0] = ${i}; if (${cond}) return ${i};`;
-  });
-  const locals = Array.from({ length: slots }, (_, i) => `${memoVar(i)} = 0`);
-  const decl = `let v${locals.length ? ', ' + locals.join(', ') : ''};`;
-  const body = `${decl} switch (from) { ${cases.join(' ')} } return -1;`;
-  const factory = new Function('W', ...em.names, `"use strict"; return function plan(e, from) { ${body} };`);
-  return factory(at, ...em.values) as PlanFunction<E>;
+  const locals = [
+    ...Array.from({ length: slots.locals }, (_, i) => `m${i} = 0`),
+    ...Array.from({ length: slots.values }, (_, i) => `f${i} = U`),
+  ];
+  const body = `let v, t${locals.map((l) => ', ' + l).join('')}; switch (from) { ${cases.join(' ')} } return -1;`;
+  const factory = new Function('W', 'M', 'U', ...em.names, `"use strict"; return function chunk(e, from, q, q1) { ${body} };`);
+  return factory(at, memo, UNSET, ...em.values) as ChunkFunction<E>;
 }

@@ -22,7 +22,7 @@ import {
 } from './compare.js';
 import { analyzeEventTypes } from './evttype.js';
 import { generate, type Fast, type Predicate, type Tree } from './codegen.js';
-import { checkKey, isEventTypeCheck } from './key.js';
+import { checkKey, isEventTypeCheck, operandKey } from './key.js';
 import { conditionTrees } from './plan.js';
 import { compileOperand, type Operand, type OperandContext } from './operand.js';
 import { compileOutput } from './output.js';
@@ -93,7 +93,7 @@ class Compiler<E> {
 
   private unary(e: UnaryCheckExpr): Node<E> {
     const left = compileOperand(e.left, this.ctx);
-    return left.get ? { kind: 'exists', get: left.get, key: checkKey(e), ...typeField(e) } : false;
+    return left.get ? { kind: 'exists', get: left.get, key: checkKey(e), field: operandKey(e.left), ...typeField(e) } : false;
   }
 
   private binary(e: BinaryCheckExpr): Node<E> {
@@ -114,9 +114,10 @@ class Compiler<E> {
     if (test === false && left.list && op === 'in' && !e.modifier) test = FALSE;
     if (!left.get || test === false) return false;
     const key = checkKey(e);
-    if (left.list) return { kind: 'list', get: left.get, test, all: op === 'in', key };
+    const field = operandKey(e.left);
+    if (left.list) return { kind: 'list', get: left.get, test, all: op === 'in', key, field };
     const fast = e.modifier ? undefined : inlineable(left.type, op, items);
-    return { kind: 'scalar', get: left.get, test, ne: op === '!=' && !e.modifier, ...(fast ? { fast } : {}), key, ...typeField(e) };
+    return { kind: 'scalar', get: left.get, test, ne: op === '!=' && !e.modifier, ...(fast ? { fast } : {}), key, field, ...typeField(e) };
   }
 
   /** The per-element test against constant values; false when nothing can ever pass. */

@@ -13,29 +13,30 @@ function value(v: ValueExpr): string {
   return v.bytes ? `${JSON.stringify(v.value)}#${hex(v.bytes)}` : JSON.stringify(v.value);
 }
 
-function operand(o: FieldOperand | ValueExpr | TransformerListExpr): string {
+/** An operand written out: fields, literals and transformers (the identity of a value an event yields). */
+export function operandKey(o: FieldOperand | ValueExpr | TransformerListExpr): string {
   switch (o.kind) {
     case 'field':
       return o.arg === undefined ? o.field : `${o.field}[${JSON.stringify(o.arg)}]`;
     case 'value':
       return value(o);
     case 'transformer_list':
-      return `(${o.items.map(operand).join(',')})`;
+      return `(${o.items.map(operandKey).join(',')})`;
     case 'transformer': {
       const selector = (o as { arg?: string }).arg; // getopt(...)[x]
-      return `${o.name}(${o.args.map(operand).join(',')})${selector === undefined ? '' : `[${JSON.stringify(selector)}]`}`;
+      return `${o.name}(${o.args.map(operandKey).join(',')})${selector === undefined ? '' : `[${JSON.stringify(selector)}]`}`;
     }
   }
 }
 
 function right(r: RightOperand): string {
-  return r.kind === 'list' ? `[${r.items.map(value).join(',')}]` : operand(r);
+  return r.kind === 'list' ? `[${r.items.map(value).join(',')}]` : operandKey(r);
 }
 
 export function checkKey(e: BinaryCheckExpr | UnaryCheckExpr): string {
-  if (e.kind === 'unary') return `${operand(e.left)} ${e.op}`;
+  if (e.kind === 'unary') return `${operandKey(e.left)} ${e.op}`;
   const op = e.op === '==' ? '=' : e.op;
-  return `${operand(e.left)} ${op}${e.modifier ? ` ${e.modifier}` : ''} ${right(e.right)}`;
+  return `${operandKey(e.left)} ${op}${e.modifier ? ` ${e.modifier}` : ''} ${right(e.right)}`;
 }
 
 /** A plain `evt.type` check (no transformer, no argument): its value is the event type's name. */

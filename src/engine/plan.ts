@@ -11,7 +11,7 @@
 // Evaluation order, short-circuits and results are those of the rules' own predicates: a subtree
 // is pure (extractors and tests only read the event), so computing it once gives the value every
 // other occurrence would have computed.
-import { generatePlan, type PlanFunction, type Predicate, type Tree } from './codegen.js';
+import { conditionCode, generateChunk, type ChunkFunction, type ChunkSlots, type Predicate, type Tree } from './codegen.js';
 import type { CompiledRule } from './ruleset.js';
 
 /** The condition tree behind each predicate compileCondition generated (absent: a custom or constant predicate). */
@@ -20,11 +20,37 @@ export const conditionTrees = new WeakMap<Predicate<any>, Tree<any>>();
 export interface Plan<E> {
   /** The rules that can match, in load order. */
   readonly rules: readonly CompiledRule<E>[];
-  /** The index of the first rule at or after `from` that matches, or -1 (codegen.ts). */
-  readonly run: PlanFunction<E>;
+  /** The rules' conditions in functions of a size V8 optimizes (codegen.ts generateChunk). */
+  readonly chunks: readonly ChunkFunction<E>[];
+  /** The index in `rules` of each chunk's first rule. */
+  readonly starts: readonly number[];
   /** at[0]: the index of the rule last evaluated, to name the rule when a condition throws. */
   readonly at: Int32Array;
+  /** Memo slots of the subtrees several chunks use (stamped with the evaluation's stamp). */
+  readonly memo: Int32Array;
 }
+
+/**
+ * The index of the first rule at or after `from` whose condition holds for `e`, or -1. `q` is
+ * the evaluation's stamp (even; a new one per event), `q1` is q + 1.
+ */
+export function runPlan<E>(plan: Plan<E>, e: E, from: number, q: number, q1: number): number {
+  const { chunks, starts } = plan;
+  let c = 0;
+  while (c + 1 < chunks.length && starts[c + 1]! <= from) c++;
+  for (; c < chunks.length; c++) {
+    const lo = starts[c]!;
+    const r = chunks[c]!(e, from > lo ? from : lo, q, q1);
+    if (r >= 0) return r;
+  }
+  return -1;
+}
+
+/**
+ * Code per chunk, in characters of generated source: well below what V8 still optimizes (60 KiB
+ * of bytecode, about 70,000 characters of this code). A function over it would run unoptimized.
+ */
+const CHUNK_CHARS = 30_000;
 
 type Folded<E> = Tree<E> | boolean;
 
@@ -148,6 +174,34 @@ function memoIds<E>(trees: readonly Tree<E>[], ids: Ids<E>): Set<number> {
   return out;
 }
 
+/** Fields (or transformed values) read by more than one distinct check: extracted once per event. */
+function valueSlots<E>(trees: readonly Tree<E>[]): Map<string, number> {
+  const checks = new Map<string, Set<string>>();
+  const visit = (t: Tree<E>): void => {
+    switch (t.kind) {
+      case 'and':
+      case 'or':
+        t.children.forEach(visit);
+        return;
+      case 'not':
+        visit(t.child);
+        return;
+      case 'pred':
+        return;
+      default: {
+        if (t.field === undefined) return;
+        let keys = checks.get(t.field);
+        if (!keys) checks.set(t.field, (keys = new Set()));
+        keys.add(t.key);
+      }
+    }
+  };
+  trees.forEach(visit);
+  const out = new Map<string, number>();
+  for (const [field, keys] of checks) if (keys.size > 1) out.set(field, out.size);
+  return out;
+}
+
 const TRUE: Predicate<unknown> = () => true;
 
 /** The plan for the rules of one event type named `typeName` (undefined: types outside the table). */
@@ -163,12 +217,72 @@ export function buildPlan<E>(rules: readonly CompiledRule<E>[], typeName: string
     conditions.push(f === true ? (TRUE as Predicate<E>) : f);
   }
   const ids = new Ids<E>();
-  const trees = conditions.filter((c): c is Tree<E> => typeof c !== 'function');
-  const slots = new Map<number, number>();
-  for (const id of memoIds(trees, ids)) slots.set(id, slots.size);
+  const memoed = memoIds(
+    conditions.filter((c): c is Tree<E> => typeof c !== 'function'),
+    ids,
+  );
+
+  // chunks: consecutive rules, as many as fit the size (sized with every memo slot local)
+  const probe: ChunkSlots<E> = { memoOf: (t) => (memoed.has(ids.of(t)) ? { local: 0 } : undefined), locals: 0, valueOf: () => undefined, values: 0 };
+  const groups: number[][] = [];
+  let size = 0;
+  conditions.forEach((c, i) => {
+    const n = conditionCode(c, probe).length;
+    if (groups.length === 0 || (size + n > CHUNK_CHARS && size > 0)) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1]!.push(i);
+    size += n;
+  });
+
+  // a memoised subtree used by one chunk is a local there; used by several, a shared slot
+  const chunksOf = new Map<number, Set<number>>();
+  groups.forEach((g, k) => {
+    const visit = (t: Tree<E>): void => {
+      const id = ids.of(t);
+      if (memoed.has(id)) {
+        let set = chunksOf.get(id);
+        if (!set) chunksOf.set(id, (set = new Set()));
+        set.add(k);
+      }
+      for (const c of children(t)) visit(c);
+    };
+    for (const i of g) {
+      const c = conditions[i]!;
+      if (typeof c !== 'function') visit(c);
+    }
+  });
+  const shared = new Map<number, number>();
+  for (const [id, set] of chunksOf) if (set.size > 1) shared.set(id, shared.size);
+  const memo = new Int32Array(shared.size);
   const at = new Int32Array(1);
-  const run = generatePlan(conditions, (t) => slots.get(ids.of(t)), slots.size, at);
-  return { rules: kept, run, at };
+
+  const chunks = groups.map((g, k) => {
+    const local = new Map<number, number>();
+    for (const [id, set] of chunksOf) if (set.size === 1 && set.has(k)) local.set(id, local.size);
+    const trees = g.map((i) => conditions[i]!).filter((c): c is Tree<E> => typeof c !== 'function');
+    const values = valueSlots(trees);
+    const slots: ChunkSlots<E> = {
+      memoOf: (t) => {
+        const id = ids.of(t);
+        const l = local.get(id);
+        if (l !== undefined) return { local: l };
+        const sh = shared.get(id);
+        return sh === undefined ? undefined : { shared: sh };
+      },
+      locals: local.size,
+      valueOf: (leaf) => (leaf.field === undefined ? undefined : values.get(leaf.field)),
+      values: values.size,
+    };
+    return generateChunk(
+      g.map((i) => ({ index: i, cond: conditions[i]! })),
+      slots,
+      at,
+      memo,
+    );
+  });
+  return { rules: kept, chunks, starts: groups.map((g) => g[0]!), at, memo };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { OutputFormatter } from './output.js';
 import type { EventSource } from '../sources/source.js';
 import { PRIORITIES, type Priority, type RuleSpec } from '../rules/types.js';
 import { buildAlert, timeTextFor, type Alert, type TimeText } from './alert.js';
-import { buildPlan, buildPlans, type Plan } from './plan.js';
+import { buildPlan, buildPlans, runPlan, type Plan } from './plan.js';
 
 export interface CompiledRule<E = any> {
   readonly name: string;
@@ -40,6 +40,9 @@ export interface RuleSetOptions {
 
 const EMPTY: readonly Alert[] = Object.freeze([]) as readonly Alert[];
 
+/** Evaluation stamps are even numbers below this; past it the memo slots are cleared and stamps restart. */
+const STAMP_LIMIT = 0x3ffffff0;
+
 export class SourceRuleSet<E = any> {
   /** The rules evaluated for this source, in load order. */
   readonly rules: readonly CompiledRule<E>[];
@@ -48,6 +51,9 @@ export class SourceRuleSet<E = any> {
   private readonly anyType: readonly CompiledRule<E>[];
   private readonly plans: ReadonlyArray<Plan<E>> | undefined;
   private readonly anyPlan: Plan<E>;
+  private readonly memos: Int32Array[];
+  /** The current evaluation's stamp (even; see generateChunk in codegen.ts). */
+  private stamp = 0;
   private readonly typeOf: ((event: E) => number) | undefined;
   private readonly timeText: TimeText<E>;
   /** Evaluations that threw (an extractor or a comparison on an unexpected value); never silent. */
@@ -76,10 +82,12 @@ export class SourceRuleSet<E = any> {
       const built = buildPlans(this.slots, types, this.anyType);
       this.plans = built.byCode;
       this.anyPlan = built.anyType;
+      this.memos = [...new Set([...built.byCode, built.anyType])].map((p) => p.memo);
     } else {
       this.slots = undefined;
       this.plans = undefined;
       this.anyPlan = buildPlan(this.anyType, undefined);
+      this.memos = [this.anyPlan.memo];
     }
   }
 
@@ -99,18 +107,29 @@ export class SourceRuleSet<E = any> {
     this.onError?.(rule, error);
   }
 
+  /** A stamp no memo slot holds yet: every evaluation starts with empty slots. */
+  private nextStamp(): number {
+    let q = this.stamp + 2;
+    if (q >= STAMP_LIMIT) {
+      for (const m of this.memos) m.fill(0);
+      q = 2;
+    }
+    this.stamp = q;
+    return q;
+  }
+
   /** The first rule (load order) whose condition matches, Falco's rule_matching=first. */
   match(event: E): CompiledRule<E> | undefined {
     const plan = this.plan(event);
-    const i = this.next(plan, event, 0);
+    const i = this.next(plan, event, 0, this.nextStamp());
     return i < 0 ? undefined : plan.rules[i];
   }
 
   /** The index of the first rule at or after `from` that matches; a rule whose condition throws is counted and skipped. */
-  private next(plan: Plan<E>, event: E, from: number): number {
+  private next(plan: Plan<E>, event: E, from: number, q: number): number {
     for (;;) {
       try {
-        return plan.run(event, from);
+        return runPlan(plan, event, from, q, q + 1);
       } catch (err) {
         const i = plan.at[0]!;
         this.failed(plan.rules[i]!, err);
@@ -122,10 +141,11 @@ export class SourceRuleSet<E = any> {
   /** The alerts for `event`: a shared frozen empty array when no rule matches. */
   evaluate(event: E): readonly Alert[] {
     const plan = this.plan(event);
-    let i = this.next(plan, event, 0);
+    const q = this.nextStamp();
+    let i = this.next(plan, event, 0, q);
     if (i < 0) return EMPTY;
     let out: Alert[] | undefined;
-    for (; i >= 0; i = this.next(plan, event, i + 1)) {
+    for (; i >= 0; i = this.next(plan, event, i + 1, q)) {
       const r = plan.rules[i]!;
       let alert: Alert;
       try {

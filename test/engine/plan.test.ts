@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseCondition } from '../../src/rules/parse.js';
 import { compileCondition } from '../../src/engine/compile.js';
-import { generatePlan, type Tree } from '../../src/engine/codegen.js';
+import { generateChunk, type Tree } from '../../src/engine/codegen.js';
 import { conditionTrees, foldEventType } from '../../src/engine/plan.js';
 import { RuleSet, type CompiledRule } from '../../src/engine/ruleset.js';
 import { ev, extractions, fixtureFields, type FxEvent, EVENT_TYPES } from './fixtures/source.js';
@@ -151,12 +151,25 @@ describe('generated plan code', () => {
         (c) => conditionTrees.get(compileCondition(parseCondition(c), src).predicate)!,
       );
     });
-    const slots = new Map<Tree<FxEvent>, number>();
-    const plan = generatePlan(trees, (t) => slots.get(t), 0, new Int32Array(1));
-    const text = plan.toString();
+    // every kind of slot: a local memo, a shared memo, a kept value
+    const first = trees[0]! as Tree<FxEvent> & { kind: 'and'; children: Tree<FxEvent>[] };
+    const chunk = generateChunk(
+      trees.map((cond, index) => ({ index, cond })),
+      {
+        memoOf: (t) => (t === first.children[0] ? { local: 0 } : t === first.children[1] ? { shared: 0 } : undefined),
+        locals: 1,
+        valueOf: (leaf) => (leaf.field === 'proc.name' ? 0 : undefined),
+        values: 1,
+      },
+      new Int32Array(1),
+      new Int32Array(1),
+    );
+    const text = chunk.toString();
     for (const h of hostile) expect(text).not.toContain(h);
-    expect(text).toMatch(/^function plan\(e, from\) \{ let v; switch \(from\) \{ [\w\s().,!=&|?:<>;[\]]* \} return -1; \}$/);
-    expect(plan(ev('open', { 'proc.name': hostile[0], 'fd.name': hostile[0] }), 0)).toBe(0);
+    expect(text).toMatch(/^function chunk\(e, from, q, q1\) \{ let v, t, m0 = 0, f0 = U; switch \(from\) \{ [\w\s().,!=&|?:<>;[\]]* \} return -1; \}$/);
+    expect(text).toContain('M[0]');
+    expect(chunk(ev('open', { 'proc.name': hostile[0], 'fd.name': hostile[0] }), 0, 2, 3)).toBe(0);
+    expect(chunk(ev('open', { 'proc.name': 'x' }), 0, 4, 5)).toBe(-1);
     expect((globalThis as { pwned?: unknown }).pwned).toBeUndefined();
   });
 });
