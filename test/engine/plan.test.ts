@@ -141,6 +141,38 @@ describe('conditions that throw', () => {
   });
 });
 
+describe('large plans', () => {
+  // enough rules that one function would be too big for V8 to optimize: the plan is cut in chunks
+  const many = Array.from({ length: 400 }, (_, i) =>
+    rule(`big${i}`, `evt.type = open and proc.name in (cat, vi) and (fd.name startswith /etc/${i} or fd.name contains "/x${i}/" or proc.cmdline contains "--flag-${i}")`),
+  );
+
+  it('are cut in chunks that share their subtrees through stamped slots', () => {
+    const rs = ruleset(many, { ruleMatching: 'all' });
+    const plan = (rs as unknown as { plans: Array<{ chunks: unknown[]; memo: Int32Array }> }).plans[EVENT_TYPES.indexOf('open')]!;
+    expect(plan.chunks.length).toBeGreaterThan(1);
+    expect(plan.memo.length).toBeGreaterThan(0);
+    const e = ev('open', { 'proc.name': 'bash', 'fd.name': '/etc/7/x', 'proc.cmdline': 'x --flag-399' });
+    expect(rs.evaluate(e)).toEqual([]);
+    expect(extractions.get('proc.name')).toBe(1); // the shared check, across every chunk
+    e.f['proc.name'] = 'vi';
+    expect(rs.evaluate(e).map((a) => a.rule)).toEqual(many.filter((r) => r.predicate(e)).map((r) => r.name));
+    expect(rs.evaluate(e).map((a) => a.rule)).toContain('big399');
+  });
+
+  it('start over with empty slots when the stamps wrap around', () => {
+    const rs = ruleset(many);
+    const internals = rs as unknown as { stamp: number };
+    const e = ev('open', { 'proc.name': 'vi', 'fd.name': '/etc/3/x' });
+    internals.stamp = 0x3ffffff0 - 6;
+    for (let k = 0; k < 8; k++) {
+      e.f['proc.name'] = k % 2 === 0 ? 'vi' : 'bash';
+      expect(rs.match(e)?.name).toBe(k % 2 === 0 ? 'big3' : undefined);
+    }
+    expect(internals.stamp).toBeLessThan(100);
+  });
+});
+
 describe('generated plan code', () => {
   const hostile = ['"); throw new Error("pwned"); ("', "'); globalThis.pwned = 1; ('", '`${globalThis.pwned = 1}`', '*/ globalThis.pwned = 1; /*', '__proto__'];
 
