@@ -22,25 +22,35 @@ function meta(get: (c: ContainerInfo) => FieldValue | undefined) {
 
 const mountText = (m: ContainerMount) => `${m.source}:${m.dest}:${m.mode}:${m.rdwr}:${m.propagation}`;
 
-/** container.mount*[N] by index, or [key] by the other end's path (a glob, as Falco allows). */
-function findMount(c: ContainerInfo, arg: string, keyIs: 'source' | 'dest'): ContainerMount | undefined {
-  const mounts = c.mounts ?? [];
-  if (/^[0-9]+$/.test(arg)) return mounts[Number(arg)];
+/** container.mount*[N] by index, or [key] by the other end's path (a glob, as Falco allows); the argument read once. */
+function mountFinder(arg: string, keyIs: 'source' | 'dest'): (c: ContainerInfo) => ContainerMount | undefined {
+  if (/^[0-9]+$/.test(arg)) {
+    const n = Number(arg);
+    return (c) => c.mounts?.[n];
+  }
   if (/[*?[]/.test(arg)) {
     const match = compileGlob(arg);
-    return mounts.find((m) => match(m[keyIs]));
+    return (c) => c.mounts?.find((m) => match(m[keyIs]));
   }
-  return mounts.find((m) => m[keyIs] === arg);
+  return (c) => {
+    const mounts = c.mounts;
+    if (!mounts) return undefined;
+    for (let i = 0; i < mounts.length; i++) if (mounts[i]![keyIs] === arg) return mounts[i];
+    return undefined;
+  };
 }
 
 /** Mount lookups yield 'N/A' for containers without such a mount (rules test for it). */
 function mountField(keyIs: 'source' | 'dest', get: (m: ContainerMount) => string) {
-  return (arg: string | undefined) => (e: SyscallEvent) => {
-    if (!e.proc?.containerId) return undefined;
-    const c = info(e);
-    if (!c || arg === undefined) return undefined;
-    const m = findMount(c, arg, keyIs);
-    return m ? get(m) : 'N/A';
+  return (arg: string | undefined) => {
+    const find = arg === undefined ? undefined : mountFinder(arg, keyIs);
+    return (e: SyscallEvent) => {
+      if (!e.proc?.containerId) return undefined;
+      const c = info(e);
+      if (!c || find === undefined) return undefined;
+      const m = find(c);
+      return m ? get(m) : 'N/A';
+    };
   };
 }
 

@@ -90,7 +90,7 @@ export const procFields: Def[] = [
     type: 'CHARBUF',
     desc: "The environment variables of the process as 'NAME=value NAME1=value1'. proc.env[NAME] extracts one variable.",
     arg: { required: false, kind: 'key' },
-    bind: (arg) => (arg === undefined ? own((p) => p.env.join(' '))() : own((p) => envValue(p, arg))()),
+    bind: (arg) => (arg === undefined ? own((p) => p.envText)() : own((p) => envValue(p, arg))()),
   },
   {
     name: 'proc.aenv',
@@ -98,7 +98,7 @@ export const procFields: Def[] = [
     desc: '[EXPERIMENTAL] proc.env of an ancestor (proc.aenv[2]) or the first value of a variable in the lineage (proc.aenv[NAME]).',
     arg: { required: false, kind: 'key' },
     bind: (arg) => {
-      if (arg !== undefined && /^[0-9]+$/.test(arg)) return anc((p) => p.env.join(' '))(arg);
+      if (arg !== undefined && /^[0-9]+$/.test(arg)) return anc((p) => p.envText)(arg);
       if (arg !== undefined) {
         return (e: SyscallEvent) => {
           for (const p of ancestors(e).slice(0, 20)) {
@@ -108,7 +108,7 @@ export const procFields: Def[] = [
           return undefined;
         };
       }
-      return anc((p) => p.env.join(' '))(undefined);
+      return anc((p) => p.envText)(undefined);
     },
   },
   { name: 'proc.cwd', type: 'CHARBUF', desc: 'The current working directory of the event.', bind: own((p) => (p.cwd.endsWith('/') ? p.cwd : p.cwd + '/')) },

@@ -74,6 +74,18 @@ export class ProcessInfo {
     return this.cmdlineCache;
   }
 
+  private envFor: string[] | undefined;
+  private envCache = '';
+
+  /** proc.env: the environment joined by spaces (kept while `env` is the same array). */
+  get envText(): string {
+    if (this.envFor !== this.env) {
+      this.envCache = this.env.join(' ');
+      this.envFor = this.env;
+    }
+    return this.envCache;
+  }
+
   /** proc.args: the args joined by spaces. */
   get argsText(): string {
     if (this.argsCache === undefined) this.argsCache = this.args.join(' ');
