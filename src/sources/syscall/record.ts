@@ -234,6 +234,14 @@ export class RecordView {
     return s;
   }
 
+  /**
+   * argv(i) shared: the same frozen array for the same bytes (strings.ts). For params the caller
+   * only reads or copies.
+   */
+  argvList(i: number): readonly string[] | undefined {
+    return this.strEntry(i)?.list;
+  }
+
   /** NUL-separated string list param (argv, env, cgroups). */
   argv(i: number): string[] | undefined {
     const len = this.paramLen(i);

@@ -34,6 +34,13 @@ export class InternedString {
     return this.baseText!;
   }
 
+  private listCache: readonly string[] | undefined;
+
+  /** The text as a NUL-separated list (argv, env, cgroups params), frozen: shared by everyone who asks. */
+  get list(): readonly string[] {
+    return (this.listCache ??= Object.freeze(this.text.split('\0')));
+  }
+
   private split(): void {
     const n = this.normalized;
     const i = n.lastIndexOf('/');

@@ -48,6 +48,25 @@ describe('internUtf8', () => {
     }
   });
 
+  it('split into the NUL-separated list the record decoder gives for argv, env and cgroups', () => {
+    // RecordView.argv: a segment per NUL, the text after the last NUL when there is some
+    const argv = (b: Buffer) => {
+      const out: string[] = [];
+      let from = 0;
+      for (let i = 0; i < b.length; i++) if (b[i] === 0) (out.push(b.subarray(from, i).toString('utf8')), (from = i + 1));
+      if (from < b.length) out.push(b.subarray(from).toString('utf8'));
+      return out;
+    };
+    for (const text of ['a\0b\0', 'a\0b', 'a\0\0', '\0', 'a', '--x\0\0-y\0é\0', '0::/kubepods.slice/x\0']) {
+      const b = Buffer.from(text);
+      const end = b[b.length - 1] === 0 ? b.length - 1 : b.length; // the decoder drops one trailing NUL before interning
+      const e = internUtf8(b, 0, end);
+      expect(e.list, JSON.stringify(text)).toEqual(argv(b));
+      expect(Object.isFrozen(e.list)).toBe(true);
+      expect(internUtf8(Buffer.concat([Buffer.from('zz'), b]), 2, 2 + end).list).toBe(e.list);
+    }
+  });
+
   it('serve fd.directory and fd.filename only while the fd still has that name', () => {
     const fd = new FdInfo(3);
     fd.path = at('/var/log//app.log');

@@ -58,6 +58,16 @@ export class FdTable implements Iterable<[number, FdInfo]> {
     this.count = 0;
   }
 
+  /** Calls `f` for each entry, in iteration order, without allocating per entry. Entries may be deleted meanwhile. */
+  forEach(f: (fd: FdInfo, n: number) => void): void {
+    const s = this.slots;
+    for (let n = 0; n < s.length; n++) {
+      const fd = s[n];
+      if (fd !== undefined) f(fd, n);
+    }
+    this.big?.forEach(f);
+  }
+
   *entries(): IterableIterator<[number, FdInfo]> {
     const s = this.slots;
     for (let n = 0; n < s.length; n++) {

@@ -10,7 +10,7 @@ import { resolvePath } from '../paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, tupleName, type SockTuple } from '../sockaddr.js';
 import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../linux.js';
 import { resolvedPathParam } from '../params.js';
-import { containerFromCgroups, parseProcCgroup } from './cgroup.js';
+import { containerFromCgroups, parseProcCgroup, type CgroupContainer } from './cgroup.js';
 import { FdInfo, FdType, L4_ICMP, L4_RAW, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERVER } from './fd.js';
 import { ProcessInfo, ThreadInfo } from './process.js';
 import type { ProcFs } from './procfs.js';
@@ -43,6 +43,14 @@ const P_TUPLE = paramId('tuple');
 const P_TYPE = paramId('type');
 const P_VPID = paramId('vpid');
 const P_VTID = paramId('vtid');
+const P_TTY = paramId('tty');
+const P_LOGINUID = paramId('loginuid');
+const P_EXE_INO = paramId('exe_ino');
+const P_EXE_INO_CTIME = paramId('exe_ino_ctime');
+const P_EXE_INO_MTIME = paramId('exe_ino_mtime');
+const P_FDLIMIT = paramId('fdlimit');
+const P_FILENAME = paramId('filename');
+const P_PATHNAME = paramId('pathname');
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
 
@@ -61,6 +69,8 @@ export class StateParser {
   private exitAfter = -1;
   private readonly pool: FdInfo[] = [];
   readonly cgroupPaths: Map<bigint, string[]>;
+  /** The container of a cgroup list, by list (records of one container share one frozen list). */
+  private readonly containerOf = new WeakMap<readonly string[], CgroupContainer | null>();
 
   constructor(
     private readonly ctx: SyscallContext,
@@ -288,9 +298,13 @@ export class StateParser {
     if (entries) this.setCgroups(p, entries);
   }
 
-  private setCgroups(p: ProcessInfo, entries: string[]): void {
+  private setCgroups(p: ProcessInfo, entries: readonly string[]): void {
     p.cgroups = entries;
-    const c = containerFromCgroups(entries);
+    let c = this.containerOf.get(entries);
+    if (c === undefined) {
+      c = containerFromCgroups(entries) ?? null;
+      if (Object.isFrozen(entries)) this.containerOf.set(entries, c);
+    }
     p.containerId = c ? this.ctx.containers.ensure(c).id : '';
     p.containerTracked = true;
   }
@@ -314,10 +328,10 @@ export class StateParser {
     child.startTs = e.timeNs();
     const pidnsTs = e.big(e.spec.index[P_PIDNS_INIT_START_TS]!);
     if (pidnsTs) child.pidnsInitStartTs = pidnsTs;
-    const cgroups = e.argv(e.spec.index[P_CGROUPS]!);
+    const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
     if (existing && existing.proc.pid === childPid) {
       // the child's own records came first: keep what it already did, inherit the rest
-      for (const [n, fd] of existing.proc.fds) child.fds.set(n, fd);
+      existing.proc.fds.forEach((fd, n) => child.fds.set(n, fd));
       child.cgroupId = existing.proc.cgroupId;
       child.cgroupIdLo = existing.proc.cgroupIdLo;
       child.cgroups = existing.proc.cgroups;
@@ -333,10 +347,12 @@ export class StateParser {
   }
 
   private exec(e: SyscallEvent, t: ThreadInfo, p: ProcessInfo): void {
-    const argv = e.argv(e.spec.index[P_ARGS]!) ?? [];
+    const argv = e.argvList(e.spec.index[P_ARGS]!) ?? [];
     const exeParam = e.str(e.spec.index[P_EXE]!);
     p.exe = exeParam || argv[0] || '';
-    p.setArgs(argv.slice(1));
+    const args: string[] = []; // a copy (argv is shared and frozen; slice would take a slow path on it)
+    for (let i = 1; i < argv.length; i++) args.push(argv[i]!);
+    p.setArgs(args);
     p.argsTruncated = e.paramTruncated(e.spec.index[P_ARGS]!);
     const comm = e.str(e.spec.index[P_COMM]!) || e.comm();
     t.comm = comm;
@@ -346,10 +362,10 @@ export class StateParser {
     const trusted = e.str(e.spec.index[P_TRUSTED_EXEPATH]!);
     if (trusted) p.exepath = trusted;
     else {
-      const filename = resolvedPathParam(e, e.spec.param(e.type === KT.EXECVEAT ? 'pathname' : 'filename'));
+      const filename = resolvedPathParam(e, e.spec.index[e.type === KT.EXECVEAT ? P_PATHNAME : P_FILENAME]!);
       p.exepath = filename ?? (p.exe.startsWith('/') ? p.exe : resolvePath(p.cwd, p.exe));
     }
-    const env = e.argv(e.spec.index[P_ENV]!);
+    const env = e.argvList(e.spec.index[P_ENV]!);
     if (env) {
       let size = 0;
       const kept: string[] = [];
@@ -361,28 +377,30 @@ export class StateParser {
       p.env = kept;
       p.envTruncated = kept.length < env.length || e.paramTruncated(e.spec.index[P_ENV]!);
     }
-    const num = (name: string) => e.int(e.spec.param(name));
-    const big = (name: string) => e.big(e.spec.param(name));
-    p.tty = num('tty') ?? p.tty;
-    p.vpgid = num('pgid') ?? p.vpgid;
-    p.loginuid = num('loginuid') ?? p.loginuid;
-    p.capInheritable = big('cap_inheritable') ?? p.capInheritable;
-    p.capPermitted = big('cap_permitted') ?? p.capPermitted;
-    p.capEffective = big('cap_effective') ?? p.capEffective;
-    p.exeIno = num('exe_ino') ?? 0;
-    p.exeCtime = big('exe_ino_ctime') ?? 0n;
-    p.exeMtime = big('exe_ino_mtime') ?? 0n;
-    p.fdlimit = num('fdlimit') ?? p.fdlimit;
-    const flags = num('flags') ?? 0;
+    const idx = e.spec.index;
+    p.tty = e.int(idx[P_TTY]!) ?? p.tty;
+    p.vpgid = e.int(idx[P_PGID]!) ?? p.vpgid;
+    p.loginuid = e.int(idx[P_LOGINUID]!) ?? p.loginuid;
+    p.capInheritable = e.big(idx[P_CAP_INHERITABLE]!) ?? p.capInheritable;
+    p.capPermitted = e.big(idx[P_CAP_PERMITTED]!) ?? p.capPermitted;
+    p.capEffective = e.big(idx[P_CAP_EFFECTIVE]!) ?? p.capEffective;
+    p.exeIno = e.int(idx[P_EXE_INO]!) ?? 0;
+    p.exeCtime = e.big(idx[P_EXE_INO_CTIME]!) ?? 0n;
+    p.exeMtime = e.big(idx[P_EXE_INO_MTIME]!) ?? 0n;
+    p.fdlimit = e.int(idx[P_FDLIMIT]!) ?? p.fdlimit;
+    const flags = e.int(idx[P_FLAGS]!) ?? 0;
     p.exeWritable = (flags & EXE_WRITABLE) !== 0;
     p.exeUpperLayer = (flags & EXE_UPPER_LAYER) !== 0;
     p.exeLowerLayer = (flags & EXE_LOWER_LAYER) !== 0;
     p.exeFromMemfd = (flags & EXE_FROM_MEMFD) !== 0 || p.exepath.startsWith('memfd:') || p.exepath.startsWith('/memfd:');
-    const cgroups = e.argv(e.spec.index[P_CGROUPS]!);
+    const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
     if (cgroups) this.setCgroups(p, cgroups);
     p.vpid = e.vpid;
     p.partial = false;
-    for (const [n, fd] of p.fds) if (fd.cloexec) p.fds.delete(n);
+    const fds = p.fds;
+    fds.forEach((fd, n) => {
+      if (fd.cloexec) fds.delete(n);
+    });
   }
 
   private setpgid(e: SyscallEvent, p: ProcessInfo): void {

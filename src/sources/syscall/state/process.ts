@@ -43,8 +43,8 @@ export class ProcessInfo {
   /** cgroup v2 id the process was last seen in (bigint), and its low 32 bits for quick checks. */
   cgroupId = 0n;
   cgroupIdLo = 0;
-  /** `subsys=path` entries. */
-  cgroups: string[] = [];
+  /** `subsys=path` entries (possibly shared with other processes: never changed in place). */
+  cgroups: readonly string[] = [];
   /** '' for host processes. */
   containerId = '';
   /** The container's entry in the container store was made (or looked for). */
@@ -142,7 +142,7 @@ export class ProcessInfo {
     c.containerId = this.containerId;
     c.mntNs = this.mntNs;
     c.pidNs = this.pidNs;
-    for (const [n, fd] of this.fds) c.fds.set(n, fd.clone());
+    this.fds.forEach((fd, n) => c.fds.set(n, fd.clone()));
     return c;
   }
 }

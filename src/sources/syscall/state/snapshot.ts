@@ -145,7 +145,7 @@ export function processToJson(p: ProcessInfo, threads: ThreadInfo[]): ProcessJso
     ...(p.exeFromMemfd ? { exeFromMemfd: true } : {}),
     ...(p.fdlimit ? { fdlimit: p.fdlimit } : {}),
     cgroupId: p.cgroupId.toString(),
-    cgroups: p.cgroups,
+    cgroups: [...p.cgroups],
     containerId: p.containerId,
     ...(p.mntNs ? { mntNs: p.mntNs } : {}),
     ...(p.pidNs ? { pidNs: p.pidNs } : {}),
