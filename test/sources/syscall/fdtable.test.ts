@@ -60,8 +60,14 @@ describe('FdTable', () => {
       t.set(n, fd);
     }
     t.set(3000, Object.assign(new FdInfo(3000), { cloexec: true }));
+    const copy = new FdTable();
+    t.forEach((fd, n) => copy.set(n, fd));
     for (const [n, fd] of t) if (fd.cloexec) t.delete(n);
     expect([...t.keys()]).toEqual([0, 2, 4, 6, 8]);
     expect(t.size).toBe(5);
+    copy.forEach((fd, n) => {
+      if (fd.cloexec) copy.delete(n);
+    });
+    expect([...copy.keys()]).toEqual([0, 2, 4, 6, 8]);
   });
 });
