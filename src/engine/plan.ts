@@ -6,13 +6,16 @@
 //   field's value is the type's name), and drops the rules that fold to false;
 // - gives every subtree that occurs more than once among those rules (same check keys, same
 //   shape) a memo slot, so its value is computed by the first rule that needs it and read by the
-//   others while the same event is evaluated;
-// - generates one predicate per rule (codegen.ts) that reads and fills the slots.
+//   others while the same event is evaluated; a value several checks read is extracted once;
+// - generates the rules' code (codegen.ts generateChunk) in chunks small enough for V8 to
+//   optimize, memo slots as locals within a chunk and stamped slots between chunks.
 // Evaluation order, short-circuits and results are those of the rules' own predicates: a subtree
 // is pure (extractors and tests only read the event), so computing it once gives the value every
-// other occurrence would have computed.
+// other occurrence would have computed. Nothing is kept from one event to the next.
 import { conditionCode, generateChunk, type ChunkFunction, type ChunkSlots, type Predicate, type Tree } from './codegen.js';
 import type { CompiledRule } from './ruleset.js';
+import { children, Ids, memoIds, valueSlots } from './cse.js';
+import { foldEventType, typeSignature } from './fold.js';
 
 /** The condition tree behind each predicate compileCondition generated (absent: a custom or constant predicate). */
 export const conditionTrees = new WeakMap<Predicate<any>, Tree<any>>();
@@ -51,156 +54,6 @@ export function runPlan<E>(plan: Plan<E>, e: E, from: number, q: number, q1: num
  * of bytecode, about 70,000 characters of this code). A function over it would run unoptimized.
  */
 const CHUNK_CHARS = 30_000;
-
-type Folded<E> = Tree<E> | boolean;
-
-/** The tree with plain `evt.type` checks replaced by their value for events named `name`. */
-export function foldEventType<E>(t: Tree<E>, name: string): Folded<E> {
-  switch (t.kind) {
-    case 'and':
-    case 'or': {
-      const absorbing = t.kind === 'or';
-      const kept: Tree<E>[] = [];
-      let changed = false;
-      for (const c of t.children) {
-        const f = foldEventType(c, name);
-        if (f === absorbing) return absorbing;
-        if (f !== c) changed = true;
-        if (typeof f !== 'boolean') kept.push(f);
-      }
-      if (!changed) return t;
-      if (kept.length === 0) return !absorbing;
-      return kept.length === 1 ? kept[0]! : { kind: t.kind, children: kept };
-    }
-    case 'not': {
-      const c = foldEventType(t.child, name);
-      if (typeof c === 'boolean') return !c;
-      if (c === t.child) return t;
-      return c.kind === 'not' ? c.child : { kind: 'not', child: c };
-    }
-    case 'exists':
-      return t.typeField ? true : t;
-    case 'scalar':
-      return t.typeField ? t.test(name) : t;
-    default:
-      return t;
-  }
-}
-
-/** The results of a tree's `evt.type` checks for `name`, as text: equal texts fold alike. */
-function typeSignature<E>(t: Tree<E>, name: string, out: string[]): void {
-  switch (t.kind) {
-    case 'and':
-    case 'or':
-      for (const c of t.children) typeSignature(c, name, out);
-      return;
-    case 'not':
-      typeSignature(t.child, name, out);
-      return;
-    case 'exists':
-    case 'scalar':
-      if (t.typeField) out.push(t.kind === 'exists' || t.test(name) ? '1' : '0');
-      return;
-    default:
-      return;
-  }
-}
-
-/** Hash-consing: structurally equal subtrees get the same id. */
-class Ids<E> {
-  private readonly byKey = new Map<string, number>();
-  private readonly byNode = new Map<Tree<E>, number>();
-
-  of(t: Tree<E>): number {
-    let id = this.byNode.get(t);
-    if (id !== undefined) return id;
-    let key: string;
-    switch (t.kind) {
-      case 'and':
-      case 'or':
-        key = `${t.kind === 'and' ? '&' : '|'}(${t.children.map((c) => this.of(c)).join(',')})`;
-        break;
-      case 'not':
-        key = `!${this.of(t.child)}`;
-        break;
-      default:
-        key = `L${t.key}`;
-    }
-    id = this.byKey.get(key);
-    if (id === undefined) {
-      id = this.byKey.size;
-      this.byKey.set(key, id);
-    }
-    this.byNode.set(t, id);
-    return id;
-  }
-}
-
-function children<E>(t: Tree<E>): readonly Tree<E>[] {
-  return t.kind === 'and' || t.kind === 'or' ? t.children : t.kind === 'not' ? [t.child] : [];
-}
-
-/**
- * The subtrees worth a memo slot: those evaluated more than once when repeated occurrences are
- * read from their slot (an occurrence served from a slot does not evaluate its children).
- * `not` only flips its child's value: the child is what gets the slot.
- */
-function memoIds<E>(trees: readonly Tree<E>[], ids: Ids<E>): Set<number> {
-  const total = new Map<number, number>();
-  const count = (t: Tree<E>): void => {
-    if (t.kind !== 'not') {
-      const id = ids.of(t);
-      total.set(id, (total.get(id) ?? 0) + 1);
-    }
-    for (const c of children(t)) count(c);
-  };
-  for (const t of trees) count(t);
-  const uses = new Map<number, number>();
-  const seen = new Set<number>();
-  const visit = (t: Tree<E>): void => {
-    if (t.kind !== 'not') {
-      const id = ids.of(t);
-      uses.set(id, (uses.get(id) ?? 0) + 1);
-      if (total.get(id)! > 1) {
-        if (seen.has(id)) return;
-        seen.add(id);
-      }
-    }
-    for (const c of children(t)) visit(c);
-  };
-  for (const t of trees) visit(t);
-  const out = new Set<number>();
-  for (const [id, n] of uses) if (n > 1) out.add(id);
-  return out;
-}
-
-/** Fields (or transformed values) read by more than one distinct check: extracted once per event. */
-function valueSlots<E>(trees: readonly Tree<E>[]): Map<string, number> {
-  const checks = new Map<string, Set<string>>();
-  const visit = (t: Tree<E>): void => {
-    switch (t.kind) {
-      case 'and':
-      case 'or':
-        t.children.forEach(visit);
-        return;
-      case 'not':
-        visit(t.child);
-        return;
-      case 'pred':
-        return;
-      default: {
-        if (t.field === undefined) return;
-        let keys = checks.get(t.field);
-        if (!keys) checks.set(t.field, (keys = new Set()));
-        keys.add(t.key);
-      }
-    }
-  };
-  trees.forEach(visit);
-  const out = new Map<string, number>();
-  for (const [field, keys] of checks) if (keys.size > 1) out.set(field, out.size);
-  return out;
-}
 
 const TRUE: Predicate<unknown> = () => true;
 
