@@ -185,6 +185,20 @@ function runStateOnly() {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** ns per iteration of a trivial loop (as bench/eval-synthetic.js): to read figures against the machine's speed at the time. */
+function calibrate() {
+  const objs = Array.from({ length: 64 }, (_, i) => ({ name: `n${i % 7}` }));
+  const rates = [];
+  for (let r = 0; r < 5; r++) {
+    let hits = 0;
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < 20_000_000; i++) if (objs[i & 63].name === 'n3') hits++;
+    rates.push(Number(process.hrtime.bigint() - t0) / 20_000_000);
+    if (hits < 0) console.log(hits);
+  }
+  return median(rates);
+}
 run(); // warm-up
 const results = Array.from({ length: RUNS }, run);
 runStateOnly();
@@ -229,7 +243,9 @@ const tracked = held.threads.procs.size;
 held = undefined;
 
 const eps = median(results.map((r) => r.eps));
+const baselineNs = calibrate();
 const line = (s) => console.log(s);
+line(`machine: trivial loop ${baselineNs.toFixed(2)} ns/iteration, load average ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 line(`bench/syscall: ${records.toLocaleString()} records per run (${scenario.list.length.toLocaleString()} distinct, x${REPEAT}; ${(bytes / records).toFixed(0)} B avg) in batches of <=512 KiB; ${NPROC} server processes; scenario built in ${buildMs.toFixed(0)} ms`);
 line(`  rules: ${loaded.compiled.length} upstream syscall rules loaded (${rs.rules.length} enabled)`);
 line(`  decode + state + upstream rules: median ${Math.round(eps).toLocaleString()} events/s over ${RUNS} runs (min ${Math.round(Math.min(...results.map((r) => r.eps))).toLocaleString()}, max ${Math.round(Math.max(...results.map((r) => r.eps))).toLocaleString()}); goal ${GOAL.toLocaleString()}: ${eps >= GOAL ? 'met' : 'NOT met'} (${(eps / GOAL).toFixed(2)}x)`);
