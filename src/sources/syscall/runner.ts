@@ -7,6 +7,7 @@ import type { SourceRuleSet } from '../../engine/ruleset.js';
 import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector.js';
 import { kernelEventNames } from './collector-interest.js';
 import { exportCollectorMetrics, syncDropCounter } from './collector-metrics.js';
+import { exportStateMetrics } from './state-metrics.js';
 import type { SyscallContext } from './context.js';
 import { newLiveContext } from './live-context.js';
 import type { SyscallEvent } from './event.js';
@@ -93,6 +94,7 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     this.collector = collector;
     this.processor = processor;
     exportCollectorMetrics(() => ({ collector: this.collector?.counters(), stats: state.stats }));
+    exportStateMetrics(() => state);
     this.program(ctx.rules());
 
     // Attach first, then read /proc: a process started in between is in one or the other.
