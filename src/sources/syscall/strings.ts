@@ -52,6 +52,9 @@ export class InternedString {
 /** Longer strings are decoded every time (rarely repeated, and hashing them costs as much). */
 const MAX_LEN = 512;
 const SIZE = 8192; // a power of two
+const HASHED = 32;
+/** From this length on, bytes are compared by Buffer#compare (a native call) rather than a loop. */
+const NATIVE_COMPARE = 64;
 const keys: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SIZE).fill(undefined);
 const entries: Array<InternedString | undefined> = new Array<InternedString | undefined>(SIZE).fill(undefined);
 
@@ -62,14 +65,25 @@ const entries: Array<InternedString | undefined> = new Array<InternedString | un
 export function internUtf8(buf: Buffer, start: number, end: number): InternedString {
   const n = end - start;
   if (n > MAX_LEN) return new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
-  let h = 0x811c9dc5 ^ n; // FNV-1a
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  // FNV-1a over the first and last HASHED bytes (a long string's middle only costs time: a
+  // collision is settled by the full comparison below)
+  let h = 0x811c9dc5 ^ n;
+  if (n <= 2 * HASHED) {
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  } else {
+    for (let i = start; i < start + HASHED; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    for (let i = end - HASHED; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  }
   const slot = (h ^ (h >>> 15)) & (SIZE - 1);
   const k = keys[slot];
   if (k !== undefined && k.length === n) {
-    let i = 0;
-    while (i < n && k[i] === buf[start + i]) i++;
-    if (i === n) return entries[slot]!;
+    if (n >= NATIVE_COMPARE) {
+      if (buf.compare(k, 0, n, start, end) === 0) return entries[slot]!;
+    } else {
+      let i = 0;
+      while (i < n && k[i] === buf[start + i]) i++;
+      if (i === n) return entries[slot]!;
+    }
   }
   const entry = new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
   const copy = new Uint8Array(n);

@@ -35,6 +35,11 @@ describe('internUtf8', () => {
     expect(reused).toBeGreaterThan(0); // the table keeps some, not all, of 40,000 strings
     expect(reused).toBeLessThan(40_000);
     expect(at('').text).toBe('');
+    // same length, same beginning and end, different middle: never one for the other
+    const head = '/var/lib/containerd/io.containerd.snapshotter/';
+    const tail = '/rootfs/usr/lib/x86_64-linux-gnu/libcrypto.so';
+    const middles = ['aaaaaaaaaaaaaaaa', 'aaaaaaaabaaaaaaa', 'baaaaaaaaaaaaaaa', 'aaaaaaaaaaaaaaab'];
+    for (let round = 0; round < 3; round++) for (const m of middles) expect(at(head + m + tail).text).toBe(head + m + tail);
     const long = '/a'.repeat(600);
     expect(at(long).text).toBe(long);
   });
