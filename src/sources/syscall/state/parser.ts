@@ -368,14 +368,14 @@ export class StateParser {
     const env = e.argvList(e.spec.index[P_ENV]!);
     if (env) {
       let size = 0;
-      const kept: string[] = [];
-      for (const kv of env) {
-        size += kv.length + 1;
+      let n = 0;
+      for (; n < env.length; n++) {
+        size += env[n]!.length + 1;
         if (size > MAX_ENV) break;
-        kept.push(kv);
       }
-      p.env = kept;
-      p.envTruncated = kept.length < env.length || e.paramTruncated(e.spec.index[P_ENV]!);
+      // the shared list when it fits whole (most of the time), else the part that fits
+      p.env = n === env.length ? env : env.slice(0, n);
+      p.envTruncated = n < env.length || e.paramTruncated(e.spec.index[P_ENV]!);
     }
     const idx = e.spec.index;
     p.tty = e.int(idx[P_TTY]!) ?? p.tty;

@@ -15,7 +15,8 @@ export class ProcessInfo {
   /** argv[1..]. */
   args: string[] = [];
   argsTruncated = false;
-  env: string[] = [];
+  /** (possibly shared with other processes: never changed in place) */
+  env: readonly string[] = [];
   envTruncated = false;
   cwd = '/';
   /** Root directory (chroot), relative to the host. */
@@ -74,7 +75,7 @@ export class ProcessInfo {
     return this.cmdlineCache;
   }
 
-  private envFor: string[] | undefined;
+  private envFor: readonly string[] | undefined;
   private envCache = '';
 
   /** proc.env: the environment joined by spaces (kept while `env` is the same array). */

@@ -121,7 +121,7 @@ export function processToJson(p: ProcessInfo, threads: ThreadInfo[]): ProcessJso
     exepath: p.exepath,
     args: p.args,
     ...(p.argsTruncated ? { argsTruncated: true } : {}),
-    env: p.env,
+    env: [...p.env],
     ...(p.envTruncated ? { envTruncated: true } : {}),
     cwd: p.cwd,
     root: p.root,
