@@ -24,7 +24,7 @@ if (!existsSync(RULES)) {
   process.exit(0);
 }
 const dist = (p) => pathToFileURL(join(root, 'dist', p)).href;
-const { loadRules } = await import(dist('rules/load.js'));
+const { loadRules } = await import(dist('index.js'));
 const { AuditEvent } = await import(dist('sources/k8saudit/event.js'));
 
 const rules = (await loadRules([RULES])).ruleset.forSource('k8s_audit');

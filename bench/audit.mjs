@@ -77,7 +77,9 @@ function listeningPorts(pid) {
     try {
       const m = /socket:\[(\d+)\]/.exec(execFileSync('readlink', [`/proc/${pid}/fd/${fd}`]).toString());
       if (m) inodes.add(m[1]);
-    } catch {}
+    } catch {
+      // the descriptor closed meanwhile
+    }
   }
   const ports = [];
   for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
@@ -95,11 +97,15 @@ for (let i = 0; i < 200 && ports.length < 2; i++) {
   if (agent.exitCode !== null) throw new Error(`kestrel exited: ${readFileSync(stderrFile, 'utf8')}`);
   try {
     nodePid ??= Number(execFileSync('pgrep', ['-P', String(agent.pid)]).toString().trim().split('\n')[0]) || undefined;
-  } catch {}
+  } catch {
+    // no child process yet: watch the wrapper
+  }
   const pid = nodePid ?? agent.pid;
   try {
     ports = listeningPorts(pid);
-  } catch {}
+  } catch {
+    // the process is still starting
+  }
 }
 if (ports.length < 2) throw new Error('kestrel did not start listening');
 const pid = nodePid ?? agent.pid;
@@ -112,7 +118,9 @@ let metricsPort;
 for (const p of ports) {
   try {
     if ((await metricsText(p)).includes('kestrel_')) metricsPort = p;
-  } catch {}
+  } catch {
+    // not the metrics port
+  }
 }
 const webhookPort = ports.find((p) => p !== metricsPort);
 const url = `https://127.0.0.1:${webhookPort}/k8s-audit`;

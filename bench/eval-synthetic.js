@@ -37,9 +37,9 @@ const JSON_OUT = args.includes('--json');
 const POOL = opt("pool", 2000);
 
 const { FieldRegistry } = await import(dist('fields/registry.js'));
-const { compileRule } = await import(dist('engine/compile.js'));
+const { compileRule } = await import(dist('engine/compile-rule.js'));
 const { RuleSet } = await import(dist('engine/ruleset.js'));
-const { parseCondition } = await import(dist('rules/parse.js'));
+const { parseCondition } = await import(dist('condition/parse.js'));
 
 // Deterministic pseudo-random numbers (mulberry32).
 function rng(seed) {
@@ -275,8 +275,8 @@ let skipped;
 if (!existsSync(join(root, 'dist', 'rules', 'load.js'))) skipped = 'dist/rules/load.js not built';
 else if (!existsSync(upstream)) skipped = `${upstream} not present`;
 else {
-  const { loadRules } = await import(dist('rules/load.js'));
-  const { builtinSources } = await import(dist('sources/index.js'));
+  const { loadRules } = await import(dist('index.js'));
+  const { builtinSources } = await import(dist('agent/source-list.js'));
   const real = builtinSources().get('syscall');
   if (!real?.eventTypes?.length || real.fields.all().length < 50) skipped = 'the syscall source has no field table yet';
   else {

@@ -35,7 +35,7 @@ const dist = (p) => import(new URL(`../dist/${p}`, import.meta.url).href);
 if (process.argv.includes('--child')) {
   const files = process.argv.includes('--k8s') ? K8S : SYSCALL;
   const t0 = performance.now();
-  const { loadRules } = await dist('rules/load.js');
+  const { loadRules } = await dist('index.js');
   const tImport = performance.now();
   const c0 = process.cpuUsage();
   const r = await loadRules(files, { hostname: 'bench' });
@@ -57,10 +57,10 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 const { readRulesPaths, parseRulesText } = await dist('rules/read.js');
 const { DiagnosticSink } = await dist('rules/diagnostics.js');
 const { Collector } = await dist('rules/collect.js');
-const { ItemReader } = await dist('rules/decode.js');
+const { ItemReader } = await dist('rules/read-item.js');
 const { resolveRules } = await dist('rules/resolve.js');
-const { compileRules } = await dist('rules/compile.js');
-const { builtinSources } = await dist('sources/index.js');
+const { compileRules } = await dist('rules/compile-rules.js');
+const { builtinSources } = await dist('agent/source-list.js');
 
 /** One load through the stages, timed: the same work loadRules does. */
 async function stagedLoad(files) {

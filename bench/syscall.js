@@ -24,7 +24,7 @@ if (typeof globalThis.gc !== 'function') {
   execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(0);
 }
-if (!existsSync(ROOT + 'dist/sources/syscall/processor.js')) {
+if (!existsSync(ROOT + 'dist/sources/syscall/batch-processor.js')) {
   console.error('bench/syscall: build first (bash scripts/build.sh)');
   process.exit(1);
 }
@@ -44,10 +44,10 @@ const REPEAT = opt('repeat', 10);
 const PROCS = opt('procs', 10_000);
 
 const dist = (p) => import(pathToFileURL(ROOT + 'dist/' + p).href);
-const { loadRules } = await dist('rules/load.js');
-const { buildScenario } = await dist('sources/syscall/synthetic.js');
-const { newContext } = await dist('sources/syscall/context.js');
-const { SyscallProcessor } = await dist('sources/syscall/processor.js');
+const { loadRules } = await dist('index.js');
+const { buildScenario } = await dist('sources/syscall/testing/synthetic.js');
+const { newContext } = await dist('sources/syscall/state/context.js');
+const { SyscallProcessor } = await dist('sources/syscall/batch-processor.js');
 const { restoreSnapshot } = await dist('sources/syscall/state/snapshot.js');
 const { ProcessInfo, ThreadInfo } = await dist('sources/syscall/state/process.js');
 const { FdInfo, FdType } = await dist('sources/syscall/state/fd.js');
@@ -233,14 +233,17 @@ function fill(count) {
   }
   return ctx;
 }
-globalThis.gc();
-const before = process.memoryUsage().heapUsed;
-let held = fill(PROCS);
-globalThis.gc();
-const after = process.memoryUsage().heapUsed;
-const perProc = (after - before) / PROCS;
-const tracked = held.threads.procs.size;
-held = undefined;
+/** Heap held by a table of n processes; the table is unreachable once this returns. */
+function heldBy(n) {
+  globalThis.gc();
+  const before = process.memoryUsage().heapUsed;
+  const held = fill(n);
+  globalThis.gc();
+  const after = process.memoryUsage().heapUsed;
+  return { heapBytes: after - before, tracked: held.threads.procs.size };
+}
+const { heapBytes, tracked } = heldBy(PROCS);
+const perProc = heapBytes / PROCS;
 
 const eps = median(results.map((r) => r.eps));
 const baselineNs = calibrate();
@@ -252,4 +255,4 @@ line(`  decode + state + upstream rules: median ${Math.round(eps).toLocaleString
 line(`  decode + state only: median ${Math.round(median(stateOnly)).toLocaleString()} events/s (rules take ${(100 * (1 - median(stateOnly) === 0 ? 0 : (1 / eps - 1 / median(stateOnly)) / (1 / eps))).toFixed(0)}% of the time)`);
 line(`  alerts per run: ${results[0].alerts} (${((100 * results[0].alerts) / records).toFixed(3)}% of events); evaluation errors: ${results[0].errors}`);
 if (process.env.BENCH_RULES) line(JSON.stringify([...byRule]));
-line(`  memory: ${tracked.toLocaleString()} tracked processes (8 fds, 4 args, 5 env vars each) hold ${((after - before) / 1048576).toFixed(1)} MiB of heap, ${Math.round(perProc).toLocaleString()} B per process`);
+line(`  memory: ${tracked.toLocaleString()} tracked processes (8 fds, 4 args, 5 env vars each) hold ${(heapBytes / 1048576).toFixed(1)} MiB of heap, ${Math.round(perProc).toLocaleString()} B per process`);

@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 OR GPL-2.0-only */
 /*
- * Kestrel syscall record format: shared by the BPF programs (C, CO-RE, vmlinux.h) and user space
- * (addon, TypeScript decoder in src/sources/syscall/layout.ts, kept in step by
- * test/sources/syscall/layout.test.ts which compiles this header and compares).
+ * Kestrel syscall record format: the one source of truth, shared by the BPF programs (C, CO-RE,
+ * vmlinux.h), the addon, and the TypeScript decoder:
+ *   - the BPF programs (native/bpf/progs_*.h) name every param they fill by its KP_<EVENT>_<param>
+ *     index, and the compiler rejects a fill that is out of table order or incomplete;
+ *   - the TypeScript event table (src/sources/syscall/record/event-table.ts) is built from
+ *     src/generated/event-table.ts, which scripts/gen-event-table.mjs generates from this header at
+ *     build time (it compiles a small C program that expands the X-macros below and prints them);
+ *   - the record layout constants (src/sources/syscall/record/layout.ts) are written by hand and
+ *     checked by test/sources/syscall/layout.test.ts, which compiles this header and compares
+ *     (it also checks the event table and that the generated file is up to date).
  *
  * LAYOUT (all integers little-endian, host order; every record starts 8-byte aligned)
  *
@@ -178,6 +185,7 @@ enum kestrel_param_type {
  * The event table: EV(NAME, code, "falco event name", params) with params a sequence of
  * P(NAME, param_name, TYPE). Codes are stable (captures store them); add, never renumber.
  * Several codes may share a Falco name. SWITCH is never produced (rules may name it).
+ * A new event also needs a row in KESTREL_FD_TABLE below when it uses or creates an fd.
  */
 #define KESTREL_CLONE_PARAMS(P, E) \
 	P(E, res, PID) P(E, exe, CHARBUF) P(E, args, ARGV) P(E, tid, PID) P(E, pid, PID) P(E, ptid, PID) \
@@ -267,6 +275,41 @@ enum kestrel_param_type {
 	EV(FINIT_MODULE, 68, "finit_module", P(FINIT_MODULE, res, ERRNO) P(FINIT_MODULE, fd, FD) P(FINIT_MODULE, uargs, CHARBUF) P(FINIT_MODULE, flags, FLAGS32)) \
 	EV(SWITCH, 69, "switch", P(SWITCH, next, PID))
 
+/*
+ * File-descriptor semantics (Falco's EF_USES_FD and EF_CREATES_FD event flags), for user space's
+ * fd table and fd.* fields: FD(NAME, uses, creates) where
+ *   uses     the param (of event NAME) holding the fd the event works on, or `none`
+ *   creates  1 when the event's return value (its first param) is a new fd, else 0
+ * Events not listed neither use nor create an fd (e.g. pipe/socketpair return theirs in params).
+ */
+#define KESTREL_FD_TABLE(FD) \
+	FD(OPEN, none, 1) \
+	FD(OPENAT, none, 1) \
+	FD(OPENAT2, none, 1) \
+	FD(CREAT, none, 1) \
+	FD(CLOSE, fd, 0) \
+	FD(FCHDIR, fd, 0) \
+	FD(FCHMOD, fd, 0) \
+	FD(MEMFD_CREATE, none, 1) \
+	FD(USERFAULTFD, none, 1) \
+	FD(DUP, oldfd, 1) \
+	FD(DUP2, oldfd, 1) \
+	FD(DUP3, oldfd, 1) \
+	FD(FCNTL, fd, 0) \
+	FD(SOCKET, none, 1) \
+	FD(BIND, fd, 0) \
+	FD(CONNECT, fd, 0) \
+	FD(LISTEN, fd, 0) \
+	FD(ACCEPT, none, 1) \
+	FD(ACCEPT4, none, 1) \
+	FD(SENDTO, fd, 0) \
+	FD(SENDMSG, fd, 0) \
+	FD(RECVFROM, fd, 0) \
+	FD(RECVMSG, fd, 0) \
+	FD(SETNS, fd, 0) \
+	FD(BPF, none, 1) \
+	FD(FINIT_MODULE, fd, 0)
+
 /* enum kestrel_event_type: KT_OPEN, KT_OPENAT, ... */
 #define KESTREL__EV_ENUM(name, code, falco, params) KT_##name = code,
 #define KESTREL__P_NONE(ev, pname, ptype)
@@ -276,8 +319,11 @@ enum kestrel_event_type {
 };
 #undef KESTREL__EV_ENUM
 
-/* Per event, the param slots: KP_OPENAT_fd = 0, KP_OPENAT_dirfd = 1, ..., KP_OPENAT__COUNT. */
-#define KESTREL__EV_PARAMS(name, code, falco, params) enum { params KP_##name##__COUNT };
+/*
+ * Per event, the param slots: KP_OPENAT_fd = 0, KP_OPENAT_dirfd = 1, ..., KP_OPENAT__COUNT, and
+ * KP_OPENAT_none = -1 (the `none` of KESTREL_FD_TABLE).
+ */
+#define KESTREL__EV_PARAMS(name, code, falco, params) enum { KP_##name##_none = -1, params KP_##name##__COUNT };
 #define KESTREL__P_INDEX(ev, pname, ptype) KP_##ev##_##pname,
 KESTREL_EVENT_TABLE(KESTREL__EV_PARAMS, KESTREL__P_INDEX)
 #undef KESTREL__EV_PARAMS

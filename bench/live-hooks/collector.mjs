@@ -9,9 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { SyscallCollector } = await import(pathToFileURL(join(root, 'dist/sources/syscall/collector.js')).href);
+const { SyscallCollector } = await import(pathToFileURL(join(root, 'dist/sources/syscall/collector/collector.js')).href);
 const { FD_STATE_EVENTS, PROCESS_STATE_EVENTS, kernelEventNames } = await import(
-  pathToFileURL(join(root, 'dist/sources/syscall/collector-interest.js')).href
+  pathToFileURL(join(root, 'dist/sources/syscall/collector/interest.js')).href
 );
 const i = process.argv.indexOf('--runs');
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : 9;

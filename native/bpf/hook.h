@@ -6,8 +6,10 @@
 
 /*
  * SYS_EXIT(tp, TYPE) { body } defines the program kx_<tp> on syscalls:sys_exit_<tp> producing
- * records of KT_<TYPE>. The body fills the params in table order from `regs` (the syscall's
- * saved user registers) and `ret`; A(n) is syscall argument n.
+ * records of KT_<TYPE>. The body fills the params from `regs` (the syscall's saved user
+ * registers) and `ret`, each named by its slot (push_u64(r, KP_<TYPE>_<param>, ...)), in table
+ * order: the compiler checks the order and completeness (record.h, PARAM SLOTS). A(n) is
+ * syscall argument n.
  */
 #define SYS_EXIT(tp, TYPE)                                                                      \
 	static __always_inline void fill_##tp(struct rec *r, struct pt_regs *regs, long ret);  \

@@ -81,16 +81,17 @@ static __always_inline __u32 encode_dev(__u32 kdev)
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
 }
 
-static __always_inline void push_file_dev_ino(struct rec *r, struct file *f)
+/* The `dev` and `ino` params (slots dev_slot, ino_slot) of the file f. */
+static __always_inline void push_file_dev_ino(struct rec *r, __u32 dev_slot, __u32 ino_slot, struct file *f)
 {
 	struct inode *ino = BPF_CORE_READ(f, f_inode);
 	if (!f || !ino) {
-		push_empty(r);
-		push_empty(r);
+		push_empty(r, dev_slot);
+		push_empty(r, ino_slot);
 		return;
 	}
-	push_u32(r, encode_dev(BPF_CORE_READ(ino, i_sb, s_dev)));
-	push_u64(r, BPF_CORE_READ(ino, i_ino));
+	push_u32(r, dev_slot, encode_dev(BPF_CORE_READ(ino, i_sb, s_dev)));
+	push_u64(r, ino_slot, BPF_CORE_READ(ino, i_ino));
 }
 
 #define MAX_PATH_DEPTH 32
@@ -216,14 +217,14 @@ static __always_inline void emit_names(struct walk *k)
 	bpf_loop(MAX_PATH_DEPTH, emit_name, k, 0);
 }
 
-/* Finishes the param: NUL, length, truncation. */
-static __always_inline void walk_commit(struct rec *r)
+/* Finishes the param in `slot`: NUL, length, truncation. */
+static __always_inline void walk_commit(struct rec *r, __u32 slot)
 {
 	struct walk_vars *v = walk_vars(r);
 	__u32 w = v->w & (KESTREL_MAX_PATH - 1);
 
 	r->buf[(v->off + w) & OFF_MASK] = 0;
-	commit_bytes(r, w + 1, v->trunc);
+	commit_bytes_(r, slot, w + 1, v->trunc);
 }
 
 static __always_inline void walk_start(struct rec *r, __u32 w, __u32 cap)
@@ -241,8 +242,10 @@ static __always_inline void walk_start(struct rec *r, __u32 w, __u32 cap)
  * Writes the absolute path of `kpath` (dentry up to the root of the task's mount tree, crossing
  * mount points; like d_path, which tracepoint programs may not call) as one NUL-terminated
  * param, truncated (and flagged) at KESTREL_MAX_PATH or MAX_PATH_DEPTH components.
+ * push_path(r, slot, kpath): called through rec_call (a __noinline filler).
  */
-static __noinline int push_path(struct rec *r, const struct path *kpath)
+#define push_path(r, slot, kpath) rec_call(r, slot, push_path_, kpath)
+static __noinline int push_path_(struct rec *r, __u32 slot, const struct path *kpath)
 {
 	struct walk k = {.r = r};
 
@@ -250,13 +253,13 @@ static __noinline int push_path(struct rec *r, const struct path *kpath)
 	k.vm = BPF_CORE_READ(kpath, mnt);
 	k.m = (struct mount *)((char *)k.vm - bpf_core_field_offset(struct mount, mnt));
 	if (!k.d || !k.vm) {
-		push_empty(r);
+		push_empty_(r, slot);
 		return 0;
 	}
 	walk_start(r, 0, KESTREL_MAX_PATH);
 	bpf_loop(MAX_PATH_DEPTH + 8, walk_dentry, &k, 0); /* + mount crossings */
 	emit_names(&k);
-	walk_commit(r);
+	walk_commit(r, slot);
 	return 0;
 }
 
@@ -264,8 +267,10 @@ static __noinline int push_path(struct rec *r, const struct path *kpath)
  * The `cgroups` param: "unified=/path" when the task sits below the cgroup v2 root, otherwise
  * "<controller>=/path" for the first cgroup v1 controller where it sits below the root.
  * One entry is enough to identify the container; Falco's full per-controller list is not needed.
+ * push_cgroups(r, slot, t): called through rec_call (a __noinline filler).
  */
-static __noinline int push_cgroups(struct rec *r, struct task_struct *t)
+#define push_cgroups(r, slot, t) rec_call(r, slot, push_cgroups_, t)
+static __noinline int push_cgroups_(struct rec *r, __u32 slot, struct task_struct *t)
 {
 	struct css_set *cs = BPF_CORE_READ(t, cgroups);
 	struct cgroup *cg = BPF_CORE_READ(cs, dfl_cgrp);
@@ -275,7 +280,7 @@ static __noinline int push_cgroups(struct rec *r, struct task_struct *t)
 	long k;
 
 	if (!cs) {
-		push_empty(r);
+		push_empty_(r, slot);
 		return 0;
 	}
 	if (BPF_CORE_READ(cg, level) == 0) {
@@ -315,7 +320,7 @@ static __noinline int push_cgroups(struct rec *r, struct task_struct *t)
 		walk_start(r, w, KESTREL_MAX_CGROUPS);
 		bpf_loop(MAX_CGROUP_DEPTH + 1, walk_kernfs, &wk, 0);
 		emit_names(&wk);
-		walk_commit(r);
+		walk_commit(r, slot);
 	}
 	return 0;
 }

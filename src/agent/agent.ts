@@ -4,19 +4,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Writable } from 'node:stream';
-import { rulesLoaded, rulesReloads, sourceReady } from '../server/metrics.js';
-import { startHealthServer, type SourceStatus } from '../server/health.js';
+import { reportReadiness, rulesLoaded, rulesReloads } from './metrics.js';
+import { startHealthServer, type SourceStatus } from './http-server.js';
 import type { RuleSet } from '../engine/ruleset.js';
-import type { AlertOutput } from '../outputs/output.js';
+import type { AlertOutput } from '../outputs/alert-output.js';
 import { FileOutput } from '../outputs/file.js';
 import { HttpOutput } from '../outputs/http.js';
 import { ProgramOutput } from '../outputs/program.js';
 import { StreamOutput } from '../outputs/stdout.js';
 import { minPriority, type AgentConfig } from './config.js';
 import { Pipeline } from './pipeline.js';
-import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './rules.js';
-import type { SourceRunner } from './source-runner.js';
-import { sourceRunners, type RunnerFactory } from './sources.js';
+import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './agent-rules.js';
+import type { SourceRunner } from '../sources/source-module.js';
+import { SOURCE_MODULES, sourceRunners, type RunnerFactory } from './source-list.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -46,7 +46,7 @@ interface SourceSlot {
   failure?: string;
 }
 
-const SOURCE_NAMES = ['syscall', 'k8s_audit'] as const;
+const SOURCE_NAMES = SOURCE_MODULES.map((m) => m.name);
 
 export class Agent {
   private readonly slots: SourceSlot[] = [];
@@ -85,15 +85,17 @@ export class Agent {
       log.info(`metrics and health on http://${cfg.webserver.listen_address}:${agent.healthPort()} (/metrics /healthz /readyz)`);
     }
     await agent.startSources();
+    // kestrel_source_ready is read from the runners at each scrape: it follows a source that
+    // detaches later, and is set in this one place.
+    reportReadiness(() => (agent.stopped ? [] : agent.sourceStatus()), SOURCE_NAMES);
     return agent;
   }
 
   private async startSources(): Promise<void> {
     const cfg = this.opts.config;
     const disabled = new Set(this.opts.disabledSources ?? []);
-    const factories = this.opts.runners ?? sourceRunners;
+    const factories = this.opts.runners ?? sourceRunners();
     const enabled = SOURCE_NAMES.filter((n) => cfg.sources[n].enabled && !disabled.has(n));
-    for (const n of SOURCE_NAMES) if (!enabled.includes(n)) sourceReady.labels({ source: n }).set(0);
     await Promise.all(
       enabled.map(async (name) => {
         const slot: SourceSlot = { name };
@@ -111,10 +113,8 @@ export class Agent {
             rules: () => this.pipeline.rules,
             log: this.log.child({ source: name }),
           });
-          sourceReady.labels({ source: name }).set(1);
         } catch (err) {
           slot.failure = (err as Error).message;
-          sourceReady.labels({ source: name }).set(0);
           this.log.error({ source: name }, `source ${name} cannot start: ${slot.failure}; other sources keep running`);
         }
       }),
@@ -150,7 +150,7 @@ export class Agent {
       return this.reloading;
     }
     this.reloading = (async () => {
-      let ok = false;
+      let ok: boolean;
       do {
         this.reloadAgain = false;
         ok = await this.reloadOnce();

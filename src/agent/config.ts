@@ -1,13 +1,15 @@
 // The agent configuration file (YAML): Falco-like top-level settings plus one section per
-// source. Whatever the file leaves out takes the built-in default; unknown keys and values of
-// the wrong type are errors naming the key, so a typo cannot silently disable something.
+// source (`sources.<name>`, whose defaults and checks the source's module brings). Whatever the
+// file leaves out takes the built-in default; unknown keys and values of the wrong type are
+// errors naming the key, so a typo cannot silently disable something.
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
-import { PRIORITIES, type Priority } from '../rules/types.js';
-import { K8S_AUDIT_DEFAULTS, type K8sAuditConfig } from '../sources/k8saudit/config.js';
+import { PRIORITIES, type Priority } from '../engine/rule.js';
 import type { HttpOutputConfig } from '../outputs/http.js';
 import type { ProgramOutputConfig } from '../outputs/program.js';
+import type { SourceModule } from '../sources/source-module.js';
+import { SOURCE_MODULES, type SourcesConfig } from './source-list.js';
 
 export interface AgentConfig {
   /** Rules files or directories, loaded in order. */
@@ -26,12 +28,12 @@ export interface AgentConfig {
   program_output: { enabled: boolean } & ProgramOutputConfig;
   /** The metrics and health server. */
   webserver: { enabled: boolean; listen_address: string; listen_port: number };
-  sources: {
-    k8s_audit: K8sAuditConfig;
-    /** Settings of the syscall source, read by that source. */
-    syscall: { enabled: boolean; [key: string]: unknown };
-  };
+  /** One section per source, by source name. */
+  sources: SourcesConfig;
 }
+
+/** Every source module, seen through the common interface. */
+const MODULES = SOURCE_MODULES as readonly SourceModule[];
 
 export const AGENT_DEFAULTS: AgentConfig = {
   rules_files: [],
@@ -45,14 +47,8 @@ export const AGENT_DEFAULTS: AgentConfig = {
   http_output: { enabled: false, url: '', user_agent: 'kestrel', insecure: false, ca_cert: '', timeout_ms: 5000, max_attempts: 3 },
   program_output: { enabled: false, program: '', keep_alive: false },
   webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 8765 },
-  sources: {
-    k8s_audit: K8S_AUDIT_DEFAULTS,
-    syscall: { enabled: true },
-  },
+  sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
 };
-
-/** Sections whose keys belong to someone else (checked there, not here). */
-const FREE_FORM = new Set(['sources.syscall']);
 
 export class ConfigError extends Error {}
 
@@ -76,11 +72,10 @@ function merge(defaults: unknown, user: unknown, path: string, errors: string[])
     for (const [k, v] of Object.entries(user)) {
       const p = path ? `${path}.${k}` : k;
       if (!(k in defaults)) {
-        if (FREE_FORM.has(path)) out[k] = v;
-        else errors.push(`unknown setting ${p}`);
+        errors.push(`unknown setting ${p}`);
         continue;
       }
-      out[k] = FREE_FORM.has(p) && isPlainObject(v) ? { ...(defaults[k] as object), ...v } : merge(defaults[k], v, p, errors);
+      out[k] = merge(defaults[k], v, p, errors);
     }
     return out;
   }
@@ -111,8 +106,9 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (c.file_output.enabled && !c.file_output.filename) errors.push('file_output.filename is required when file_output is enabled');
   if (c.http_output.enabled && !/^https?:\/\//.test(c.http_output.url)) errors.push('http_output.url must be an http:// or https:// URL');
   if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
-  const ports: Array<[string, number]> = [['webserver.listen_port', c.webserver.listen_port], ['sources.k8s_audit.port', c.sources.k8s_audit.port]];
-  for (const [k, v] of ports) if (!Number.isInteger(v) || v > 65535) errors.push(`${k} must be a port number (0-65535)`);
+  const port = c.webserver.listen_port;
+  if (!Number.isInteger(port) || port > 65535) errors.push('webserver.listen_port must be a port number (0-65535)');
+  for (const m of MODULES) errors.push(...(m.config.check?.(sourceConfig(c, m), `sources.${m.name}`) ?? []));
 }
 
 /** The Falco priority named by the `priority` setting. */
@@ -127,9 +123,11 @@ function resolvePaths(c: AgentConfig, base: string): void {
   c.rules_files = c.rules_files.map(abs);
   c.file_output.filename = abs(c.file_output.filename);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
-  const k = c.sources.k8s_audit;
-  k.tls = { cert_file: abs(k.tls.cert_file ?? ''), key_file: abs(k.tls.key_file ?? ''), client_ca_file: abs(k.tls.client_ca_file ?? '') };
-  k.bearer_token_file = abs(k.bearer_token_file ?? '');
+  for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
+}
+
+function sourceConfig(c: AgentConfig, m: SourceModule): { enabled: boolean } {
+  return (c.sources as Record<string, { enabled: boolean }>)[m.name]!;
 }
 
 /** Builds a config from parsed YAML (`base` resolves relative paths). Throws ConfigError listing every problem. */

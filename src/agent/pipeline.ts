@@ -4,9 +4,10 @@
 import type { Logger } from 'pino';
 import type { RuleSet, SourceRuleSet } from '../engine/ruleset.js';
 import type { Alert } from '../engine/alert.js';
-import type { AlertOutput } from '../outputs/output.js';
-import { alertsTotal, evaluationErrors, eventsTotal, tally, type Tally } from '../server/metrics.js';
-import { BurstLog } from './burst-log.js';
+import type { AlertOutput } from '../outputs/alert-output.js';
+import { tally, type Tally } from '../telemetry/metrics.js';
+import { alertsTotal, evaluationErrors, eventsTotal } from './metrics.js';
+import { BurstLog } from '../telemetry/burst-log.js';
 
 export class Pipeline {
   private active: RuleSet;

@@ -3,7 +3,7 @@
 // as the rules would have evaluated it live. Format: docs/capture-format.md.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { captureLive } from '../sources/replay/capture-live.js';
+import { captureLive } from '../sources/syscall/capture/recorder.js';
 
 interface CaptureCliOptions {
   output: string;
@@ -31,7 +31,7 @@ async function capture(opts: CaptureCliOptions): Promise<number> {
     process.stderr.write(`kestrel capture: --duration must be a positive number of seconds, not ${opts.duration}\n`);
     return 2;
   }
-  const { SyscallCollector, collectorUnavailableReason } = await import('../sources/syscall/collector.js');
+  const { SyscallCollector, collectorUnavailableReason } = await import('../sources/syscall/collector/collector.js');
   const unavailable = collectorUnavailableReason();
   if (unavailable) {
     process.stderr.write(`kestrel capture: the live syscall source is not available: ${unavailable}\n`);

@@ -1,7 +1,7 @@
 // `kestrel fields [--source S] [--json]`: the fields rules can use, per event source.
 import type { Command } from 'commander';
 import type { FieldDef } from '../fields/types.js';
-import { builtinSources } from '../sources/index.js';
+import { builtinSources } from '../agent/source-list.js';
 
 interface FieldRow {
   source: string;

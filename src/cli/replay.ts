@@ -4,14 +4,15 @@
 // when the rules do not load or a file cannot be read.
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { formatAlert, type AlertFormat } from '../outputs/output.js';
+import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
 import { formatDiagnostic } from '../rules/diagnostics.js';
 import { defaultRulesPath } from '../rules/defaults.js';
+import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../engine/ruleset.js';
-import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/replay/audit-log.js';
-import { looksLikeCapture } from '../sources/replay/capture-format.js';
-import { readCapture } from '../sources/replay/capture-reader.js';
+import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/k8saudit/audit-log.js';
+import { looksLikeCapture } from '../sources/syscall/capture/format.js';
+import { readCapture } from '../sources/syscall/capture/reader.js';
 
 export interface ReplayReader {
   /** The event source the records belong to (rules with this `source:` are evaluated). */
@@ -61,7 +62,7 @@ function write(text: string): Promise<void> | undefined {
 }
 
 export async function replay(files: string[], rulesPaths: string[], format: AlertFormat): Promise<number> {
-  const loaded = await loadRules(rulesPaths);
+  const loaded = await loadRules(rulesPaths, { sources: builtinSources() });
   for (const d of [...loaded.errors, ...loaded.warnings]) {
     if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
   }

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { formatDiagnostic } from '../rules/diagnostics.js';
 import { defaultRulesPath } from '../rules/defaults.js';
+import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -15,7 +16,7 @@ export function register(program: Command): void {
     .option('--json', 'print the diagnostics as a JSON array')
     .action(async (opts: { rules: string[]; json?: boolean }) => {
       const paths = opts.rules.length > 0 ? opts.rules : [defaultRulesPath()];
-      const result = await loadRules(paths);
+      const result = await loadRules(paths, { sources: builtinSources() });
       const diagnostics = [...result.errors, ...result.warnings];
       if (opts.json) {
         process.stdout.write(JSON.stringify(diagnostics, null, 2) + '\n');

@@ -1,6 +1,6 @@
 // Alerts in Falco's json_output shape (formats.cpp: an nlohmann object, so keys in sorted order;
 // tags are a std::set, so sorted and unique) and the text line Falco prints without json_output.
-import type { Priority } from '../rules/types.js';
+import type { Priority } from './rule.js';
 import type { OutputValue } from './values.js';
 import type { CompiledRule } from './ruleset.js';
 

@@ -120,11 +120,6 @@ class Emitter<E> {
   }
 }
 
-function memoVar(slot: number): string {
-  if (!Number.isInteger(slot) || slot < 0) throw new Error(`codegen: bad memo slot ${slot}`);
-  return `m${slot}`;
-}
-
 export function generate<E>(tree: Tree<E>): Predicate<E> {
   const em = new Emitter<E>();
   const body = em.expr(tree);

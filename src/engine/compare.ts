@@ -1,7 +1,7 @@
 // Per-type comparison tests, built once per check with the right-hand side already converted:
 // the semantics of libsinsp's flt_compare / sinsp_filter_check::compare_rhs.
 import type { FieldType, Scalar } from '../fields/types.js';
-import type { BinaryOperator } from '../rules/ast.js';
+import type { BinaryOperator } from '../condition/ast.js';
 import { compileGlob } from './glob.js';
 import { V4, ipv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet, type IPv4Net, type IPv6Net } from './ip.js';
 import { PathPrefixMatcher } from './pmatch.js';

@@ -1,4 +1,4 @@
-import type { Pos } from '../rules/ast.js';
+import type { Pos } from '../condition/ast.js';
 
 /** Which text of a rule an error points into: the condition (AST positions) or the output template. */
 export type CompilePart = 'condition' | 'output';

@@ -3,8 +3,8 @@
 // leaves (De Morgan), where an `evt.type` check's set is complemented. Checks that do not look
 // at `evt.type` are neutral (every type) and are not complemented. `evt.type` names resolve
 // through the source's eventTypes; several codes may share a name.
-import type { BinaryCheckExpr, Expr, FieldOperand, Pos, RightOperand, TransformerListExpr, ValueExpr } from '../rules/ast.js';
-import type { EventSource } from '../sources/source.js';
+import type { BinaryCheckExpr, Expr, FieldOperand, Pos, RightOperand, TransformerListExpr, ValueExpr } from '../condition/ast.js';
+import type { EventSource } from './event-source.js';
 import { CompileError, type CompileWarning } from './errors.js';
 
 export interface EventTypeAnalysis {

@@ -1,7 +1,7 @@
 // The identity of a check for sharing its result between rules: the check's AST written out
 // without source positions. Two checks with the same key compile to the same test on the same
 // field, so within one event they have the same value (extractors and tests are pure).
-import type { BinaryCheckExpr, FieldOperand, RightOperand, TransformerListExpr, UnaryCheckExpr, ValueExpr } from '../rules/ast.js';
+import type { BinaryCheckExpr, FieldOperand, RightOperand, TransformerListExpr, UnaryCheckExpr, ValueExpr } from '../condition/ast.js';
 
 function hex(b: Uint8Array): string {
   let s = '';

@@ -2,9 +2,9 @@
 // compiled into a getter with the resulting type. Transformers follow libsinsp's
 // sinsp_filter_transformer (single-value: applied element-wise to lists) and
 // sinsp_filter_multivalue_transformer (join, concat, getopt).
-import type { FieldExpr, FieldOperand, Pos, TransformerExpr, TransformerListExpr, ValueExpr } from '../rules/ast.js';
+import type { FieldExpr, FieldOperand, Pos, TransformerExpr, TransformerListExpr, ValueExpr } from '../condition/ast.js';
 import type { FieldDef, FieldType, FieldValue, Scalar } from '../fields/types.js';
-import type { EventSource } from '../sources/source.js';
+import type { EventSource } from './event-source.js';
 import { CompileError, type CompilePart } from './errors.js';
 import { asciiLower, asciiUpper, base64Decode, fromUtf8, utf8Length } from './text.js';
 import { valueText } from './values.js';
@@ -190,9 +190,9 @@ function compileTransformer<E>(t: TransformerExpr, ctx: OperandContext<E>): Oper
   return fail(`unknown transformer '${name}'`, 'bad-transformer', t.pos, ctx.part);
 }
 
-type Base = { text: string; fields: Array<{ text: string; operand: Operand<any> }>; transformed: boolean };
+type Base<E> = { text: string; fields: Array<{ text: string; operand: Operand<E> }>; transformed: boolean };
 
-function join<E>(t: TransformerExpr, args: Operand<E>[], base: Base, ctx: OperandContext<E>): Operand<E> {
+function join<E>(t: TransformerExpr, args: Operand<E>[], base: Base<E>, ctx: OperandContext<E>): Operand<E> {
   if (args.length < 2) fail(`join() requires exactly 2 arguments: separator and list`, 'bad-transformer', t.pos, ctx.part);
   const [sep, ...rest] = args;
   if (sep!.list) fail(`join() first argument (separator) must be a single value, not a list`, 'bad-transformer', t.pos, ctx.part);
@@ -277,7 +277,7 @@ export function runGetopt(argv: readonly string[], info: OptInfo, selector: stri
   return out;
 }
 
-function getopt<E>(t: TransformerExpr, args: Operand<E>[], base: Base, ctx: OperandContext<E>): Operand<E> {
+function getopt<E>(t: TransformerExpr, args: Operand<E>[], base: Base<E>, ctx: OperandContext<E>): Operand<E> {
   if (args.length !== 2) fail(`getopt() requires exactly 2 arguments: args list and optstring`, 'bad-transformer', t.pos, ctx.part);
   const [argv, optstr] = args as [Operand<E>, Operand<E>];
   if (!argv.list) fail(`getopt() first argument must be a list`, 'bad-transformer', t.pos, ctx.part);

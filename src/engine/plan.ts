@@ -16,9 +16,10 @@ import { conditionCode, generateChunk, type ChunkFunction, type ChunkSlots, type
 import type { CompiledRule } from './ruleset.js';
 import { children, Ids, memoIds, valueSlots } from './cse.js';
 import { foldEventType, typeSignature } from './fold.js';
+import type { AnyEvent } from '../fields/types.js';
 
 /** The condition tree behind each predicate compileCondition generated (absent: a custom or constant predicate). */
-export const conditionTrees = new WeakMap<Predicate<any>, Tree<any>>();
+export const conditionTrees = new WeakMap<Predicate<AnyEvent>, Tree<AnyEvent>>();
 
 export interface Plan<E> {
   /** The rules that can match, in load order. */

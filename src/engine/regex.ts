@@ -24,6 +24,6 @@ export function compileRegex(pattern: string): RegExp {
     new RegExp(pattern); // alone first: an unbalanced `a)|(b` must not escape the anchoring group
     return new RegExp('^(?:' + pattern + ')$');
   } catch (e) {
-    throw new Error(`invalid regex pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    throw new Error(`invalid regex pattern: ${(e as Error).message.replace(/^Invalid regular expression: /, '')}`, { cause: e });
   }
 }

@@ -4,15 +4,16 @@
 // evt.type checks folded, repeated subtrees computed once per event). A RuleSet is immutable: on
 // reload the agent builds a new one and swaps it.
 import { hostname as osHostname } from 'node:os';
-import type { Predicate } from './compile.js';
+import type { Predicate } from './compile-rule.js';
 import type { CompileWarning } from './errors.js';
-import type { OutputFormatter } from './output.js';
-import type { EventSource } from '../sources/source.js';
-import { PRIORITIES, type Priority, type RuleSpec } from '../rules/types.js';
+import type { OutputFormatter } from './output-template.js';
+import type { EventSource } from './event-source.js';
+import { PRIORITIES, type Priority, type RuleSpec } from './rule.js';
 import { buildAlert, timeTextFor, type Alert, type TimeText } from './alert.js';
 import { buildPlan, buildPlans, runPlan, type Plan } from './plan.js';
+import type { AnyEvent } from '../fields/types.js';
 
-export interface CompiledRule<E = any> {
+export interface CompiledRule<E = AnyEvent> {
   readonly name: string;
   readonly spec: RuleSpec;
   readonly source: EventSource<E>;
@@ -43,7 +44,7 @@ const EMPTY: readonly Alert[] = Object.freeze([]) as readonly Alert[];
 /** Evaluation stamps are even numbers below this; past it the memo slots are cleared and stamps restart. */
 const STAMP_LIMIT = 0x3ffffff0;
 
-export class SourceRuleSet<E = any> {
+export class SourceRuleSet<E = AnyEvent> {
   /** The rules evaluated for this source, in load order. */
   readonly rules: readonly CompiledRule<E>[];
   private readonly slots: ReadonlyArray<readonly CompiledRule<E>[]> | undefined;
@@ -195,7 +196,7 @@ export class RuleSet {
     }
   }
 
-  forSource<E = any>(name: string): SourceRuleSet<E> | undefined {
+  forSource<E = AnyEvent>(name: string): SourceRuleSet<E> | undefined {
     return this.bySource.get(name) as SourceRuleSet<E> | undefined;
   }
 

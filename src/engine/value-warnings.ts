@@ -1,7 +1,7 @@
 // libsinsp's compiler warnings about constant values (sinsp_filter_compiler::check_value_and_add_warnings):
 // a regex that a plain operator could do, a field name used as a constant (a forgotten `val()`),
 // a transformer call used as a constant.
-import type { Pos } from '../rules/ast.js';
+import type { Pos } from '../condition/ast.js';
 import type { FieldRegistry } from '../fields/registry.js';
 import type { CompileWarning } from './errors.js';
 

@@ -1,7 +1,7 @@
-import type { FieldDef, ResolvedField } from './types.js';
+import type { AnyEvent, FieldDef, ResolvedField } from './types.js';
 
 /** The fields of one event source, looked up by name (with `[arg]` or dotted arguments). */
-export class FieldRegistry<E = any> {
+export class FieldRegistry<E = AnyEvent> {
   private readonly byName = new Map<string, FieldDef<E>>();
   private readonly dotted: FieldDef<E>[] = [];
 

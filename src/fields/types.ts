@@ -1,6 +1,14 @@
 // Field definitions: what a rule may ask of an event. A source registers its fields with
 // their extractors; registering a field is all the rules compiler needs to accept it.
 
+/**
+ * The event of a source the code at hand does not know: what registries, rule sets and source
+ * descriptions of every kind default to. `any`, not `unknown`, because extractors take the event as
+ * a parameter: a FieldRegistry<AuditEvent> is no FieldRegistry<unknown>.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the engine's one deliberate any (see above)
+export type AnyEvent = any;
+
 /** Falco's field types (as `falco --list` prints them). */
 export type FieldType =
   | 'CHARBUF'
@@ -40,7 +48,7 @@ export interface FieldArg {
   dotted?: boolean;
 }
 
-export interface FieldDef<E = any> {
+export interface FieldDef<E = AnyEvent> {
   name: string;
   type: FieldType;
   /** The field yields a list of values (e.g. ka.user.groups, proc.args with `in`). */
@@ -54,7 +62,7 @@ export interface FieldDef<E = any> {
 }
 
 /** A field reference resolved against a registry: the definition and its argument, if any. */
-export interface ResolvedField<E = any> {
+export interface ResolvedField<E = AnyEvent> {
   def: FieldDef<E>;
   arg?: string;
 }

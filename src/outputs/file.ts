@@ -1,5 +1,5 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { QueuedOutput, type QueuedOutputOptions } from './output.js';
+import { QueuedOutput, type QueuedOutputOptions } from './alert-output.js';
 
 /** Alerts appended to a file; reopen() (SIGHUP) starts a new file after log rotation. */
 export class FileOutput extends QueuedOutput {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import { QueuedOutput, type QueuedOutputOptions } from './output.js';
+import { QueuedOutput, type QueuedOutputOptions } from './alert-output.js';
 
 export interface HttpOutputConfig {
   url: string;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { QueuedOutput, type QueuedOutputOptions } from './output.js';
+import { QueuedOutput, type QueuedOutputOptions } from './alert-output.js';
 
 export interface ProgramOutputConfig {
   /** Run with `sh -c`; each alert is written to its standard input. */

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { QueuedOutput, type QueuedOutputOptions } from './output.js';
+import { QueuedOutput, type QueuedOutputOptions } from './alert-output.js';
 
 /** Alerts to standard output (or any stream), one per line, honouring backpressure. */
 export class StreamOutput extends QueuedOutput {

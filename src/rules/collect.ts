@@ -1,12 +1,12 @@
 // Collect stage (Falco's rule_loader::collector): accumulates lists, macros and rules across
 // files in load order. A redefinition replaces the item but keeps its original place; appends
 // and overrides change an existing item and fail when there is none.
-import type { EventSource } from '../sources/source.js';
+import type { EventSource } from '../engine/event-source.js';
 import { ItemError, type DiagnosticSink } from './diagnostics.js';
 import { validateException } from './exceptions.js';
 import type { ListInfo, ListItemText, MacroInfo, PluginRequirementInfo, RuleInfo, RuleUpdate } from './items.js';
 import type { MappedText } from './mapped-text.js';
-import type { SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
 import { BUILTIN_PLUGINS, compareSemver, compatibleWith, ENGINE_VERSION, formatSemver, parseSemver, type Semver } from './versions.js';
 
 export interface RequiredEngineVersion {

@@ -1,11 +1,11 @@
 // Parsing a condition taken from rules files: syntax errors and AST positions are mapped back
 // to the file, line and column where the text was written.
-import type { Expr } from './ast.js';
-import { annotate } from './ast-walk.js';
+import type { Expr } from '../condition/ast.js';
+import { annotate } from './annotate.js';
 import { ItemError } from './diagnostics.js';
 import type { MappedText } from './mapped-text.js';
-import { ConditionSyntaxError, parseCondition } from './parse.js';
-import type { SourceLocation } from './types.js';
+import { ConditionSyntaxError, parseCondition } from '../condition/parse.js';
+import type { SourceLocation } from '../condition/ast.js';
 
 /** Parses `text`; every node gets `pos.at`. Throws ItemError('condition-syntax') at the error's place. */
 export function parseMapped(text: MappedText, fallback: SourceLocation): Expr {

@@ -1,6 +1,22 @@
 // Diagnostic codes and the sink every loader stage reports into. Codes are stable and
 // machine-readable; each maps to the Falco load_result code it corresponds to.
-import type { Diagnostic, Severity, SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable code, e.g. `unknown-field`, `macro-cycle`, `unused-list`. */
+  code: string;
+  /** The Falco load_result code this corresponds to, e.g. `LOAD_ERR_YAML_VALIDATE`, `LOAD_UNUSED_MACRO`. */
+  falcoCode?: string;
+  message: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The item the message is about. */
+  item?: { type: 'rule' | 'macro' | 'list' | 'required_engine_version' | 'required_plugin_versions' | 'file'; name?: string };
+}
 
 type ItemRef = NonNullable<Diagnostic['item']>;
 

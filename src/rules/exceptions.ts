@@ -1,11 +1,11 @@
 // Rule exceptions, as Falco handles them: validated when collected (rule_loader_collector.cpp
 // validate_exception_info), then turned into condition text appended to the rule's condition
 // (rule_loader_compiler.cpp build_rule_exception_infos): `(cond) and not ((f1 = v1 and f2 = v2) or ...)`.
-import type { EventSource } from '../sources/source.js';
+import type { EventSource } from '../engine/event-source.js';
 import { ItemError } from './diagnostics.js';
 import type { ExceptionEntry, ExceptionInfo } from './items.js';
 import { MappedText } from './mapped-text.js';
-import type { SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
 
 /** libsinsp's supported_operators(): what an exception's comps may name. */
 const OPERATORS = new Set([

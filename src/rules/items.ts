@@ -1,7 +1,8 @@
 // What the reader extracts from rules files and the collector accumulates: lists, macros and
 // rules as written (conditions still text), before lists and macros are resolved.
 import type { MappedText } from './mapped-text.js';
-import type { Priority, SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
+import type { Priority } from '../engine/rule.js';
 
 /** A list item as written; `text` is inserted into conditions the way Falco does (quoted if it has spaces). */
 export interface ListItemText {

@@ -6,13 +6,13 @@
 //   list's items; among those, a name of a list defined *after* that list is replaced in turn
 //   (Falco substitutes lists into the text in definition order);
 // - any other name stays a literal string, and a quoted value never names a list.
-import type { Expr, ListExpr, ValueExpr } from './ast.js';
-import { annotate } from './ast-walk.js';
+import type { Expr, ListExpr, ValueExpr } from '../condition/ast.js';
+import { annotate } from './annotate.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import { quoteItem } from './exceptions.js';
 import type { ListInfo, ListItemText } from './items.js';
 import { MappedText } from './mapped-text.js';
-import { parseCondition, ConditionSyntaxError } from './parse.js';
+import { parseCondition, ConditionSyntaxError } from '../condition/parse.js';
 
 /** A reference to a list that could not be used, for the caller to report. */
 export interface ListProblem {
@@ -153,7 +153,7 @@ export class ListTable {
 }
 
 /** What the grammar reads as one bare value (BareString). */
-const BARE = /^[^()"' \t\n\r\x0B\x0C=,]+$/;
+const BARE = /^[^()"' \t\n\r\v\f=,]+$/;
 /** A quoted string the grammar reads verbatim: no escapes, no inner quote. */
 const PLAIN_QUOTED = /^(?:"[^"\\]*"|'[^'\\]*')$/;
 

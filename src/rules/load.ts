@@ -1,23 +1,26 @@
 // Loading rules: read -> collect -> resolve -> compile, every stage reporting into one list of
 // errors and warnings (all of them, not just the first).
 import { RuleSet, type CompiledRule, type RuleSetOptions } from '../engine/ruleset.js';
-import { builtinSources } from '../sources/index.js';
-import type { EventSource } from '../sources/source.js';
+import type { EventSource } from '../engine/event-source.js';
 import { Collector } from './collect.js';
-import { compileRules } from './compile.js';
-import { ItemReader } from './decode.js';
+import { compileRules } from './compile-rules.js';
+import { ItemReader } from './read-item.js';
 import { DiagnosticSink } from './diagnostics.js';
 import type { PluginRequirement } from './items.js';
 import { parseRulesText, readRulesPaths, type RulesText } from './read.js';
 import { resolveRules } from './resolve.js';
-import type { Diagnostic, RuleSpec } from './types.js';
+import type { RuleSpec } from '../engine/rule.js';
+import type { Diagnostic } from './diagnostics.js';
 import { ENGINE_VERSION, formatSemver } from './versions.js';
 
 export type { RulesText } from './read.js';
 
 export interface LoadOptions extends RuleSetOptions {
-  /** Event sources by name (default: Kestrel's built-in syscall and k8s_audit sources). */
-  sources?: ReadonlyMap<string, EventSource>;
+  /**
+   * The event sources rules may name in `source:`, by name. The loader is given them (it does
+   * not know which sources exist; the agent and the library entry point pass the built-in ones).
+   */
+  sources: ReadonlyMap<string, EventSource>;
 }
 
 export interface LoadResult {
@@ -40,19 +43,19 @@ export interface LoadResult {
 }
 
 /** Loads rules files and directories (their *.yaml/*.yml files, in name order), in the order given. */
-export async function loadRules(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+export async function loadRules(paths: readonly string[], options: LoadOptions): Promise<LoadResult> {
   const sink = new DiagnosticSink();
   const texts = await readRulesPaths(paths, sink);
   return loadTexts(texts, options, sink);
 }
 
 /** Loads rules from in-memory texts, each named as a file would be in diagnostics. */
-export function loadRulesFromText(texts: readonly RulesText[], options: LoadOptions = {}): LoadResult {
+export function loadRulesFromText(texts: readonly RulesText[], options: LoadOptions): LoadResult {
   return loadTexts(texts, options, new DiagnosticSink());
 }
 
 function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: DiagnosticSink): LoadResult {
-  const sources = options.sources ?? builtinSources();
+  const sources = options.sources;
   const collector = new Collector(sources, sink);
   const reader = new ItemReader(collector, sink);
   for (const text of texts) {

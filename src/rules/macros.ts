@@ -1,12 +1,12 @@
 // Macros, resolved as Falco does (rule_loader_compiler.cpp compile_macros_infos +
 // filter_macro_resolver): every macro is parsed (used or not); a macro sees only the macros
 // defined before its latest definition, a rule sees them all; a reference loop is an error.
-import type { Expr, Pos } from './ast.js';
+import type { Expr, Pos } from '../condition/ast.js';
 import { parseMapped } from './conditions.js';
 import { ItemError, type DiagnosticSink, type ErrorCode } from './diagnostics.js';
 import type { MacroInfo } from './items.js';
 import type { ListProblem, ListTable } from './lists.js';
-import type { SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
 
 export interface ResolveProblem {
   code: ErrorCode;

@@ -1,7 +1,7 @@
 // Text assembled from pieces of rules files (a condition, its appends, exception clauses),
 // remembering where each piece came from, so an offset in the text maps back to file:line:col.
 import type { LineCounter, Scalar } from 'yaml';
-import type { SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
 
 /** Maps an offset within one piece to its place in a file. */
 export type Locator = (offset: number) => SourceLocation;

@@ -1,7 +1,7 @@
 // Resolve stage: collected rules -> RuleSpec (conditions parsed, exceptions merged, lists
 // expanded, macros inlined), plus Falco's unused-macro/unused-list and <NA> warnings.
-import type { Expr } from './ast.js';
-import { forEachCheck, fieldName } from './ast-walk.js';
+import type { Expr } from '../condition/ast.js';
+import { forEachCheck, fieldName } from '../condition/walk.js';
 import type { Collector } from './collect.js';
 import { parseMapped } from './conditions.js';
 import { ItemError, type DiagnosticSink } from './diagnostics.js';
@@ -10,7 +10,7 @@ import type { RuleInfo } from './items.js';
 import { ListTable } from './lists.js';
 import { MacroTable, type ResolveProblem } from './macros.js';
 import type { MappedText } from './mapped-text.js';
-import type { RuleSpec } from './types.js';
+import type { RuleSpec } from '../engine/rule.js';
 
 /** A resolved rule, with its output template's places in the rules files (for output errors). */
 export interface ResolvedRule {

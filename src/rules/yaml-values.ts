@@ -3,7 +3,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { ItemError } from './diagnostics.js';
 import { MappedText, offsetLocation, scalarLocator } from './mapped-text.js';
-import type { SourceLocation } from './types.js';
+import type { SourceLocation } from '../condition/ast.js';
 
 /** One parsed rules file. */
 export interface FileCtx {

@@ -8,9 +8,11 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Agent, RulesLoadError } from '../../src/agent/agent.js';
 import { configFrom } from '../../src/agent/config.js';
-import type { RulesView, SourceContext, SourceRunner } from '../../src/agent/source-runner.js';
-import { sourceRunners } from '../../src/agent/sources.js';
-import { AuditEvent } from '../../src/sources/k8saudit/event.js';
+import type { RulesView, SourceContext, SourceRunner } from '../../src/sources/source-module.js';
+import { sourceRunners } from '../../src/agent/source-list.js';
+import { AuditEvent, type JsonObject } from '../../src/sources/k8saudit/event.js';
+import type { K8sAuditRunner } from '../../src/sources/k8saudit/runner.js';
+import type { SourceRuleSet } from '../../src/engine/ruleset.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
 
 class MemorySource implements SourceRunner<AuditEvent> {
@@ -28,7 +30,7 @@ class MemorySource implements SourceRunner<AuditEvent> {
     this.swaps.push(rules);
   }
   push(e: object) {
-    this.ctx!.emit(new AuditEvent(e as any));
+    this.ctx!.emit(new AuditEvent(e as JsonObject));
   }
 }
 
@@ -62,7 +64,7 @@ describe('agent', () => {
     writeFileSync(s.rules, rule('Creates', 'create'));
     expect(await agent.reload()).toBe(true);
     expect(mem.swaps).toHaveLength(1);
-    expect((mem.swaps[0] as any).forSource('k8s_audit').rules.map((r: any) => r.name)).toEqual(['Creates']);
+    expect((mem.swaps[0]!.forSource('k8s_audit') as SourceRuleSet).rules.map((r) => r.name)).toEqual(['Creates']);
     mem.push(fx.clusterRoleDelete('system:node'));
     mem.push(fx.namespaceCreate('b'));
     writeFileSync(s.rules, '- rule: x\n  condition: (\n');
@@ -91,12 +93,12 @@ describe('agent', () => {
   });
 
   it('runs the real k8s_audit runner from the built-in table', async () => {
-    expect(Object.keys(sourceRunners)).toContain('k8s_audit');
+    expect(Object.keys(sourceRunners())).toContain('k8s_audit');
     const s = setup(rule('Exec', 'create'));
     s.config.sources.k8s_audit = { ...s.config.sources.k8s_audit, address: '127.0.0.1', port: 0, plain_http: true, allow_unauthenticated: true };
     s.config.sources.syscall.enabled = false;
-    const agent = await Agent.start({ config: s.config, log: s.log, stdout: s.stdout, json: true, runners: { k8s_audit: sourceRunners.k8s_audit! } });
-    const port = (agent.runner('k8s_audit') as any).address().port;
+    const agent = await Agent.start({ config: s.config, log: s.log, stdout: s.stdout, json: true, runners: { k8s_audit: sourceRunners().k8s_audit! } });
+    const port = (agent.runner('k8s_audit') as K8sAuditRunner).address()!.port;
     const res = await fetch(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fx.execDeckhouse()) });
     expect(res.status).toBe(200);
     await agent.stop();

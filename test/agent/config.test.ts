@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SYSCALL_DEFAULTS } from '../../src/sources/syscall/config.js';
 import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority } from '../../src/agent/config.js';
 
 const DEFAULT_CONFIG = new URL('../../config/kestrel.yaml', import.meta.url).pathname;
@@ -16,13 +17,17 @@ describe('agent configuration', () => {
     expect(c.sources.syscall.enabled).toBe(true);
   });
 
-  it('fills defaults, resolves paths against the file, passes the syscall section through', () => {
-    const c = configFrom({ rules_files: 'my-rules', sources: { k8s_audit: { tls: { cert_file: 'tls/c.crt' } }, syscall: { ring_buffer_mb: 16 } } }, '/etc/kestrel');
+  it("fills defaults, resolves paths against the file, checks the syscall section against the syscall source's settings", () => {
+    const c = configFrom({ rules_files: 'my-rules', sources: { k8s_audit: { tls: { cert_file: 'tls/c.crt' } }, syscall: { ring_buffer_bytes: 1 << 20 } } }, '/etc/kestrel');
     expect(c.rules_files).toEqual(['/etc/kestrel/my-rules']);
     expect(c.sources.k8s_audit.tls).toEqual({ cert_file: '/etc/kestrel/tls/c.crt', key_file: '', client_ca_file: '' });
     expect(c.sources.k8s_audit.port).toBe(9765);
     expect(c.sources.k8s_audit.address).toBe('0.0.0.0');
-    expect(c.sources.syscall).toEqual({ enabled: true, ring_buffer_mb: 16 });
+    expect(c.sources.syscall).toEqual({ ...SYSCALL_DEFAULTS, ring_buffer_bytes: 1 << 20 });
+    expect(() => configFrom({ sources: { syscall: { ring_buffer_mb: 16 } } }, '/x', 'k.yaml')).toThrow('k.yaml: unknown setting sources.syscall.ring_buffer_mb');
+    expect(() => configFrom({ sources: { syscall: { ring_buffer_bytes: 5000 } } }, '/x', 'k.yaml')).toThrow(
+      'k.yaml: sources.syscall.ring_buffer_bytes must be a power of two of at least 4096, not 5000',
+    );
     expect(AGENT_DEFAULTS.sources.k8s_audit.tls.cert_file).toBe('');
   });
 

@@ -21,7 +21,7 @@ export class KestrelProcess {
   }
 
   /** Parsed JSON log lines (stderr). */
-  logs(): Array<Record<string, any>> {
+  logs(): Array<{ msg?: string; [key: string]: unknown }> {
     return this.stderr
       .split('\n')
       .filter((l) => l.startsWith('{'))

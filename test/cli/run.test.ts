@@ -12,7 +12,7 @@ const DEFAULT_CONFIG = new URL('../../config/kestrel.yaml', import.meta.url).pat
 
 async function post(url: string, body: unknown) {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as any };
+  return { status: res.status, json: (await res.json()) as { accepted?: number } };
 }
 
 let running: KestrelProcess | undefined;
@@ -66,7 +66,7 @@ describe.skipIf(!haveCli)('kestrel run', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as any).sources.k8s_audit.reason).toMatch(/HTTPS needs tls.cert_file/);
+    expect(((await ready.json()) as { sources: Record<string, { reason?: string }> }).sources.k8s_audit!.reason).toMatch(/HTTPS needs tls.cert_file/);
     k.kill('SIGINT');
     expect(await k.exited).toBe(0);
   });

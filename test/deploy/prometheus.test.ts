@@ -6,9 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registry } from '../../src/server/metrics.js';
-import { exportCollectorMetrics } from '../../src/sources/syscall/collector-metrics.js';
-import { builtinSources } from '../../src/sources/index.js';
+import { registry } from '../../src/telemetry/metrics.js';
+import { exportCollectorMetrics } from '../../src/sources/syscall/collector/metrics.js';
+import { builtinSources } from '../../src/agent/source-list.js';
+// The agent and what it runs (sources, outputs) declare their metrics when their modules load.
+import '../../src/agent/agent.js';
 import { DEPLOY, ROOT, find, kubectlSkipReason, kustomize, schemaErrors, typeErrors, type K8sObject } from './k8s.js';
 
 const skip = kubectlSkipReason();

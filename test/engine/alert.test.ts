@@ -2,10 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuleSet } from '../../src/engine/ruleset.js';
 import { alertToJson, alertToText, buildAlert, clockTime, rfc3339Nano } from '../../src/engine/alert.js';
-import { compileRule } from '../../src/engine/compile.js';
+import { compileRule } from '../../src/engine/compile-rule.js';
 import { ev, fixtureFields, fixtureSource, T0, type FxEvent } from './fixtures/source.js';
 import { rule, spec, src } from './fixtures/helpers.js';
-import type { EventSource } from '../../src/sources/source.js';
+import type { EventSource } from '../../src/engine/event-source.js';
 
 let tz: string | undefined;
 beforeAll(() => {

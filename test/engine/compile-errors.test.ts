@@ -1,10 +1,10 @@
 // Conditions libsinsp refuses to compile: each gives a CompileError with a code and the position of
 // the offending node, which the loader turns into file:line:column.
 import { describe, expect, it } from 'vitest';
-import { parseCondition } from '../../src/rules/parse.js';
-import { compileCondition } from '../../src/engine/compile.js';
+import { parseCondition } from '../../src/condition/parse.js';
+import { compileCondition } from '../../src/engine/compile-rule.js';
 import { CompileError } from '../../src/engine/errors.js';
-import type { Expr } from '../../src/rules/ast.js';
+import type { Expr } from '../../src/condition/ast.js';
 import { src } from './fixtures/helpers.js';
 
 function error(condition: string | Expr): CompileError {

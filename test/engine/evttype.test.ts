@@ -1,7 +1,7 @@
 // The event-type analysis of libsinsp's ppm_event_codes visitor: and = intersection, or = union,
 // negations pushed to the leaves, only evt.type checks complemented.
 import { describe, expect, it } from 'vitest';
-import { parseCondition } from '../../src/rules/parse.js';
+import { parseCondition } from '../../src/condition/parse.js';
 import { analyzeEventTypes, matchesTooManyEventTypes } from '../../src/engine/evttype.js';
 import { CompileError } from '../../src/engine/errors.js';
 import { EVENT_TYPES, fixtureSource } from './fixtures/source.js';

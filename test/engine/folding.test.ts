@@ -1,8 +1,8 @@
 // Constant folding: parts of a condition that cannot depend on the event are decided at compile
 // time, so they cost nothing per event, and a rule that can never match is known as such.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCondition } from '../../src/rules/parse.js';
-import { compileCondition } from '../../src/engine/compile.js';
+import { parseCondition } from '../../src/condition/parse.js';
+import { compileCondition } from '../../src/engine/compile-rule.js';
 import { ev, extractions } from './fixtures/source.js';
 import { src } from './fixtures/helpers.js';
 

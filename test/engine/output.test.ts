@@ -1,6 +1,6 @@
 // Output templates: libsinsp's formatter syntax, <NA> for missing values, output_fields typing.
 import { describe, expect, it } from 'vitest';
-import { compileOutput } from '../../src/engine/output.js';
+import { compileOutput } from '../../src/engine/output-template.js';
 import { CompileError } from '../../src/engine/errors.js';
 import { ev } from './fixtures/source.js';
 import { src } from './fixtures/helpers.js';

@@ -2,15 +2,15 @@
 // carried over to the next one; evt.type checks are settled by the type; a condition that throws
 // is counted against its rule and the next rules still run; the generated code holds no rule text.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCondition } from '../../src/rules/parse.js';
-import { compileCondition } from '../../src/engine/compile.js';
+import { parseCondition } from '../../src/condition/parse.js';
+import { compileCondition } from '../../src/engine/compile-rule.js';
 import { generateChunk, type Tree } from '../../src/engine/codegen.js';
 import { conditionTrees } from '../../src/engine/plan.js';
 import { foldEventType } from '../../src/engine/fold.js';
 import { RuleSet, type CompiledRule } from '../../src/engine/ruleset.js';
 import { ev, extractions, fixtureFields, type FxEvent, EVENT_TYPES } from './fixtures/source.js';
 import { rule, src } from './fixtures/helpers.js';
-import type { EventSource } from '../../src/sources/source.js';
+import type { EventSource } from '../../src/engine/event-source.js';
 
 beforeEach(() => extractions.clear());
 

@@ -3,7 +3,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RuleSet, type CompiledRule } from '../../src/engine/ruleset.js';
-import { compileRule } from '../../src/engine/compile.js';
+import { compileRule } from '../../src/engine/compile-rule.js';
 import { ev, fixtureSource, type FxEvent } from './fixtures/source.js';
 import { rule, spec, src } from './fixtures/helpers.js';
 

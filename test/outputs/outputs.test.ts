@@ -9,7 +9,7 @@ import { FileOutput } from '../../src/outputs/file.js';
 import { HttpOutput } from '../../src/outputs/http.js';
 import { ProgramOutput } from '../../src/outputs/program.js';
 import { StreamOutput } from '../../src/outputs/stdout.js';
-import { registry } from '../../src/server/metrics.js';
+import { registry } from '../../src/telemetry/metrics.js';
 import { makeAlerts } from './alerts.js';
 
 const log = pino({ level: 'silent' });
@@ -100,7 +100,7 @@ describe('http output', () => {
   }
 
   it('POSTs each alert as JSON', async () => {
-    const got: Array<{ type?: string; body: any }> = [];
+    const got: Array<{ type?: string; body: unknown }> = [];
     const url = await listen((req, body) => (got.push({ type: req.headers['content-type'], body: JSON.parse(body) }), 200));
     const out = new HttpOutput({ format: 'json', maxQueued: 100, log }, { url, user_agent: 'kestrel-test', insecure: false, timeout_ms: 2000, max_attempts: 2 });
     for (const a of makeAlerts(3)) out.write(a);

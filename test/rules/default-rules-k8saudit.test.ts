@@ -5,11 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import type { SourceRuleSet } from '../../src/engine/ruleset.js';
 import { defaultRulesPath } from '../../src/rules/defaults.js';
-import { loadRules } from '../../src/rules/load.js';
-import { AuditEvent } from '../../src/sources/k8saudit/event.js';
+import { loadRules } from '../../src/index.js';
+import { AuditEvent, type JsonObject } from '../../src/sources/k8saudit/event.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
 
-type Obj = Record<string, any>;
+type Obj = fx.Obj;
 
 let rules: SourceRuleSet<AuditEvent>;
 const fired = new Set<string>();
@@ -20,7 +20,7 @@ beforeAll(async () => {
   rules = r.ruleset.forSource<AuditEvent>('k8s_audit')!;
 });
 
-const fire = (e: Obj): Alert[] => [...rules.evaluate(new AuditEvent(e as any))];
+const fire = (e: Obj): Alert[] => [...rules.evaluate(new AuditEvent(e as JsonObject))];
 const rulesOf = (e: Obj) => fire(e).map((a) => a.rule);
 
 /** The alerts for `e` are exactly `names`; returns the first one. */

@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../src/engine/alert.js';
 import type { RuleSet } from '../../src/engine/ruleset.js';
 import { defaultRulesPath } from '../../src/rules/defaults.js';
-import { loadRules } from '../../src/rules/load.js';
-import { replayAlerts, scenarioCapture } from '../sources/replay/capture-helpers.js';
+import { loadRules } from '../../src/index.js';
+import { replayAlerts, scenarioCapture } from '../sources/syscall/capture/capture-helpers.js';
 
 // A node: an SSH session of alice, a containerd shim, and two pods (a web server and a Node.js
 // service that has been up for ten minutes).

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompiledRule } from '../../src/engine/ruleset.js';
 import { defaultRulesPath } from '../../src/rules/defaults.js';
-import { loadRules, type LoadResult } from '../../src/rules/load.js';
-import { AuditEvent } from '../../src/sources/k8saudit/event.js';
+import { loadRules, type LoadResult } from '../../src/index.js';
+import { AuditEvent, type JsonObject } from '../../src/sources/k8saudit/event.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
-import { replayAlerts, scenarioCapture } from '../sources/replay/capture-helpers.js';
+import { replayAlerts, scenarioCapture } from '../sources/syscall/capture/capture-helpers.js';
 
 const UPSTREAM = new URL('../../../shared/upstream-rules/', import.meta.url).pathname;
 const haveUpstream = existsSync(UPSTREAM);
@@ -100,7 +100,7 @@ describe('default rules', () => {
     const tuned = await loadRules([defaultRulesPath(), tuning], { hostname: 'node-1', ruleMatching: 'all' });
     expect(tuned.errors).toEqual([]);
     expect(tuned.warnings).toEqual([]);
-    const k8s = (rs: LoadResult, e: object) => rs.ruleset.evaluate(new AuditEvent(e as any), 'k8s_audit').map((a) => a.rule);
+    const k8s = (rs: LoadResult, e: object) => rs.ruleset.evaluate(new AuditEvent(e as JsonObject), 'k8s_audit').map((a) => a.rule);
     const exec = (user: string) => ({ ...fx.execDeckhouse(), user: { username: user, groups: ['system:authenticated'] } });
     expect(k8s(tuned, exec('ci-deployer'))).toEqual([]);
     expect(k8s(tuned, exec('jane'))).toEqual(['Attach/Exec Pod']);

@@ -1,6 +1,6 @@
 // Helpers for loader tests: rules texts in, LoadResult out; real k8s audit events to evaluate.
-import { loadRulesFromText, type LoadOptions, type LoadResult } from '../../src/rules/load.js';
-import type { Diagnostic } from '../../src/rules/types.js';
+import { loadRulesFromText, type LoadOptions, type LoadResult } from '../../src/index.js';
+import type { Diagnostic } from '../../src/rules/diagnostics.js';
 import { AuditEvent, type JsonObject } from '../../src/sources/k8saudit/event.js';
 
 /** Strips the common indentation of a template literal's lines (and its first/last blank line). */

@@ -1,7 +1,7 @@
 // Malformed rules: each input produces the right error code at the right file:line:col, names
 // the item, and the rest of the file still loads.
 import { describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/rules/load.js';
+import { loadRules } from '../../src/index.js';
 import { errorCodes, k8sRule, load, posOf, where, yaml } from './helpers.js';
 
 interface Case {

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadRules } from '../../src/rules/load.js';
+import { loadRules } from '../../src/index.js';
 import { ENGINE_VERSION } from '../../src/rules/versions.js';
 import { errorCodes, k8sRule, load, posOf, warningCodes, where, yaml } from './helpers.js';
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadRules, type LoadResult } from '../../src/rules/load.js';
+import { loadRules, type LoadResult } from '../../src/index.js';
 import { AuditEvent } from '../../src/sources/k8saudit/event.js';
 
 const UPSTREAM = fileURLToPath(new URL('../../../shared/upstream-rules/', import.meta.url));

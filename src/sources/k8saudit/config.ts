@@ -1,5 +1,9 @@
-// Settings of the k8s_audit webhook source (the `sources.k8s_audit` section of the agent config).
-// Optional strings are '' when unset.
+// Settings of the k8s_audit webhook source (the `sources.k8s_audit` section of the agent config):
+// types, defaults, checks. Optional strings are '' when unset. What the webhook would refuse to
+// run with (configProblem) is reported when the source starts, so the other sources still run.
+import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
+import type { ConfigSection } from '../source-module.js';
 
 export interface K8sAuditConfig {
   enabled: boolean;
@@ -52,4 +56,40 @@ export const K8S_AUDIT_DEFAULTS: K8sAuditConfig = {
   dedupe_window: 65_536,
   stages: ['ResponseStarted', 'ResponseComplete'],
   cluster_name: '',
+};
+
+export function isLoopback(address: string): boolean {
+  if (address === 'localhost') return true;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  return address === '::1' || address.startsWith('::ffff:127.');
+}
+
+/** Checks the settings for what the server would refuse to run with; returns the problem. */
+export function configProblem(cfg: K8sAuditConfig): string | undefined {
+  if (cfg.plain_http) {
+    if (!isLoopback(cfg.address) && !cfg.allow_plain_http_off_loopback) {
+      return `plain HTTP on ${cfg.address} is refused: bind it to loopback (127.0.0.1) or set allow_plain_http_off_loopback: true`;
+    }
+  } else if (!cfg.tls.cert_file || !cfg.tls.key_file) {
+    return 'HTTPS needs tls.cert_file and tls.key_file (or set plain_http: true to serve plain HTTP on loopback)';
+  }
+  if (cfg.plain_http && cfg.tls.client_ca_file) return 'tls.client_ca_file needs HTTPS (plain_http is set)';
+  const hasAuth = Boolean(cfg.tls.client_ca_file) || cfg.bearer_tokens.length > 0 || Boolean(cfg.bearer_token_file);
+  if (!hasAuth && !cfg.allow_unauthenticated) {
+    return 'no authentication configured: set tls.client_ca_file and/or bearer_tokens/bearer_token_file, or allow_unauthenticated: true';
+  }
+  if (!cfg.path.startsWith('/')) return `path ${JSON.stringify(cfg.path)} must start with /`;
+  return undefined;
+}
+
+export const k8sAuditConfigSection: ConfigSection<K8sAuditConfig> = {
+  defaults: K8S_AUDIT_DEFAULTS,
+  check(c, path) {
+    return Number.isInteger(c.port) && c.port <= 65535 ? [] : [`${path}.port must be a port number (0-65535)`];
+  },
+  resolvePaths(c, base) {
+    const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
+    c.tls = { cert_file: abs(c.tls.cert_file ?? ''), key_file: abs(c.tls.key_file ?? ''), client_ca_file: abs(c.tls.client_ca_file ?? '') };
+    c.bearer_token_file = abs(c.bearer_token_file ?? '');
+  },
 };

@@ -1,8 +1,8 @@
 // The k8s_audit source as the agent runs it: the webhook server feeding a bounded queue whose
 // drain loop hands events to the engine.
 import type { FastifyInstance } from 'fastify';
-import { eventsDropped, sourceReady } from '../../server/metrics.js';
-import type { SourceContext, SourceRunner } from '../../agent/source-runner.js';
+import { eventsDropped } from '../../telemetry/metrics.js';
+import type { SourceContext, SourceRunner } from '../source-module.js';
 import type { K8sAuditConfig } from './config.js';
 import type { AuditEvent } from './event.js';
 import { EventQueue } from './queue.js';
@@ -35,12 +35,11 @@ export class K8sAuditRunner implements SourceRunner<AuditEvent> {
       this.reason = `webhook on ${this.cfg.address}:${this.cfg.port}: ${(err as Error).message}`;
       await this.app?.close().catch(() => {});
       this.app = undefined;
-      throw new Error(this.reason);
+      throw new Error(this.reason, { cause: err });
     }
     const addr = this.app.server.address();
     if (addr && typeof addr === 'object') this.boundAddress = { address: addr.address, port: addr.port };
     this.reason = undefined;
-    sourceReady.labels({ source: this.name }).set(1);
     ctx.log.info(
       { address: this.boundAddress?.address, port: this.boundAddress?.port, path: this.cfg.path, tls: !this.cfg.plain_http },
       `k8s_audit: webhook listening on ${this.cfg.plain_http ? 'http' : 'https'}://${this.cfg.address}:${this.boundAddress?.port}${this.cfg.path}`,
@@ -65,7 +64,6 @@ export class K8sAuditRunner implements SourceRunner<AuditEvent> {
   async stop(): Promise<void> {
     this.stopping = true;
     this.reason = 'stopped';
-    sourceReady.labels({ source: this.name }).set(0);
     // Closing waits for in-flight requests; then everything they queued is evaluated.
     await this.app?.close();
     await this.queue?.drained();

@@ -1,11 +1,10 @@
 // The HTTP(S) listener kube-apiserver's webhook backend talks to: TLS with optional client
 // certificate verification, timeouts against slow clients, and the audit webhook plugin.
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { auditRequests } from '../../server/metrics.js';
-import type { K8sAuditConfig } from './config.js';
+import { auditRequests } from './metrics.js';
+import { configProblem, type K8sAuditConfig } from './config.js';
 import { SeenEvents } from './dedupe.js';
 import type { AuditEvent } from './event.js';
 import type { EventQueue } from './queue.js';
@@ -15,30 +14,6 @@ export interface WebhookServerDeps {
   queue: EventQueue<AuditEvent>;
   accepting(): boolean;
   log: Logger;
-}
-
-export function isLoopback(address: string): boolean {
-  if (address === 'localhost') return true;
-  if (isIP(address) === 4) return address.startsWith('127.');
-  return address === '::1' || address.startsWith('::ffff:127.');
-}
-
-/** Checks the settings for what the server would refuse to run with; returns the problem. */
-export function configProblem(cfg: K8sAuditConfig): string | undefined {
-  if (cfg.plain_http) {
-    if (!isLoopback(cfg.address) && !cfg.allow_plain_http_off_loopback) {
-      return `plain HTTP on ${cfg.address} is refused: bind it to loopback (127.0.0.1) or set allow_plain_http_off_loopback: true`;
-    }
-  } else if (!cfg.tls.cert_file || !cfg.tls.key_file) {
-    return 'HTTPS needs tls.cert_file and tls.key_file (or set plain_http: true to serve plain HTTP on loopback)';
-  }
-  if (cfg.plain_http && cfg.tls.client_ca_file) return 'tls.client_ca_file needs HTTPS (plain_http is set)';
-  const hasAuth = Boolean(cfg.tls.client_ca_file) || cfg.bearer_tokens.length > 0 || Boolean(cfg.bearer_token_file);
-  if (!hasAuth && !cfg.allow_unauthenticated) {
-    return 'no authentication configured: set tls.client_ca_file and/or bearer_tokens/bearer_token_file, or allow_unauthenticated: true';
-  }
-  if (!cfg.path.startsWith('/')) return `path ${JSON.stringify(cfg.path)} must start with /`;
-  return undefined;
 }
 
 async function readTokens(cfg: K8sAuditConfig): Promise<string[]> {
@@ -63,7 +38,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     try {
       return await readFile(file);
     } catch (err) {
-      throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`);
+      throw new Error(`cannot read ${what} ${file}: ${(err as Error).message}`, { cause: err });
     }
   };
   // Slow clients: headers must arrive within header_timeout_ms and the whole request within

@@ -1,5 +1,5 @@
-import { k8sAuditFields } from '../../fields/k8saudit/index.js';
-import type { EventSource } from '../source.js';
+import { k8sAuditFields } from './fields/index.js';
+import type { EventSource } from '../../engine/event-source.js';
 import type { AuditEvent } from './event.js';
 
 /** Kubernetes audit events (kube-apiserver's webhook and log backends). No evt.type index. */

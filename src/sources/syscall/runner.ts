@@ -1,63 +1,21 @@
 // The syscall source as the agent runs it: the eBPF collector feeding the record processor
 // (state + fields), each event evaluated against the syscall rules. The kernel filter follows
 // the rules: on every reload it is reprogrammed with what the new rules can match.
-import { sourceReady } from '../../server/metrics.js';
-import type { RulesView, SourceContext, SourceRunner } from '../../agent/source-runner.js';
+import type { RulesView, SourceContext, SourceRunner } from '../source-module.js';
 import type { SourceRuleSet } from '../../engine/ruleset.js';
-import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector.js';
-import { kernelEventNames } from './collector-interest.js';
-import { exportCollectorMetrics, syncDropCounter } from './collector-metrics.js';
-import { exportStateMetrics } from './state-metrics.js';
-import type { SyscallContext } from './context.js';
-import { newLiveContext } from './live-context.js';
-import type { SyscallEvent } from './event.js';
-import { RecordError, SyscallProcessor } from './processor.js';
+import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector/collector.js';
+import { kernelEventNames } from './collector/interest.js';
+import { exportCollectorMetrics, syncDropCounter } from './collector/metrics.js';
+import { exportStateMetrics } from './state/metrics.js';
+import type { SyscallContext } from './state/context.js';
+import { newLiveContext } from './state/live-context.js';
+import type { SyscallEvent } from './syscall-event.js';
+import { RecordError, SyscallProcessor } from './batch-processor.js';
 import { ProcFs } from './state/procfs.js';
-
-/** sources.syscall in the agent config. */
-export interface SyscallSourceConfig {
-  enabled: boolean;
-  /** BPF ring buffer bytes (power of two). */
-  ring_buffer_bytes: number;
-  /** Bytes per batch handed to JavaScript. */
-  batch_bytes: number;
-  /** Batches waiting for evaluation before the reader stops reading (backpressure). */
-  max_pending_batches: number;
-  /** Longest a record waits in the kernel before the reader looks, ms. */
-  poll_interval_ms: number;
-  /** Bytes of send/recv data captured per record (<= 256). */
-  data_snaplen: number;
-  /** Where /proc is (/host/proc when Kestrel runs in a container). */
-  proc_root: string;
-}
-
-export const SYSCALL_DEFAULTS: SyscallSourceConfig = {
-  enabled: true,
-  ring_buffer_bytes: 16 << 20,
-  batch_bytes: 512 << 10,
-  max_pending_batches: 4,
-  poll_interval_ms: 10,
-  data_snaplen: 256,
-  proc_root: '/proc',
-};
-
-/** The settings with defaults filled in; throws naming every bad key. */
-export function syscallConfig(raw: Record<string, unknown> = {}): SyscallSourceConfig {
-  const out: Record<string, unknown> = { ...SYSCALL_DEFAULTS };
-  const errors: string[] = [];
-  for (const [k, v] of Object.entries(raw)) {
-    const def = (SYSCALL_DEFAULTS as unknown as Record<string, unknown>)[k];
-    if (def === undefined) errors.push(`unknown setting sources.syscall.${k}`);
-    else if (typeof v !== typeof def) errors.push(`sources.syscall.${k} must be a ${typeof def}, not ${JSON.stringify(v)}`);
-    else out[k] = v;
-  }
-  if (errors.length > 0) throw new Error(errors.join('; '));
-  return out as unknown as SyscallSourceConfig;
-}
+import type { SyscallSourceConfig } from './config.js';
 
 export class SyscallRunner implements SourceRunner<SyscallEvent> {
   readonly name = 'syscall';
-  private readonly cfg: SyscallSourceConfig;
   private collector: SyscallCollector | undefined;
   private processor: SyscallProcessor | undefined;
   private reason: string | undefined = 'not started';
@@ -66,9 +24,7 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
   private dropTimer: NodeJS.Timeout | undefined;
   private droppedLogged = 0;
 
-  constructor(raw: Record<string, unknown> = {}) {
-    this.cfg = syscallConfig(raw);
-  }
+  constructor(private readonly cfg: SyscallSourceConfig) {}
 
   async start(ctx: SourceContext<SyscallEvent>): Promise<void> {
     this.ctx = ctx;
@@ -104,7 +60,6 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     const t0 = Date.now();
     const n = procfs.scan(state.threads);
     this.reason = undefined;
-    sourceReady.labels({ source: this.name }).set(1);
     this.dropTimer = setInterval(() => this.checkDrops(), 1000);
     this.dropTimer.unref();
     ctx.log.info(
@@ -115,7 +70,6 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
 
   private fail(reason: string): never {
     this.reason = reason;
-    sourceReady.labels({ source: this.name }).set(0);
     throw new Error(reason);
   }
 
@@ -174,7 +128,6 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
 
   async stop(): Promise<void> {
     this.reason = 'stopped';
-    sourceReady.labels({ source: this.name }).set(0);
     clearInterval(this.dropTimer);
     const c = this.collector;
     if (!c) return;

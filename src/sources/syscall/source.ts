@@ -1,7 +1,7 @@
-import { syscallFields } from '../../fields/syscall/index.js';
-import type { EventSource } from '../source.js';
-import type { SyscallEvent } from './event.js';
-import { EVENT_NAMES } from './events.js';
+import { syscallFields } from './fields/index.js';
+import type { EventSource } from '../../engine/event-source.js';
+import type { SyscallEvent } from './syscall-event.js';
+import { EVENT_NAMES } from './record/event-table.js';
 
 /** Syscall records from the eBPF collector or a capture: typed by Falco event name. */
 export const syscallSource: EventSource<SyscallEvent> = {

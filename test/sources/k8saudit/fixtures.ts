@@ -2,7 +2,9 @@
 // Metadata / Request / RequestResponse levels), for the scenarios the upstream rules cover.
 import { randomUUID } from 'node:crypto';
 
-type Obj = Record<string, any>;
+/** An audit event or part of one, as JSON that tests build and reach into at any depth. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose on purpose: fixtures are read and altered deep down
+export type Obj = Record<string, any>;
 
 let clock = Date.parse('2024-05-14T09:21:37.000Z');
 function stamps(): { requestReceivedTimestamp: string; stageTimestamp: string } {
@@ -66,7 +68,8 @@ export function auditEvent(o: EventOpts): Obj {
   return e;
 }
 
-export function eventList(items: Obj[], apiVersion = 'audit.k8s.io/v1'): Obj {
+/** An EventList of these items (anything, so that tests can slip in items that are not events). */
+export function eventList(items: unknown[], apiVersion = 'audit.k8s.io/v1'): Obj {
   return { kind: 'EventList', apiVersion, metadata: {}, items };
 }
 

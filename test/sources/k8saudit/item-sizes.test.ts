@@ -10,7 +10,7 @@ describe('itemSizes: per-event byte sizes of a raw body', () => {
     const compact = JSON.stringify(fx.eventList(items));
     expect(sizesOf(compact)).toEqual(items.map((i) => Buffer.byteLength(JSON.stringify(i))));
     const pretty = JSON.stringify(fx.eventList(items), null, 2);
-    const parsedBack = (JSON.parse(pretty) as any).items;
+    const parsedBack = (JSON.parse(pretty) as { items: unknown[] }).items;
     const sizes = sizesOf(pretty)!;
     expect(sizes).toHaveLength(3);
     // Pretty-printed items are measured with their own indentation.

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/engine/alert.js';
 import type { SourceRuleSet } from '../../../src/engine/ruleset.js';
-import { loadRules } from '../../../src/rules/load.js';
-import { AuditEvent } from '../../../src/sources/k8saudit/event.js';
+import { loadRules } from '../../../src/index.js';
+import { AuditEvent, type JsonObject } from '../../../src/sources/k8saudit/event.js';
 import * as fx from './fixtures.js';
 
 const UPSTREAM = new URL('../../../../shared/upstream-rules/k8s_audit_rules.yaml', import.meta.url).pathname;
@@ -20,7 +20,7 @@ describe.skipIf(!haveUpstream)('upstream k8s_audit_rules.yaml on realistic audit
     all = a.ruleset.forSource<AuditEvent>('k8s_audit')!;
     first = (await loadRules([UPSTREAM])).ruleset.forSource<AuditEvent>('k8s_audit')!;
   });
-  const fire = (e: object): Alert[] => [...all.evaluate(new AuditEvent(e as any))];
+  const fire = (e: object): Alert[] => [...all.evaluate(new AuditEvent(e as JsonObject))];
   const rulesOf = (e: object) => fire(e).map((a) => a.rule);
   const alertFor = (e: object, rule: string): Alert => {
     const a = fire(e).find((x) => x.rule === rule);
@@ -35,7 +35,7 @@ describe.skipIf(!haveUpstream)('upstream k8s_audit_rules.yaml on realistic audit
 
   it('the published example: admin@example.com execs mkdir into deckhouse in d8-system', () => {
     const e = fx.execDeckhouse();
-    const alerts = [...first.evaluate(new AuditEvent(e as any))];
+    const alerts = [...first.evaluate(new AuditEvent(e as JsonObject))];
     expect(alerts).toHaveLength(1);
     const a = alerts[0]!;
     expect(a.rule).toBe('Attach/Exec Pod');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { K8S_AUDIT_DEFAULTS, type K8sAuditConfig } from '../../../src/sources/k8saudit/config.js';
 import type { AuditEvent } from '../../../src/sources/k8saudit/event.js';
 import { K8sAuditRunner } from '../../../src/sources/k8saudit/runner.js';
-import { registry } from '../../../src/server/metrics.js';
+import { registry } from '../../../src/telemetry/metrics.js';
 import { makePki, type Pki } from './certs.js';
 import * as fx from './fixtures.js';
 
@@ -45,15 +45,23 @@ function client(opts: { cert?: string; key?: string; ca?: boolean } = {}): Agent
   });
 }
 
+/** The webhook's JSON reply (the fields these tests read). */
+interface Reply {
+  accepted?: number;
+  skipped?: number;
+  rejected: Array<{ index: number; reason: string }>;
+  error?: string;
+}
+
 async function post(url: string, body: unknown, dispatcher?: Agent, headers: Record<string, string> = {}) {
   const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   const res = await request(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
   const text = await res.body.text();
-  let json: any;
+  let json: Reply;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(text) as Reply;
   } catch {
-    json = text;
+    json = { rejected: [], error: `not JSON: ${text}` };
   }
   return { status: res.statusCode, headers: res.headers, json };
 }
@@ -77,7 +85,7 @@ describe('k8s_audit webhook over HTTPS with client certificates', () => {
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ accepted: 2, rejected: [] });
     await h.runner.idle();
-    expect(h.events.map((e) => e.obj.auditID)).toEqual(list.items.map((e: any) => e.auditID));
+    expect(h.events.map((e) => e.obj.auditID)).toEqual(list.items.map((e: fx.Obj) => e.auditID));
   });
 
   it('refuses a client certificate from another CA, and a client without certificate', async () => {
@@ -178,7 +186,7 @@ describe('k8s_audit webhook request handling (HTTPS, bearer token)', () => {
     const r = await post(h.url, list, agent(), auth);
     expect(r.status).toBe(200);
     expect(r.json.accepted).toBe(2);
-    expect(r.json.rejected.map((x: any) => [x.index, x.reason])).toEqual([
+    expect(r.json.rejected.map((x) => [x.index, x.reason])).toEqual([
       [1, 'wrong-kind'],
       [2, 'missing-audit-id'],
       [4, 'too-large'],

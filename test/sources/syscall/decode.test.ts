@@ -1,13 +1,13 @@
 // Decoding records from batches: header fields, every param encoding, truncation flags, lazy
 // caching, and malformed data rejected with the offset of the bad record.
 import { describe, expect, it } from 'vitest';
-import { newContext } from '../../../src/sources/syscall/context.js';
-import { encodeBatch, encodeRecord } from '../../../src/sources/syscall/encoder.js';
-import type { SyscallEvent } from '../../../src/sources/syscall/event.js';
-import { KT } from '../../../src/sources/syscall/events.js';
-import { H, HDR_SIZE, PARAM_TRUNC } from '../../../src/sources/syscall/layout.js';
-import { RecordError, SyscallProcessor } from '../../../src/sources/syscall/processor.js';
-import { encodeSockaddr, encodeSocktuple, encodeUnixTuple } from '../../../src/sources/syscall/sockaddr.js';
+import { newContext } from '../../../src/sources/syscall/state/context.js';
+import { encodeBatch, encodeRecord } from '../../../src/sources/syscall/record/encode.js';
+import type { SyscallEvent } from '../../../src/sources/syscall/syscall-event.js';
+import { KT } from '../../../src/sources/syscall/record/event-table.js';
+import { H, HDR_SIZE, PARAM_TRUNC } from '../../../src/sources/syscall/record/layout.js';
+import { RecordError, SyscallProcessor } from '../../../src/sources/syscall/batch-processor.js';
+import { encodeSockaddr, encodeSocktuple, encodeUnixTuple } from '../../../src/sources/syscall/record/sockaddr.js';
 
 function each(batch: Uint8Array, f: (e: SyscallEvent) => void): { n: number; ctx: ReturnType<typeof newContext> } {
   const ctx = newContext({ bootEpochNs: 1_000n });

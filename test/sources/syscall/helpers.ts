@@ -2,14 +2,14 @@
 // field values or alerts.
 import { existsSync } from 'node:fs';
 import type { FieldValue } from '../../../src/fields/types.js';
-import { loadRules } from '../../../src/rules/load.js';
+import { loadRules } from '../../../src/index.js';
 import type { Alert } from '../../../src/engine/alert.js';
-import { newContext, type SyscallContext } from '../../../src/sources/syscall/context.js';
-import type { SyscallEvent } from '../../../src/sources/syscall/event.js';
-import { SyscallProcessor } from '../../../src/sources/syscall/processor.js';
+import { newContext, type SyscallContext } from '../../../src/sources/syscall/state/context.js';
+import type { SyscallEvent } from '../../../src/sources/syscall/syscall-event.js';
+import { SyscallProcessor } from '../../../src/sources/syscall/batch-processor.js';
 import { syscallSource } from '../../../src/sources/syscall/source.js';
 import { restoreSnapshot } from '../../../src/sources/syscall/state/snapshot.js';
-import { buildScenario, type Scenario } from '../../../src/sources/syscall/synthetic.js';
+import { buildScenario, type Scenario } from '../../../src/sources/syscall/testing/synthetic.js';
 
 export const UPSTREAM = new URL('../../../../shared/upstream-rules/', import.meta.url).pathname;
 export const UPSTREAM_FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => UPSTREAM + f);

@@ -1,14 +1,21 @@
-// Keeps src/sources/syscall/{layout,events}.ts in step with native/events.h: a small C program
-// compiled against the header prints sizes, offsets, constants and the whole event table.
+// Keeps the TypeScript decoder in step with native/events.h, the record format's one source of
+// truth: a small C program compiled against the header prints sizes, offsets, constants, the whole
+// event table and the fd table, and they are compared with src/sources/syscall/record/layout.ts
+// (written by hand) and event-table.ts (built from src/generated/event-table.ts, which
+// scripts/gen-event-table.mjs generates from the header). The printer here is independent of the
+// generator's, so a generator bug shows as a mismatch. Also checks that the generated file is up
+// to date with the header and that the generator rejects a malformed table.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EVENTS } from '../../../src/sources/syscall/events.js';
-import * as L from '../../../src/sources/syscall/layout.js';
+import { EVENTS, KT, KT_COUNT } from '../../../src/sources/syscall/record/event-table.js';
+import * as L from '../../../src/sources/syscall/record/layout.js';
+import * as gen from '../../../scripts/gen-event-table.mjs';
 
 const HEADER = new URL('../../../native/events.h', import.meta.url).pathname;
+const GENERATOR = new URL('../../../scripts/gen-event-table.mjs', import.meta.url).pathname;
 
 function findCompiler(): string | undefined {
   for (const cc of ['cc', 'gcc', 'clang']) {
@@ -33,6 +40,7 @@ const PROGRAM = `
 #define CONST(c) printf("const " #c " %lld\\n", (long long)(c));
 #define PRINT_P(ev, pname, ptype) printf(" " #pname ":" #ptype);
 #define PRINT_EV(name, code, falco, params) printf("event %d %s %s", KT_##name, #name, falco); params printf(" |%d\\n", KESTREL_NPARAMS(name));
+#define PRINT_FD(name, uses, creates) printf("fd %d %s %d %d\\n", KT_##name, #uses, (int)KP_##name##_##uses, (int)(creates));
 int main(void) {
   printf("sizeof %zu\\n", sizeof(struct kestrel_hdr));
   OFF(ts) OFF(len) OFF(type) OFF(flags) OFF(ret) OFF(cgroup_id) OFF(tid) OFF(pid) OFF(ppid) OFF(vtid)
@@ -48,6 +56,7 @@ int main(void) {
   CONST(KPT_MODE) CONST(KPT_UID) CONST(KPT_GID) CONST(KPT_SIGTYPE) CONST(KPT_ABSTIME) CONST(KPT_CHARBUF) CONST(KPT_FSPATH)
   CONST(KPT_FSRELPATH) CONST(KPT_BYTEBUF) CONST(KPT_ARGV) CONST(KPT_SOCKADDR) CONST(KPT_SOCKTUPLE)
   KESTREL_EVENT_TABLE(PRINT_EV, PRINT_P)
+  KESTREL_FD_TABLE(PRINT_FD)
   return 0;
 }
 `;
@@ -114,7 +123,70 @@ describe.skipIf(!CC)('native/events.h and the TypeScript decoder agree', () => {
       expect(spec.name).toBe(name);
       const params = paramText.trim() ? paramText.trim().split(' ') : [];
       expect(spec.params.map((p) => `${p.name}:${p.typeName}`), id).toEqual(params);
+      expect(spec.params.map((p) => p.type), id).toEqual(params.map((p) => consts.get(`KPT_${p.split(':')[1]}`)));
       expect(Number(countText)).toBe(spec.params.length);
+      expect((KT as Record<string, number>)[id!], id).toBe(spec.code);
     }
+    expect(Object.keys(KT)).toHaveLength(KT_COUNT);
+  });
+
+  it('has the same fd semantics (KESTREL_FD_TABLE: the param an event uses, whether it creates an fd)', () => {
+    const rows = lines.filter((l) => l.startsWith('fd ')).map((l) => l.split(' '));
+    expect(rows.length).toBeGreaterThan(0);
+    const listed = new Map(rows.map(([, code, uses, index, creates]) => [Number(code), { uses: uses!, index: Number(index), creates: creates === '1' }]));
+    expect(listed.size).toBe(rows.length); // no event listed twice
+    for (const spec of EVENTS) {
+      const row = listed.get(spec.code) ?? { uses: 'none', index: -1, creates: false };
+      expect({ fdParam: spec.fdParam, createsFd: spec.createsFd }, spec.id).toEqual({ fdParam: row.index, createsFd: row.creates });
+      if (row.uses !== 'none') {
+        expect(spec.params[spec.fdParam]?.name, spec.id).toBe(row.uses);
+        expect(spec.params[spec.fdParam]?.typeName, spec.id).toBe('FD');
+      }
+    }
+    // spot checks against Falco's flags, so an empty or shifted table cannot pass
+    const byId = (id: string) => EVENTS[(KT as Record<string, number>)[id]!]!;
+    expect(byId('CLOSE').params[byId('CLOSE').fdParam]?.name).toBe('fd');
+    expect(byId('DUP2').params[byId('DUP2').fdParam]?.name).toBe('oldfd');
+    expect(byId('DUP2').createsFd).toBe(true);
+    expect(byId('OPENAT').createsFd).toBe(true);
+    expect(byId('OPENAT').fdParam).toBe(-1);
+    expect(byId('MKDIR').createsFd || byId('MKDIR').fdParam >= 0).toBe(false);
+  });
+});
+
+describe.skipIf(!CC)('src/generated/event-table.ts (scripts/gen-event-table.mjs)', () => {
+  it('is up to date with native/events.h', () => {
+    const generated = new URL('../../../src/generated/event-table.ts', import.meta.url).pathname;
+    expect(readFileSync(generated, 'utf8'), 'run `node scripts/gen-event-table.mjs` (scripts/build.sh does)').toBe(gen.generate());
+    // and the CLI's --check agrees (exit 0)
+    execFileSync(process.execPath, [GENERATOR, '--check'], { stdio: 'pipe' });
+  });
+
+  /** A copy of the header with `edit` applied, in a temp dir. */
+  function editedHeader(edit: (text: string) => string): string {
+    const text = readFileSync(HEADER, 'utf8');
+    const changed = edit(text);
+    expect(changed).not.toBe(text);
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-events-h-'));
+    writeFileSync(join(dir, 'events.h'), changed);
+    return join(dir, 'events.h');
+  }
+
+  it('reads the table through the C compiler, so what it generates follows the header', () => {
+    const h = editedHeader((t) => t.replace('P(CLOSE, res, ERRNO) P(CLOSE, fd, FD)', 'P(CLOSE, fd, FD) P(CLOSE, res, ERRNO)'));
+    const close = gen.readHeader(h).events.find((e: { id: string }) => e.id === 'CLOSE');
+    expect(close.params.map((p: string[]) => p[0])).toEqual(['fd', 'res']);
+    expect(gen.render(gen.readHeader(h), 'x')).toContain(`['CLOSE', 5, 'close', [['fd', 'FD', 1], ['res', 'ERRNO', 2]], 0, false]`);
+  });
+
+  it('rejects a malformed table', () => {
+    // an fd row naming a param the event does not have: the C compiler rejects it
+    const badParam = editedHeader((t) => t.replace('FD(CLOSE, fd, 0)', 'FD(CLOSE, nosuch, 0)'));
+    expect(() => gen.readHeader(badParam)).toThrow(/could not compile/);
+    // a non-dense code, and an fd param that is not an FD: the generator's own checks
+    const gap = editedHeader((t) => t.replace('EV(OPENAT, 2, "openat"', 'EV(OPENAT, 3, "openat"').replace('EV(OPENAT2, 3,', 'EV(OPENAT2, 2,'));
+    expect(() => gen.render(gen.readHeader(gap), 'x')).toThrow(/dense and in order/);
+    const notFd = editedHeader((t) => t.replace('FD(CLOSE, fd, 0)', 'FD(CLOSE, res, 0)'));
+    expect(() => gen.render(gen.readHeader(notFd), 'x')).toThrow(/not of type FD/);
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../../src/server/metrics.js';
-import { newContext } from '../../../src/sources/syscall/context.js';
+import { registry } from '../../../src/telemetry/metrics.js';
+import { newContext } from '../../../src/sources/syscall/state/context.js';
 import { ContainerStore } from '../../../src/sources/syscall/state/containers.js';
 import { UserDb } from '../../../src/sources/syscall/state/users.js';
-import { exportStateMetrics } from '../../../src/sources/syscall/state-metrics.js';
+import { exportStateMetrics } from '../../../src/sources/syscall/state/metrics.js';
 
 describe('syscall state metrics', () => {
   it('counts container lookups and user table loads by result, and the table sizes', async () => {

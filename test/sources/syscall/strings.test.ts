@@ -1,8 +1,8 @@
 // Interned string params: the same bytes give the same string object (so later lookups reuse its
 // hash), different bytes never share one, and the path forms kept with a string are right.
 import { describe, expect, it } from 'vitest';
-import { internUtf8 } from '../../../src/sources/syscall/strings.js';
-import { dirName, baseName, normalizePath } from '../../../src/sources/syscall/paths.js';
+import { internUtf8 } from '../../../src/sources/syscall/record/strings.js';
+import { dirName, baseName, normalizePath } from '../../../src/sources/syscall/record/paths.js';
 import { FdInfo } from '../../../src/sources/syscall/state/fd.js';
 
 const at = (s: string, pad = 7) => {
@@ -58,7 +58,11 @@ describe('internUtf8', () => {
     const argv = (b: Buffer) => {
       const out: string[] = [];
       let from = 0;
-      for (let i = 0; i < b.length; i++) if (b[i] === 0) (out.push(b.subarray(from, i).toString('utf8')), (from = i + 1));
+      for (let i = 0; i < b.length; i++) {
+        if (b[i] !== 0) continue;
+        out.push(b.subarray(from, i).toString('utf8'));
+        from = i + 1;
+      }
       if (from < b.length) out.push(b.subarray(from).toString('utf8'));
       return out;
     };

@@ -1,5 +1,5 @@
 // One open file descriptor of a process (libsinsp's sinsp_fdinfo).
-import type { InternedString } from '../strings.js';
+import type { InternedString } from '../record/strings.js';
 
 export enum FdType {
   UNKNOWN,

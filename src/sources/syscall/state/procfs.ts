@@ -1,7 +1,7 @@
 // Seeding the process table from /proc (or a host /proc mounted elsewhere, e.g. /host/proc),
 // and reading one process on demand when a record names a process the table does not know.
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { MAX_ENV } from '../layout.js';
+import { MAX_ENV } from '../record/layout.js';
 import { containerFromCgroups, parseProcCgroup } from './cgroup.js';
 import { FdInfo, FdType, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERVER } from './fd.js';
 import { ProcessInfo, ThreadInfo } from './process.js';
@@ -75,7 +75,7 @@ export class ProcFs {
 
   /** Pids currently in /proc. */
   pids(): number[] {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(this.root);
     } catch {
@@ -110,7 +110,7 @@ export class ProcFs {
   /** Adds a process read from /proc and its threads. */
   addWithThreads(table: ThreadTable, p: ProcessInfo): void {
     table.addProcess(p);
-    let tids: number[] = [];
+    let tids: number[];
     try {
       tids = readdirSync(`${this.root}/${p.pid}/task`).filter((n) => /^[0-9]+$/.test(n)).map(Number);
     } catch {

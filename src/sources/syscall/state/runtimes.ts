@@ -17,6 +17,8 @@ export interface RuntimeOptions {
   timeoutMs?: number;
 }
 
+// The runtimes' inspect JSON is untyped; each reader below checks the shape of what it takes.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 function getJson(socketPath: string, path: string, timeoutMs: number): Promise<Json | undefined> {

@@ -1,5 +1,5 @@
 // The whole syscall state as plain JSON (capture files start with it), and back.
-import type { SyscallContext } from '../context.js';
+import type { SyscallContext } from './context.js';
 import type { ContainerInfo } from './containers.js';
 import { FdInfo } from './fd.js';
 import { ProcessInfo, ThreadInfo } from './process.js';

@@ -3,11 +3,11 @@
 // under a storm are counted, and refusals are explained.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDON_PATH } from '../../../../src/sources/syscall/addon.js';
-import { SyscallCollector } from '../../../../src/sources/syscall/collector.js';
+import { ADDON_PATH } from '../../../../src/sources/syscall/collector/addon.js';
+import { SyscallCollector } from '../../../../src/sources/syscall/collector/collector.js';
 import { acquireLiveLock, decodeBatch, liveSkipReason, skipNote, waitFor, type Rec } from './helpers.js';
 
 const reason = liveSkipReason();

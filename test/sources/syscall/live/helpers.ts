@@ -2,9 +2,9 @@
 // the same time (every collector sees every process on the host), and record decoding.
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { collectorUnavailableReason } from '../../../../src/sources/syscall/collector.js';
-import { RecordView } from '../../../../src/sources/syscall/record.js';
-import { PT } from '../../../../src/sources/syscall/layout.js';
+import { collectorUnavailableReason } from '../../../../src/sources/syscall/collector/collector.js';
+import { RecordView } from '../../../../src/sources/syscall/record/record-view.js';
+import { PT } from '../../../../src/sources/syscall/record/layout.js';
 
 /** Why live eBPF tests cannot run here, or undefined. */
 export function liveSkipReason(): string | undefined {

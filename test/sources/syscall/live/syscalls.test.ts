@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyscallCollector } from '../../../../src/sources/syscall/collector.js';
-import { EVENTS } from '../../../../src/sources/syscall/events.js';
-import { isNumeric } from '../../../../src/sources/syscall/layout.js';
-import { checkRecord } from '../../../../src/sources/syscall/processor.js';
-import { RecordView } from '../../../../src/sources/syscall/record.js';
+import { SyscallCollector } from '../../../../src/sources/syscall/collector/collector.js';
+import { EVENTS } from '../../../../src/sources/syscall/record/event-table.js';
+import { isNumeric } from '../../../../src/sources/syscall/record/layout.js';
+import { checkRecord } from '../../../../src/sources/syscall/batch-processor.js';
+import { RecordView } from '../../../../src/sources/syscall/record/record-view.js';
 import { acquireLiveLock, decodeBatch, liveSkipReason, skipNote, type Rec } from './helpers.js';
 
 const python = spawnSync('python3', ['--version']).status === 0;

@@ -1,0 +1,38 @@
+// Loading the rules the agent runs with, and reporting their diagnostics the way `validate` does.
+import type { Logger } from 'pino';
+import { formatDiagnostic } from '../rules/diagnostics.js';
+import { loadRules } from '../rules/load.js';
+import type { Diagnostic } from '../rules/diagnostics.js';
+import type { RuleSet } from '../engine/ruleset.js';
+import { builtinSources } from './source-list.js';
+import type { Priority } from '../engine/rule.js';
+
+export interface RulesOptions {
+  paths: string[];
+  hostname?: string;
+  minPriority: Priority;
+  ruleMatching: 'first' | 'all';
+}
+
+export interface LoadedRules {
+  ruleset?: RuleSet;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
+  const res = await loadRules(opts.paths, {
+    sources: builtinSources(),
+    ...(opts.hostname ? { hostname: opts.hostname } : {}),
+    minPriority: opts.minPriority,
+    ruleMatching: opts.ruleMatching,
+  });
+  return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
+}
+
+export const describeDiagnostic = formatDiagnostic;
+
+export function logDiagnostics(log: Logger, loaded: LoadedRules): void {
+  for (const e of loaded.errors) log.error({ code: e.code }, describeDiagnostic(e));
+  if (loaded.warnings.length > 0) log.debug({ count: loaded.warnings.length }, 'rules loaded with warnings (see kestrel validate)');
+}

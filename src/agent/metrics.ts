@@ -1,0 +1,26 @@
+// The agent's metrics: events evaluated, alerts raised, evaluation errors, the rules in force and
+// each source's readiness.
+import { counter, gauge } from '../telemetry/metrics.js';
+
+/** Events a source handed to the engine. */
+export const eventsTotal = counter('kestrel_events_total', 'Events evaluated against the rules, by source.', ['source']);
+/** Alerts emitted (before outputs; output drops are counted separately). */
+export const alertsTotal = counter('kestrel_alerts_total', 'Alerts raised, by rule, priority and source.', ['rule', 'priority', 'source']);
+/** Evaluation errors (an extractor or rule threw on an event); the event is skipped for that rule set. */
+export const evaluationErrors = counter('kestrel_evaluation_errors_total', 'Events whose evaluation failed, by source.', ['source']);
+export const rulesReloads = counter('kestrel_rules_reloads_total', 'Rules reloads, by result (ok, error).', ['result']);
+export const rulesLoaded = gauge('kestrel_rules_loaded', 'Enabled rules in the active rule set, by source.', ['source']);
+
+let readiness: () => ReadonlyArray<{ name: string; ready: boolean }> = () => [];
+let known: readonly string[] = [];
+
+/** Where kestrel_source_ready reads each source's state: every known source, 1 when ready. */
+export function reportReadiness(status: typeof readiness, sources: readonly string[]): void {
+  readiness = status;
+  known = sources;
+}
+
+export const sourceReady = gauge('kestrel_source_ready', '1 when the source is attached and delivering events, else 0.', ['source'], function collect() {
+  const ready = new Map(readiness().map((s) => [s.name, s.ready]));
+  for (const name of known) this.labels({ source: name }).set(ready.get(name) ? 1 : 0);
+});
