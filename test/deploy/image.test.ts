@@ -20,7 +20,7 @@ import { ROOT, kubectlSkipReason } from './k8s.js';
 import { alertFrom, freePort, readyz, runPod, stop, type Any } from './pod.js';
 import { loadShipped, workloadRunning, type Shipped, type Workload } from './shipped.js';
 import { acquireLiveLock } from '../sources/syscall/live/helpers.js';
-import { buildBusyboxImage, podmanRun, podmanSkipReason } from '../sources/syscall/live/scenarios.js';
+import { PODMAN_RUN, buildBusyboxImage, podmanSkipReason } from '../sources/syscall/live/scenarios.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 
@@ -134,12 +134,26 @@ describe.skipIf(skip)('the image (deploy/Containerfile) run as the manifests run
       const onHost = await alertFrom(run, 'cat /etc/shadow on the host', (a) => a.rule === 'Read sensitive file untrusted' && String(a.output_fields?.['proc.cmdline']).includes(token));
       expect(onHost.output_fields).toMatchObject({ 'fd.name': '/etc/shadow', 'proc.name': 'cat', 'container.id': 'host' });
 
-      const { id, code } = await podmanRun(busybox, ['/bin/cat', '/etc/shadow']);
-      expect(code).toBe(0);
-      const short = id.slice(0, 12);
-      const inContainer = await alertFrom(run, `cat /etc/shadow in container ${short}`, (a) => a.rule === 'Read sensitive file untrusted' && a.output_fields?.['container.id'] === short);
-      expect(inContainer.output_fields).toMatchObject({ 'fd.name': '/etc/shadow', 'proc.name': 'cat' });
-      expect(inContainer.output).toContain(`container_id=${short}`);
+      // `cat /etc/shadow -` stays alive on its open stdin until the alert is in, so that its
+      // /proc entries (the container's root, hence its /etc/passwd) can be read meanwhile.
+      const cidfile = join(dir, `cid-${randomBytes(4).toString('hex')}`);
+      const cat = spawn('podman', [...PODMAN_RUN, '-i', '--cidfile', cidfile, busybox, '/bin/cat', '/etc/shadow', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let catErr = '';
+      cat.stderr!.on('data', (d) => (catErr += d));
+      const exited = new Promise<number | null>((r) => cat.once('exit', r));
+      try {
+        const inContainer = await alertFrom(run, 'cat /etc/shadow in a container', (a) => a.rule === 'Read sensitive file untrusted' && a.output_fields?.['container.id'] !== 'host' && a.output_fields?.['proc.name'] === 'cat');
+        const id = readFileSync(cidfile, 'utf8').trim();
+        expect(id).toMatch(/^[0-9a-f]{64}$/);
+        const short = id.slice(0, 12);
+        expect(inContainer.output_fields['container.id']).toBe(short);
+        expect(inContainer.output).toContain(`container_id=${short}`);
+        // The user's name from the container's own /etc/passwd, read through /host/proc/PID/root.
+        expect(inContainer.output_fields).toMatchObject({ 'fd.name': '/etc/shadow', 'user.uid': 0, 'user.name': 'root' });
+      } finally {
+        cat.stdin!.end();
+        expect(await exited, catErr).toBe(0);
+      }
     } finally {
       await stop(run);
     }
