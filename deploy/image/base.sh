@@ -25,17 +25,24 @@ log() { echo "base.sh: $*" >&2; }
 
 if ! command -v debootstrap >/dev/null && [ ! -x /usr/sbin/debootstrap ]; then
   log "installing debootstrap"
+  apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
 fi
 mkdir -p "$cache"
 
-# The machine's apt sources (deb822 .sources and one-line .list files) and its Acquire settings
-# (e.g. a snapshot mirror's Check-Valid-Until): the image's apt uses what this machine's does.
-apt_sources() {
+# The machine's apt sources for Debian itself (deb822 .sources and one-line .list files naming a
+# .../debian or .../debian-security archive; third-party repositories' keys are not in the image)
+# and its Acquire settings (e.g. a snapshot mirror's Check-Valid-Until): the image's apt uses
+# what this machine's does.
+debian_source_files() {
   local f
   for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] && printf '### %s\n' "$f" && cat "$f"
+    if [ -f "$f" ] && grep -qE '^[^#]*/debian(-security)?/?( |$)' "$f"; then echo "$f"; fi
   done
+}
+apt_sources() {
+  local f
+  for f in $(debian_source_files); do printf '### %s\n' "$f"; cat "$f"; done
   apt-config dump | grep -E '^Acquire::(Check-Valid-Until|Check-Date|http::Proxy|https::Proxy) ' || true
 }
 # The Debian mirror debootstrap fetches from: the first URI of the machine's sources for Debian itself.
@@ -49,9 +56,7 @@ make_rootfs() { # make_rootfs DIR
   debootstrap --variant=minbase --include=ca-certificates "$suite" "$root" "$mirror" >"$cache/debootstrap.log" 2>&1 \
     || { tail -n 20 "$cache/debootstrap.log" >&2; return 1; }
   rm -f "$root/etc/apt/sources.list"
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] && cp "$f" "$root$f"
-  done
+  for f in $(debian_source_files); do cp "$f" "$root$f"; done
   apt-config dump | grep -E '^Acquire::(Check-Valid-Until|Check-Date|http::Proxy|https::Proxy) ' > "$root/etc/apt/apt.conf.d/90kestrel-host" || true
   printf '%s\n' 'APT::Install-Recommends "false";' 'APT::Install-Suggests "false";' > "$root/etc/apt/apt.conf.d/90kestrel-norecommends"
   printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' 'path-exclude /usr/share/man/*' \
