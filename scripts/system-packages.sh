@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the live syscall source needs: the BPF/addon toolchain (clang, llvm, libbpf-dev,
 # bpftool, libelf-dev, zlib1g-dev, make, g++, python3 for node-gyp) and, for its container tests,
-# podman, runc and busybox-static. As root, installs whatever is missing (apt-get update first);
-# otherwise prints one message naming what to install and carries on (the syscall source then
-# reports itself unavailable and its tests skip, saying why).
+# podman, runc and busybox-static, and debootstrap for the image's base (deploy/image/base.sh).
+# As root, installs whatever is missing (apt-get update first); otherwise prints one message
+# naming what to install and carries on (the syscall source then reports itself unavailable and
+# its tests skip, saying why).
 set -euo pipefail
 
 missing_build=()
@@ -27,6 +28,7 @@ need missing_build python3 has_cmd python3
 need missing_test podman has_cmd podman
 need missing_test runc has_cmd runc
 need missing_test busybox-static static_busybox
+need missing_test debootstrap has_cmd debootstrap
 
 if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ]; then exit 0; fi
 

@@ -4,21 +4,20 @@
 // kestrel-audit configuration, and a client presenting what the kubeconfig names gets its exec
 // event turned into an alert; clients without that certificate do not get in.
 import { spawnSync } from 'node:child_process';
-import { request } from 'node:https';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { Agent } from '../../src/agent/agent.js';
 import type { AgentConfig } from '../../src/agent/config.js';
-import { DEPLOY, kubectlSkipReason, schemaErrors, type K8sObject } from './k8s.js';
+import { kubectlSkipReason, schemaErrors } from './k8s.js';
+import { AUDIT, apiserverClient, execEvent, genCerts, postAudit, secretFiles, webhookKubeconfig } from './audit-client.js';
 import { atLeast, levelOf, policyErrors, type Level, type Policy, type Request } from './audit-policy.js';
 import { configMapVolume, loadShipped, workloadRunning, type Shipped } from './shipped.js';
 
-const AUDIT = join(DEPLOY, 'audit');
 const policy = parse(readFileSync(join(AUDIT, 'audit-policy.yaml'), 'utf8')) as Policy;
 
 const alice = { user: 'alice@example.com', groups: ['developers', 'system:authenticated'] };
@@ -121,25 +120,6 @@ describe('audit policy', () => {
 const skip = kubectlSkipReason() ?? (spawnSync('openssl', ['version']).status === 0 ? undefined : 'openssl is not installed (deploy/audit/gen-certs.sh needs it)');
 if (skip) console.warn(`test/deploy: skipped: ${skip}`);
 
-interface Kubeconfig {
-  server: string;
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-function webhookKubeconfig(): Kubeconfig {
-  const file = join(AUDIT, 'webhook-kubeconfig.yaml');
-  // kubectl is the real kubeconfig parser: it refuses what the apiserver's client-go would.
-  const r = spawnSync('kubectl', ['config', 'view', '--kubeconfig', file, '--raw', '-o', 'json'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`kubectl cannot read ${file}: ${r.stderr}`);
-  const kc = JSON.parse(r.stdout);
-  const ctx = kc.contexts.find((c: { name: string }) => c.name === kc['current-context']).context;
-  const cluster = kc.clusters.find((c: { name: string }) => c.name === ctx.cluster).cluster;
-  const user = kc.users.find((u: { name: string }) => u.name === ctx.user).user;
-  return { server: cluster.server, ca: cluster['certificate-authority'], cert: user['client-certificate'], key: user['client-key'] };
-}
-
 /** The kube-apiserver flags deploy/audit/README.md tells users to set. */
 function apiserverFlags(): Map<string, string> {
   const text = readFileSync(join(AUDIT, 'README.md'), 'utf8');
@@ -183,9 +163,7 @@ describe.skipIf(skip)('audit webhook wiring', () => {
   it('delivers audit events from a client with the kubeconfig credentials to the shipped receiver, and refuses others', async () => {
     // The certificates and the Secret, as a user makes them.
     const certs = join(tmp, 'certs');
-    const gen = spawnSync('bash', [join(AUDIT, 'gen-certs.sh'), certs, '30'], { encoding: 'utf8' });
-    expect(gen.status, gen.stderr).toBe(0);
-    const secret = parseAllDocuments(readFileSync(join(certs, 'kestrel-audit-tls.secret.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject);
+    const secret = genCerts(certs, 30);
     expect(schemaErrors(secret)).toEqual([]);
     expect(secret[0]!.metadata).toMatchObject({ name: 'kestrel-audit-tls', namespace: 'kestrel' });
 
@@ -193,7 +171,7 @@ describe.skipIf(skip)('audit webhook wiring', () => {
     const a = cfg.sources.k8s_audit;
     const secretDir = join(tmp, 'secret');
     mkdirSync(secretDir);
-    for (const [k, v] of Object.entries(secret[0]!.data as Record<string, string>)) writeFileSync(join(secretDir, k), Buffer.from(v, 'base64'));
+    for (const [k, v] of Object.entries(secretFiles(secret[0]!))) writeFileSync(join(secretDir, k), v);
     for (const f of [a.tls.cert_file!, a.tls.key_file!, a.tls.client_ca_file!]) expect(dirname(f)).toBe('/etc/kestrel/tls');
     const rulesDir = configMapVolume(join(tmp, 'rules'), s.rulesMap.data);
     expect(cfg.rules_files).toEqual(['/etc/kestrel/rules']);
@@ -222,41 +200,11 @@ describe.skipIf(skip)('audit webhook wiring', () => {
       // The client side: what webhook-kubeconfig.yaml names, from gen-certs.sh's output.
       const kc = webhookKubeconfig();
       const fromCerts = (p: string) => readFileSync(join(certs, basename(p)));
-      const target = new URL(kc.server);
-      expect(target.hostname).toBe('127.0.0.1');
-      const event = {
-        kind: 'Event',
-        apiVersion: 'audit.k8s.io/v1',
-        level: 'Metadata',
-        auditID: '0c3f1c4e-4d4b-4bd4-9a55-5a0d8d7e2f01',
-        stage: 'ResponseStarted',
-        requestURI: '/api/v1/namespaces/shop/pods/cart-7c9d/exec?command=sh&command=-c&command=id&container=cart&stdin=true&tty=true',
-        verb: 'create',
-        user: { username: 'alice@example.com', groups: ['developers', 'system:authenticated'] },
-        sourceIPs: ['10.0.0.12'],
-        userAgent: 'kubectl/v1.30.2 (linux/amd64) kubernetes/3968350',
-        objectRef: { resource: 'pods', namespace: 'shop', name: 'cart-7c9d', apiVersion: 'v1', subresource: 'exec' },
-        responseStatus: { metadata: {}, code: 101 },
-        requestReceivedTimestamp: '2025-03-01T10:00:00.000000Z',
-        stageTimestamp: '2025-03-01T10:00:00.020000Z',
-        annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '' },
-      };
-      const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [event] });
-      const post = (tls: { cert?: Buffer; key?: Buffer }) =>
-        new Promise<number>((resolve, reject) => {
-          const req = request(
-            { host: target.hostname, port, path: target.pathname, method: 'POST', ca: fromCerts(kc.ca), ...tls, headers: { 'content-type': 'application/json' } },
-            (r) => {
-              r.resume();
-              r.on('end', () => resolve(r.statusCode ?? 0));
-            },
-          );
-          req.on('error', reject);
-          req.end(body);
-        });
+      expect(new URL(kc.server).hostname).toBe('127.0.0.1');
+      const post = (tls: { cert?: Buffer; key?: Buffer }) => postAudit(kc, certs, port, [execEvent], tls);
 
       // kube-apiserver's view: it verifies the server (CA + SAN 127.0.0.1) and presents its certificate.
-      expect(await post({ cert: fromCerts(kc.cert), key: fromCerts(kc.key) })).toBe(200);
+      expect(await post(apiserverClient(kc, certs))).toBe(200);
       await (agent.runner('k8s_audit') as unknown as { idle(): Promise<void> }).idle();
       const alert = alerts.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((x) => x.rule === 'Attach/Exec Pod');
       expect(alert, alerts).toBeDefined();
