@@ -1,10 +1,14 @@
 // Rule exceptions, as Falco handles them: validated when collected (rule_loader_collector.cpp
 // validate_exception_info), then turned into condition text appended to the rule's condition
 // (rule_loader_compiler.cpp build_rule_exception_infos): `(cond) and not ((f1 = v1 and f2 = v2) or ...)`.
+// Unlike Falco, a value can never change the condition's structure: each value's Falco rendering is
+// kept only when, parsed on its own, it is exactly one literal (or one list, where Falco makes one);
+// otherwise the value is written as one escaped quoted string.
 import type { EventSource } from '../engine/event-source.js';
 import { ItemError } from './diagnostics.js';
 import type { ExceptionEntry, ExceptionInfo } from './items.js';
 import { MappedText } from './mapped-text.js';
+import { parseCondition } from '../condition/parse.js';
 import type { SourceLocation } from '../condition/ast.js';
 
 /** libsinsp's supported_operators(): what an exception's comps may name. */
@@ -79,17 +83,60 @@ export function quoteItem(text: string): string {
   return text.includes(' ') && text[0] !== '"' && text[0] !== "'" ? `"${text}"` : text;
 }
 
+const ESCAPES: Record<string, string> = { '"': '\\"', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\0': '\\x00' };
+
+/** `text` as one double-quoted string literal, escaped so that the parser reads back exactly `text`. */
+export function quoteLiteral(text: string): string {
+  return `"${text.replace(/["\\\n\r\t\b\f\0]/g, (c) => ESCAPES[c]!)}"`;
+}
+
+/** Whether `condition` parses to one check whose right side is literals only (`items` of them in a list, if given). */
+function parsesToLiterals(condition: string, list: boolean, items?: number): boolean {
+  let expr;
+  try {
+    expr = parseCondition(condition);
+  } catch {
+    return false;
+  }
+  if (expr.kind !== 'binary') return false;
+  const right = expr.right;
+  if (!list) return right.kind === 'value';
+  return right.kind === 'list' && (items === undefined || right.items.length === items);
+}
+
+/** How a value is rendered where it stands: one list item, a scalar operand, or a list operand. */
+type ValueRole = 'item' | 'scalar' | 'list';
+
+/** Falco's rendering of a value when it reads as one literal (or a list Falco wrote itself), else a quoted literal. */
+function renderValue(value: string, role: ValueRole): string {
+  if (role === 'item') {
+    const text = quoteItem(value);
+    return parsesToLiterals(`(a.b in (${text}))`, true, 1) ? text : quoteLiteral(value);
+  }
+  if (role === 'scalar') {
+    const text = quoteItem(value);
+    return parsesToLiterals(`(a.b = ${text})`, false) ? text : quoteLiteral(value);
+  }
+  // A value already in parens is Falco's way of writing a whole list; one without gets parens.
+  const wrapped = value[0] !== '(';
+  const text = wrapped ? `(${value})` : value;
+  return parsesToLiterals(`(a.b in ${text})`, true, wrapped ? 1 : undefined) ? text : `(${quoteLiteral(value)})`;
+}
+
 /** Appends an entry's text with its place (the added quote or paren maps to the entry's start). */
-function appendItem(out: MappedText, e: ExceptionEntry, wrap: (s: string) => string): void {
-  const text = wrap(e.item);
+function appendItem(out: MappedText, e: ExceptionEntry, role?: ValueRole): void {
+  const text = role ? renderValue(e.item, role) : e.item;
   const lead = text.indexOf(e.item);
+  if (lead < 0) {
+    // Escaped: the characters no longer line up with the file's, so all of it maps to the value.
+    out.append(text, e.location);
+    return;
+  }
   if (lead > 0) out.append(text.slice(0, lead), e.location);
   if (e.at) out.appendMapped(e.at);
   else out.append(e.item, e.location);
   if (lead + e.item.length < text.length) out.append(text.slice(lead + e.item.length), e.location);
 }
-
-const parenItem = (s: string) => (s[0] !== '(' ? `(${s})` : s);
 
 /** The rule's condition with its exceptions, exactly as Falco composes the text. */
 export function conditionWithExceptions(condition: MappedText, exceptions: readonly ExceptionInfo[], ruleAt: SourceLocation): MappedText {
@@ -104,12 +151,12 @@ export function conditionWithExceptions(condition: MappedText, exceptions: reado
         if (val.list) throw new ItemError('exception-invalid', 'Expected values array to contain a list of strings', val.location);
         if (icond.text === '') {
           icond.append('(', at);
-          appendItem(icond, fields, (s) => s);
+          appendItem(icond, fields);
           icond.append(' ', at);
-          appendItem(icond, comps, (s) => s);
+          appendItem(icond, comps);
           icond.append(' (', at);
         } else icond.append(', ', at);
-        appendItem(icond, val, quoteItem);
+        appendItem(icond, val, 'item');
       }
       if (icond.text !== '') icond.append('))', at);
     } else {
@@ -125,18 +172,18 @@ export function conditionWithExceptions(condition: MappedText, exceptions: reado
           const value = values.items[k]!;
           const comp = comps.items[k]!;
           icond.append(' ', at);
-          appendItem(icond, field, (s) => s);
+          appendItem(icond, field);
           icond.append(' ', at);
-          appendItem(icond, comp, (s) => s);
+          appendItem(icond, comp);
           icond.append(' ', at);
           if (value.list) {
             icond.append('(', value.location);
             value.items.forEach((v, i) => {
               if (i > 0) icond.append(', ', value.location);
-              appendItem(icond, v, quoteItem);
+              appendItem(icond, v, 'item');
             });
             icond.append(')', value.location);
-          } else appendItem(icond, value, LIST_OPERATORS.has(comp.item) ? parenItem : quoteItem);
+          } else appendItem(icond, value, LIST_OPERATORS.has(comp.item) ? 'list' : 'scalar');
         });
         icond.append(')', at);
       }

@@ -68,6 +68,35 @@ describe.skipIf(!haveCli || !haveUpstream)('kestrel replay of kube-apiserver aud
     expect(r.out).toHaveLength(3);
   });
 
+  it('skips a deeply nested line with its file:line and counts it; the events after it still alert', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    // Nested where an Event's own field is read, and a whole line that is nothing but nesting.
+    const deepLevel = JSON.stringify({ ...fx.serviceCreate('ClusterIP'), level: 'X' }).replace('"X"', deep);
+    const nested = join(dir, 'nested.log');
+    const service = JSON.stringify(fx.serviceCreate('ClusterIP'));
+    writeFileSync(nested, [service, deepLevel, service, deep, service].join('\n') + '\n');
+    const r = await replay(['-r', UPSTREAM, nested]);
+    expect(r.err).not.toContain('cannot read');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(new RegExp(`${nested}:2: skipped: .*nested too deeply`));
+    expect(r.err).toContain(`${nested}:4: skipped: `);
+    expect(r.out.filter((l) => /K8s Service Created/.test(l))).toHaveLength(3);
+    expect(r.err).toContain('3 event(s) from 1 file(s), 3 alert(s), 2 record(s) skipped');
+  });
+
+  it('skips a deeply nested item of an EventList document by its index; the items after it still alert', async () => {
+    const service = fx.serviceCreate('ClusterIP');
+    const text = JSON.stringify(fx.eventList([service, { ...service, level: 'X' }, service]), null, 2);
+    const doc = join(dir, 'nested-list.json');
+    writeFileSync(doc, text.replace('"X"', '['.repeat(100_000) + ']'.repeat(100_000)));
+    const r = await replay(['-r', UPSTREAM, doc]);
+    expect(r.err).not.toContain('cannot read');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(new RegExp(`${doc}:\\d+: skipped: item 1: nested too deeply`));
+    expect(r.out.filter((l) => /K8s Service Created/.test(l))).toHaveLength(2);
+    expect(r.err).toContain('2 event(s) from 1 file(s), 2 alert(s), 1 record(s) skipped');
+  });
+
   it('exits 1 without output when the rules do not load', async () => {
     const bad = join(dir, 'bad-rules.yaml');
     writeFileSync(bad, '- rule: x\n  desc: x\n  condition: ka.nosuchfield = 1\n  output: x\n  priority: INFO\n  source: k8s_audit\n');

@@ -270,3 +270,64 @@ describe('bad exceptions', () => {
     expect(where(r2.errors[0])).toBe('file2.yaml:3:7');
   });
 });
+
+describe('exception values are always literals (no condition injection)', () => {
+  it('a value written to close the comparison and add `or ka.verb = create` stays one literal user name', () => {
+    const r = load(
+      ruleWith(
+        `
+        - name: x
+          fields: [ka.user.name]
+          values: [['x") or (ka.verb = "create']]`,
+        'ka.verb = create',
+      ),
+    );
+    expect(r.errors).toEqual([]);
+    expect(fired(r, ev('alice', 'default', 'create'))).toEqual(['r']);
+    expect(fired(r, ev('x', 'default', 'create'))).toEqual(['r']);
+    expect(fired(r, ev('x") or (ka.verb = "create', 'default', 'create'))).toEqual([]);
+  });
+
+  it('a single-field value that would add list items or close the list stays one literal', () => {
+    const r = load(
+      ruleWith(
+        `
+        - name: x
+          fields: ka.user.name
+          values: ['a) or ka.verb in (create', 'b,c']`,
+        'ka.verb = create',
+      ),
+    );
+    expect(r.errors).toEqual([]);
+    expect(fired(r, ev('alice', 'default', 'create'))).toEqual(['r']);
+    expect(fired(r, ev('b', 'default', 'create'))).toEqual(['r']);
+    expect(fired(r, ev('a) or ka.verb in (create', 'default', 'create'))).toEqual([]);
+    expect(fired(r, ev('b,c', 'default', 'create'))).toEqual([]);
+  });
+
+  it('a list-operator value starting with a paren cannot append clauses after the list', () => {
+    const r = load(
+      ruleWith(
+        `
+        - name: x
+          fields: [ka.user.name]
+          comps: [in]
+          values: [['(x) or (ka.verb = create)']]`,
+        'ka.verb = create',
+      ),
+    );
+    expect(r.errors).toEqual([]);
+    expect(fired(r, ev('alice', 'default', 'create'))).toEqual(['r']);
+    expect(fired(r, ev('(x) or (ka.verb = create)', 'default', 'create'))).toEqual([]);
+  });
+
+  it('shows the escaped literal in the condition text', () => {
+    const r = load(
+      ruleWith(`
+        - name: x
+          fields: [ka.user.name]
+          values: [['x") or (ka.verb = "create']]`),
+    );
+    expect(r.rules[0]!.conditionText).toBe('(ka.verb = get) and not (( ka.user.name = "x\\") or (ka.verb = \\"create"))');
+  });
+});

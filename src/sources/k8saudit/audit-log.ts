@@ -50,17 +50,38 @@ async function isJsonLines(file: string): Promise<boolean> {
 /** Where item `i` of a body starts: its line in the file (documents span many lines). */
 type ItemLine = (index: number) => number;
 
+/** Why reading a record failed; a RangeError here is the stack exhausted by absurd nesting. */
+function failure(err: unknown): string {
+  if (err instanceof RangeError) return `nested too deeply to read (${err.message})`;
+  return `cannot be read: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 function* eventsOf(body: Json, file: string, itemLine: ItemLine, onBad: BadRecordHandler, now: bigint): Generator<AuditEvent> {
-  const { items, problem } = itemsOf(body);
-  if (problem) {
-    onBad({ file, line: itemLine(-1), message: problem.message });
+  let items: readonly Json[];
+  try {
+    const found = itemsOf(body);
+    if (found.problem) {
+      onBad({ file, line: itemLine(-1), message: found.problem.message });
+      return;
+    }
+    items = found.items;
+  } catch (err) {
+    onBad({ file, line: itemLine(-1), message: failure(err) });
     return;
   }
   const many = items.length > 1 || (body !== null && typeof body === 'object' && !Array.isArray(body) && body.kind === 'EventList');
   for (let i = 0; i < items.length; i++) {
-    const bad = eventProblem(items[i]!, i);
-    if (bad) onBad({ file, line: itemLine(i), message: `${many ? `item ${i}: ` : ''}${bad.message}` });
-    else yield new AuditEvent(items[i] as JsonObject, now);
+    const prefix = many ? `item ${i}: ` : '';
+    // One record that cannot be validated (e.g. nesting that overflows the stack) is skipped alone.
+    let event: AuditEvent | undefined;
+    try {
+      const bad = eventProblem(items[i]!, i);
+      if (bad) onBad({ file, line: itemLine(i), message: `${prefix}${bad.message}` });
+      else event = new AuditEvent(items[i] as JsonObject, now);
+    } catch (err) {
+      onBad({ file, line: itemLine(i), message: `${prefix}${failure(err)}` });
+    }
+    if (event) yield event;
   }
 }
 
@@ -70,10 +91,17 @@ function documentItemLines(text: string, body: Json): ItemLine {
   return (index) => {
     if (index < 0) return 1;
     if (!offsets) {
-      const root = parseTree(text);
-      const isList = body !== null && typeof body === 'object' && !Array.isArray(body) && body.kind === 'EventList';
-      const list = root && (isList ? findNodeAtLocation(root, ['items']) : root.type === 'array' ? root : undefined);
-      offsets = list?.children?.map((c) => c.offset) ?? [root?.offset ?? 0];
+      try {
+        const root = parseTree(text);
+        const isList = body !== null && typeof body === 'object' && !Array.isArray(body) && body.kind === 'EventList';
+        const list = root && (isList ? findNodeAtLocation(root, ['items']) : root.type === 'array' ? root : undefined);
+        offsets = list?.children?.map((c) => c.offset) ?? [root?.offset ?? 0];
+      } catch (err) {
+        // jsonc-parser recurses per nesting level: a document too deep for it is reported at its
+        // start (the message names the item's index).
+        if (!(err instanceof RangeError)) throw err;
+        offsets = [0];
+      }
     }
     return lineColumn(text, offsets[index] ?? offsets[0] ?? 0).line;
   };
