@@ -107,7 +107,25 @@ export function alertToJson(a: Alert): string {
   );
 }
 
-/** The line Falco prints without json_output. */
+// C0 controls, DEL, C1 controls and the Unicode line/paragraph separators: whatever a terminal
+// or a line-oriented reader could take for the end of a line or a control sequence.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function escapeControl(c: string): string {
+  const code = c.charCodeAt(0);
+  return SHORT_ESCAPES[c] ?? (code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * The line Falco prints without json_output, with control characters escaped (\n, \r, \t, \xNN,
+ * \uNNNN): Falco prints them as they are, which lets event data (a user name, a command line) end
+ * the alert's line and forge another. One alert is always exactly one line. Backslashes are kept
+ * as they are (paths and command lines stay as Falco prints them); JSON mode needs none of this.
+ */
 export function alertToText(a: Alert): string {
-  return a.output;
+  return CONTROL.test(a.output) ? a.output.replace(CONTROLS, escapeControl) : a.output;
 }

@@ -14,9 +14,16 @@ const RULE = `
   tags: [k8s, test]
 `;
 
-export function makeAlerts(n: number): Alert[] {
+/** The alert the rule raises for `event` (an exec into a pod, e.g. fx.execDeckhouse()). */
+export function alertFor(event: fx.Obj): Alert {
   const loaded = loadRulesFromText([{ name: 'test.yaml', content: RULE }]);
   if (loaded.errors.length) throw new Error(JSON.stringify(loaded.errors));
   const rules = loaded.ruleset.forSource<AuditEvent>('k8s_audit')!;
-  return Array.from({ length: n }, () => rules.evaluate(new AuditEvent(fx.execDeckhouse() as JsonObject))[0]!);
+  const alert = rules.evaluate(new AuditEvent(event as JsonObject))[0];
+  if (!alert) throw new Error('the exec rule did not fire');
+  return alert;
+}
+
+export function makeAlerts(n: number): Alert[] {
+  return Array.from({ length: n }, () => alertFor(fx.execDeckhouse()));
 }

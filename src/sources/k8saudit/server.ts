@@ -17,12 +17,21 @@ export interface WebhookServerDeps {
 }
 
 async function readTokens(cfg: K8sAuditConfig): Promise<string[]> {
-  const tokens = cfg.bearer_tokens.filter((t) => t.length > 0);
+  // A blank token can never match: the Authorization header's token is trimmed before comparing.
+  const tokens = cfg.bearer_tokens.filter((t) => t.trim().length > 0);
   if (cfg.bearer_token_file) {
     const text = await readFile(cfg.bearer_token_file, 'utf8');
     for (const line of text.split('\n')) if (line.trim()) tokens.push(line.trim());
   }
   return tokens;
+}
+
+/** The token settings that were given but hold no token (configProblem ensured one was given). */
+function emptyTokenSettings(cfg: K8sAuditConfig): string[] {
+  const empty: string[] = [];
+  if (cfg.bearer_tokens.length > 0) empty.push(`bearer_tokens holds only empty tokens (${cfg.bearer_tokens.length} given)`);
+  if (cfg.bearer_token_file) empty.push(`bearer_token_file ${cfg.bearer_token_file} holds no token`);
+  return empty;
 }
 
 /** Builds (does not start) the webhook server. Throws with a readable reason on bad settings. */
@@ -31,7 +40,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
   if (problem) throw new Error(problem);
   const tokens = await readTokens(cfg);
   if (!cfg.allow_unauthenticated && !cfg.tls.client_ca_file && tokens.length === 0) {
-    throw new Error(`bearer_token_file ${cfg.bearer_token_file} holds no token`);
+    throw new Error(`no usable bearer token: ${emptyTokenSettings(cfg).join('; ')}`);
   }
 
   const read = async (what: string, file: string) => {

@@ -7,6 +7,13 @@ export const API_VERSIONS = new Set(['audit.k8s.io/v1', 'audit.k8s.io/v1beta1'])
 export const STAGES = new Set(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']);
 export const LEVELS = new Set(['None', 'Metadata', 'Request', 'RequestResponse']);
 
+/**
+ * How deep an event may nest (the event object itself is level 1). Real audit events stay well
+ * under 100; every recursive consumer of an accepted event (JSON.stringify for json.obj and for
+ * field values, the fields' own walks) must fit on the stack, which overflows from ~5,000 levels.
+ */
+export const MAX_EVENT_DEPTH = 1000;
+
 export interface Rejection {
   /** Position of the item in the batch (0 for a single Event). */
   index: number;
@@ -46,6 +53,12 @@ export function eventProblem(item: Json, index: number): Rejection | undefined {
     return bad('not-an-object', `item is a JSON ${kindOf(item)}, not an audit Event object`);
   }
   const e = item as JsonObject;
+  // First: the checks below render values with JSON.stringify, which a deep value overflows.
+  for (const key in e) {
+    if (nestsDeeperThan(e[key]!, MAX_EVENT_DEPTH - 1)) {
+      return bad('too-deep', `${JSON.stringify(key.slice(0, 100))} nests more than ${MAX_EVENT_DEPTH} levels deep`);
+    }
+  }
   if (e.kind !== undefined && e.kind !== 'Event') return bad('wrong-kind', `kind is ${JSON.stringify(e.kind)}, expected "Event"`);
   if (e.apiVersion !== undefined && !API_VERSIONS.has(e.apiVersion as string)) {
     return bad('wrong-api-version', `apiVersion ${JSON.stringify(e.apiVersion)} is not audit.k8s.io/v1 or v1beta1`);
@@ -62,6 +75,40 @@ export function eventProblem(item: Json, index: number): Rejection | undefined {
     if (e[k] !== undefined && typeof e[k] !== 'string') return bad('bad-timestamp', `${k} is not a string`);
   }
   return undefined;
+}
+
+// The walk's work lists, reused: validation runs for every event the webhook receives.
+const pendingValues: Json[] = [];
+const pendingDepths: number[] = [];
+
+/** Whether `value` holds arrays or objects nested more than `limit` levels; iterative, so any depth is safe. */
+export function nestsDeeperThan(value: Json, limit: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  pendingValues.length = 0;
+  pendingDepths.length = 0;
+  pendingValues.push(value);
+  pendingDepths.push(1);
+  let tooDeep = false;
+  while (pendingValues.length > 0 && !tooDeep) {
+    const v = pendingValues.pop()!;
+    const depth = pendingDepths.pop()!;
+    if (depth > limit) tooDeep = true;
+    else if (Array.isArray(v)) {
+      for (const x of v) pendIfNested(x, depth + 1);
+    } else {
+      const o = v as JsonObject;
+      for (const k in o) pendIfNested(o[k]!, depth + 1);
+    }
+  }
+  pendingValues.length = 0;
+  pendingDepths.length = 0;
+  return tooDeep;
+}
+
+function pendIfNested(value: Json, depth: number): void {
+  if (value === null || typeof value !== 'object') return;
+  pendingValues.push(value);
+  pendingDepths.push(depth);
 }
 
 function kindOf(v: Json): string {

@@ -14,7 +14,7 @@ import { SeenEvents } from './dedupe.js';
 import { AuditEvent, type Json, type JsonObject } from './event.js';
 import type { EventQueue } from './queue.js';
 import { itemSizes } from './item-sizes.js';
-import { eventProblem, itemsOf, type Rejection } from './validate.js';
+import { eventProblem, itemsOf, MAX_EVENT_DEPTH, nestsDeeperThan, type Rejection } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -127,7 +127,8 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
       if (data.length > opts.maxEventBytes) {
         sizes = itemSizes(data);
         if (sizes === undefined && items.length === 1) sizes = [data.length];
-        if (sizes?.length !== items.length) sizes = items.map((it) => Buffer.byteLength(JSON.stringify(it)));
+        // (a value too deep to serialise is rejected as too-deep below)
+        if (sizes?.length !== items.length) sizes = items.map((it) => (nestsDeeperThan(it, MAX_EVENT_DEPTH) ? 0 : Buffer.byteLength(JSON.stringify(it))));
       }
       const accepted: AuditEvent[] = [];
       const rejected: Rejection[] = [];
@@ -142,21 +143,30 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
             continue;
           }
         }
-        const bad = eventProblem(item, i);
-        if (bad) {
-          rejected.push(bad);
+        let event: AuditEvent;
+        try {
+          const bad = eventProblem(item, i);
+          if (bad) {
+            rejected.push(bad);
+            continue;
+          }
+          const obj = item as JsonObject;
+          if (!opts.stages.has(obj.stage as string)) {
+            stageSkipped++;
+            continue;
+          }
+          event = new AuditEvent(obj, now, opts.clusterName);
+        } catch (err) {
+          // A defect in validation must cost only this event, never its batch.
+          rejected.push({ index: i, reason: 'unprocessable', message: `event could not be processed: ${(err as Error).message}` });
           continue;
         }
-        const obj = item as JsonObject;
-        if (!opts.stages.has(obj.stage as string)) {
-          stageSkipped++;
-          continue;
-        }
-        if (!opts.dedupe.add(obj.auditID as string, obj.stage as string)) {
+        // Marked seen last, once nothing can fail before it is queued (or the mark is undone below).
+        if (!opts.dedupe.add(event.obj.auditID as string, event.stage!)) {
           duplicates++;
           continue;
         }
-        accepted.push(new AuditEvent(obj, now, opts.clusterName));
+        accepted.push(event);
       }
 
       if (accepted.length > 0) typicalBatch = accepted.length;

@@ -251,6 +251,20 @@ describe('k8s_audit webhook configuration safety', () => {
     await expect(start({ tls: { cert_file: pki.serverCert, key_file: pki.serverKey } })).rejects.toThrow(/no authentication/);
     await expect(start({ tls: { cert_file: '/nonexistent.crt', key_file: pki.serverKey }, bearer_tokens: ['t'] })).rejects.toThrow(/cannot read tls.cert_file/);
   });
+
+  it('names the setting whose tokens are all empty: bearer_tokens, bearer_token_file, or both', async () => {
+    const tls = { cert_file: pki.serverCert, key_file: pki.serverKey };
+    const emptyFile = join(pki.dir, 'empty-tokens');
+    writeFileSync(emptyFile, '\n  \n');
+    const inList = start({ tls, bearer_tokens: [''] });
+    await expect(inList).rejects.toThrow(/bearer_tokens holds only empty tokens/);
+    await expect(inList).rejects.not.toThrow(/bearer_token_file/);
+    await expect(start({ tls, bearer_tokens: ['', '  '] })).rejects.toThrow(/bearer_tokens holds only empty tokens/);
+    await expect(start({ tls, bearer_token_file: emptyFile })).rejects.toThrow(`bearer_token_file ${emptyFile} holds no token`);
+    const both = start({ tls, bearer_tokens: [''], bearer_token_file: emptyFile });
+    await expect(both).rejects.toThrow(/bearer_tokens holds only empty tokens/);
+    await expect(both).rejects.toThrow(`bearer_token_file ${emptyFile} holds no token`);
+  });
 });
 
 describe('k8s_audit webhook against slow clients', () => {
