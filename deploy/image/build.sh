@@ -29,7 +29,8 @@ args=(--network host -f deploy/Containerfile --ignorefile deploy/Containerfile.d
   --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "RUNTIME_IMAGE=$RUNTIME_IMAGE"
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=$source")
 for a in version revision source; do
-  args+=(--annotation "org.opencontainers.image.$a=${!a}")
+  # also as --label: a LABEL layer reused from the build cache would keep an older revision
+  args+=(--annotation "org.opencontainers.image.$a=${!a}" --label "org.opencontainers.image.$a=${!a}")
 done
 registry=$(npm config get registry 2>/dev/null || true)
 [ -n "$registry" ] && args+=(--build-arg "NPM_REGISTRY=$registry")
