@@ -35,6 +35,10 @@ done
 registry=$(npm config get registry 2>/dev/null || true)
 [ -n "$registry" ] && args+=(--build-arg "NPM_REGISTRY=$registry")
 cafile=$(npm config get cafile 2>/dev/null || true)
+# npm run by the project's pinned node does not read the machine's global npmrc (its prefix is the
+# pinned package), so fall back to the CA bundle Node is told to trust, then the system's.
+if [ -z "$cafile" ] || [ "$cafile" = null ]; then cafile=${NODE_EXTRA_CA_CERTS:-}; fi
+if [ -z "$cafile" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then cafile=/etc/ssl/certs/ca-certificates.crt; fi
 if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -f "$cafile" ]; then
   args+=(-v "$cafile:/run/kestrel-build/npm-ca.crt:ro" --build-arg NPM_CAFILE=/run/kestrel-build/npm-ca.crt)
 fi
