@@ -8,8 +8,7 @@ import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from '../engine/rule.js';
 import type { HttpOutputConfig } from '../outputs/http.js';
 import type { ProgramOutputConfig } from '../outputs/program.js';
-import type { SourceModule } from '../sources/source-module.js';
-import { SOURCE_MODULES, type SourcesConfig } from './source-list.js';
+import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
 
 export interface AgentConfig {
   /** Rules files or directories, loaded in order. */
@@ -32,8 +31,6 @@ export interface AgentConfig {
   sources: SourcesConfig;
 }
 
-/** Every source module, seen through the common interface. */
-const MODULES = SOURCE_MODULES as readonly SourceModule[];
 
 export const AGENT_DEFAULTS: AgentConfig = {
   rules_files: [],
@@ -124,10 +121,6 @@ function resolvePaths(c: AgentConfig, base: string): void {
   c.file_output.filename = abs(c.file_output.filename);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
-}
-
-function sourceConfig(c: AgentConfig, m: SourceModule): { enabled: boolean } {
-  return (c.sources as Record<string, { enabled: boolean }>)[m.name]!;
 }
 
 /** Builds a config from parsed YAML (`base` resolves relative paths). Throws ConfigError listing every problem. */

@@ -13,6 +13,14 @@ export type SourcesConfig = {
   [M in (typeof SOURCE_MODULES)[number] as M['name']]: M extends SourceModule<infer C> ? C : never;
 };
 
+/** The same list seen through the common interface (for code that treats every source alike). */
+export const sourceModules: readonly SourceModule[] = SOURCE_MODULES;
+
+/** A source's section of the agent config. */
+export function sourceConfig(c: AgentConfig, m: SourceModule): { enabled: boolean } {
+  return (c.sources as Record<string, { enabled: boolean }>)[m.name]!;
+}
+
 export type RunnerFactory = (config: AgentConfig) => SourceRunner | Promise<SourceRunner>;
 
 /** Every event source Kestrel knows, by name (rules name them in `source:`). */
@@ -23,9 +31,6 @@ export function builtinSources(): Map<string, EventSource> {
 /** The runner factory of every source, by name. */
 export function sourceRunners(): Record<string, RunnerFactory> {
   const out: Record<string, RunnerFactory> = {};
-  for (const m of SOURCE_MODULES) {
-    const module = m as SourceModule;
-    out[m.name] = (c) => module.createRunner((c.sources as Record<string, { enabled: boolean }>)[m.name]!);
-  }
+  for (const m of sourceModules) out[m.name] = (c) => m.createRunner(sourceConfig(c, m));
   return out;
 }

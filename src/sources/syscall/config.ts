@@ -38,7 +38,4 @@ export const syscallConfigSection: ConfigSection<SyscallSourceConfig> = {
     if (!Number.isInteger(c.data_snaplen) || c.data_snaplen > 256) errors.push(`${path}.data_snaplen must be an integer from 0 to 256`);
     return errors;
   },
-  resolvePaths(c, base) {
-    if (c.proc_root && !c.proc_root.startsWith('/')) c.proc_root = `${base}/${c.proc_root}`;
-  },
 };
