@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { formatDiagnostic } from '../rules/diagnostics.js';
 import { loadRules } from '../rules/load.js';
 import type { Diagnostic } from '../rules/diagnostics.js';
-import type { RuleSet } from '../engine/ruleset.js';
+import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
 import type { Priority } from '../engine/rule.js';
 
@@ -12,6 +12,8 @@ export interface RulesOptions {
   hostname?: string;
   minPriority: Priority;
   ruleMatching: 'first' | 'all';
+  /** Told about each rule that throws on an event. */
+  onEvaluationError?: EvaluationErrorHandler;
 }
 
 export interface LoadedRules {
@@ -26,6 +28,7 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     minPriority: opts.minPriority,
     ruleMatching: opts.ruleMatching,
+    ...(opts.onEvaluationError ? { onEvaluationError: opts.onEvaluationError } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Writable } from 'node:stream';
 import { reportReadiness, rulesLoaded, rulesReloads } from './metrics.js';
 import { startHealthServer, type SourceStatus } from './http-server.js';
-import type { RuleSet } from '../engine/ruleset.js';
+import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import type { AlertOutput } from '../outputs/alert-output.js';
 import { FileOutput } from '../outputs/file.js';
 import { HttpOutput } from '../outputs/http.js';
@@ -14,7 +14,8 @@ import { ProgramOutput } from '../outputs/program.js';
 import { StreamOutput } from '../outputs/stdout.js';
 import { minPriority, type AgentConfig } from './config.js';
 import { Pipeline } from './pipeline.js';
-import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './agent-rules.js';
+import { evaluationErrorReporter } from './evaluation-errors.js';
+import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules, type RulesOptions } from './agent-rules.js';
 import type { SourceRunner } from '../sources/source-module.js';
 import { SOURCE_MODULES, sourceRunners, type RunnerFactory } from './source-list.js';
 
@@ -60,21 +61,24 @@ export class Agent {
     private readonly pipeline: Pipeline,
     private readonly outputs: AlertOutput[],
     private readonly log: Logger,
+    /** Counts and logs the rules that throw on an event; kept across reloads. */
+    private readonly onEvaluationError: EvaluationErrorHandler,
   ) {}
 
   static async start(opts: AgentOptions): Promise<Agent> {
     const log = opts.log;
     const cfg = opts.config;
-    const loaded = await loadAgentRules(rulesOptions(opts));
+    const onEvaluationError = evaluationErrorReporter(log);
+    const loaded = await loadAgentRules(rulesOptions(opts, onEvaluationError));
     if (!loaded.ruleset) {
       logDiagnostics(log, loaded);
       throw new RulesLoadError(loaded);
     }
     logDiagnostics(log, loaded);
     const outputs = makeOutputs(opts);
-    const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log), outputs, log);
+    const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log), outputs, log, onEvaluationError);
     agent.recordRules(loaded.ruleset);
-    log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptions(opts).paths }, 'rules loaded');
+    log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptions(opts, onEvaluationError).paths }, 'rules loaded');
 
     if (cfg.webserver.enabled) {
       agent.health = await startHealthServer({
@@ -167,7 +171,7 @@ export class Agent {
     this.log.info('reloading rules');
     let loaded: LoadedRules;
     try {
-      loaded = await loadAgentRules(rulesOptions(this.opts));
+      loaded = await loadAgentRules(rulesOptions(this.opts, this.onEvaluationError));
     } catch (err) {
       loaded = { errors: [{ severity: 'error', code: 'load-failed', message: (err as Error).message }], warnings: [] };
     }
@@ -220,9 +224,10 @@ export class Agent {
   }
 }
 
-function rulesOptions(opts: AgentOptions) {
+function rulesOptions(opts: AgentOptions, onEvaluationError: EvaluationErrorHandler): RulesOptions {
   const cfg = opts.config;
   return {
+    onEvaluationError,
     paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files,
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,

@@ -6,7 +6,7 @@ import type { RuleSet, SourceRuleSet } from '../engine/ruleset.js';
 import type { Alert } from '../engine/alert.js';
 import type { AlertOutput } from '../outputs/alert-output.js';
 import { tally, type Tally } from '../telemetry/metrics.js';
-import { alertsTotal, evaluationErrors, eventsTotal } from './metrics.js';
+import { alertsTotal, evaluationErrors, eventsTotal, NO_RULE } from './metrics.js';
 import { BurstLog } from '../telemetry/burst-log.js';
 
 export class Pipeline {
@@ -38,7 +38,7 @@ export class Pipeline {
     let seen = -1;
     let rules: SourceRuleSet<E> | undefined;
     const events = tally(eventsTotal, { source });
-    const errors = tally(evaluationErrors, { source });
+    const errors = tally(evaluationErrors, { rule: NO_RULE, source });
     return (event: E) => {
       if (seen !== this.generation) {
         rules = this.active.forSource<E>(source);

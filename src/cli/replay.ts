@@ -1,7 +1,9 @@
 // `kestrel replay [-r PATH]... [--json] FILE...`: evaluates the rules over recorded events and
 // prints the alerts. Each input format is a ReplayReader; the file's first bytes pick the reader.
-// Bad records are reported on stderr as file:line and skipped; the exit status is non-zero only
-// when the rules do not load or a file cannot be read.
+// Bad records are reported on stderr as file:line and skipped. A rule that throws on an event
+// is skipped for that event (the other rules still run), reported on stderr with the event (the
+// first few per rule) and counted in the closing summary. The exit status is non-zero when the
+// rules do not load, a file cannot be read, or any rule failed on an event.
 import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
@@ -9,7 +11,7 @@ import { formatDiagnostic } from '../rules/diagnostics.js';
 import { defaultRulesPath } from '../rules/defaults.js';
 import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
-import type { RuleSet } from '../engine/ruleset.js';
+import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/k8saudit/audit-log.js';
 import { looksLikeCapture } from '../sources/syscall/capture/format.js';
 import { readCapture } from '../sources/syscall/capture/reader.js';
@@ -61,8 +63,26 @@ function write(text: string): Promise<void> | undefined {
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
+/** Evaluation errors shown per rule; the rest are only counted. */
+const SHOWN_PER_RULE = 3;
+
 export async function replay(files: string[], rulesPaths: string[], format: AlertFormat): Promise<number> {
-  const loaded = await loadRules(rulesPaths, { sources: builtinSources() });
+  let file = '';
+  const evaluationErrors = new Map<string, number>();
+  const onEvaluationError: EvaluationErrorHandler = (rule, error, event) => {
+    const n = (evaluationErrors.get(rule.name) ?? 0) + 1;
+    evaluationErrors.set(rule.name, n);
+    if (n > SHOWN_PER_RULE) return;
+    let identity: string;
+    try {
+      identity = JSON.stringify(rule.source.identify?.(event) ?? {});
+    } catch {
+      identity = '(unidentifiable)';
+    }
+    const more = n === SHOWN_PER_RULE ? ' (further errors of this rule are only counted)' : '';
+    process.stderr.write(`${file}: rule ${JSON.stringify(rule.name)} failed on event ${identity}: ${(error as Error)?.message ?? String(error)}${more}\n`);
+  };
+  const loaded = await loadRules(rulesPaths, { sources: builtinSources(), onEvaluationError });
   for (const d of [...loaded.errors, ...loaded.warnings]) {
     if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
   }
@@ -79,7 +99,7 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     bad++;
     process.stderr.write(`${b.file}:${b.line}${b.column ? `:${b.column}` : ''}: skipped: ${b.message}\n`);
   };
-  for (const file of files) {
+  for (file of files) {
     let reader: ReplayReader | undefined;
     try {
       const h = await head(file);
@@ -110,6 +130,9 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
       status = 1;
     }
   }
-  process.stderr.write(`kestrel replay: ${events} event(s) from ${files.length} file(s), ${alerts} alert(s), ${bad} record(s) skipped\n`);
-  return status;
+  let failed = 0;
+  for (const n of evaluationErrors.values()) failed += n;
+  process.stderr.write(`kestrel replay: ${events} event(s) from ${files.length} file(s), ${alerts} alert(s), ${bad} record(s) skipped, ${failed} evaluation error(s)\n`);
+  for (const [rule, n] of evaluationErrors) process.stderr.write(`kestrel replay: rule ${JSON.stringify(rule)}: ${n} evaluation error(s)\n`);
+  return failed > 0 ? 1 : status;
 }

@@ -26,8 +26,11 @@ export interface CompiledRule<E = AnyEvent> {
   readonly warnings: readonly CompileWarning[];
 }
 
-/** Called when a rule's condition or output throws on an event (the rule then counts as not matching). */
-export type EvaluationErrorHandler = (rule: CompiledRule, error: unknown) => void;
+/**
+ * Called when a rule's condition or output throws on an event (the rule then counts as not
+ * matching, and the event goes on to the other rules).
+ */
+export type EvaluationErrorHandler = (rule: CompiledRule, error: unknown, event: unknown) => void;
 
 export interface RuleSetOptions {
   hostname?: string;
@@ -103,9 +106,9 @@ export class SourceRuleSet<E = AnyEvent> {
   }
 
 
-  private failed(rule: CompiledRule<E>, error: unknown): void {
+  private failed(rule: CompiledRule<E>, error: unknown, event: E): void {
     this.evaluationErrors++;
-    this.onError?.(rule, error);
+    this.onError?.(rule as CompiledRule, error, event);
   }
 
   /** A stamp no memo slot holds yet: every evaluation starts with empty slots. */
@@ -133,7 +136,7 @@ export class SourceRuleSet<E = AnyEvent> {
         return runPlan(plan, event, from, q, q + 1);
       } catch (err) {
         const i = plan.at[0]!;
-        this.failed(plan.rules[i]!, err);
+        this.failed(plan.rules[i]!, err, event);
         from = i + 1;
       }
     }
@@ -152,7 +155,7 @@ export class SourceRuleSet<E = AnyEvent> {
       try {
         alert = buildAlert(r, event, this.hostname, this.timeText);
       } catch (err) {
-        this.failed(r, err);
+        this.failed(r, err, event);
         continue;
       }
       if (this.firstMatch) return [alert];

@@ -5,8 +5,10 @@ import { EVENT_NAMES } from '../record/event-table.js';
 import { HDR_SIZE } from '../record/layout.js';
 import type { Scenario } from './synthetic.js';
 import { CaptureWriter } from '../capture/writer.js';
+import type { CaptureInfo } from '../capture/format.js';
 
-export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRecords?: number } = {}): { bytes: number } {
+/** `info` overrides INFO chunk values (to write captures no recorder would, for tests). */
+export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRecords?: number; info?: Partial<CaptureInfo> } = {}): { bytes: number } {
   const w = new CaptureWriter(path, {
     kestrelVersion: 'synthetic',
     createdAt: new Date(Number(s.bootEpochNs / 1_000_000n)).toISOString(),
@@ -16,6 +18,7 @@ export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRec
     arch: arch(),
     recordHeaderSize: HDR_SIZE,
     eventTypes: [...EVENT_NAMES],
+    ...opts.info,
   });
   w.state(s.snapshot);
   const per = opts.batchRecords ?? 64;
