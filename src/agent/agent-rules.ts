@@ -6,12 +6,14 @@ import type { Diagnostic } from '../rules/diagnostics.js';
 import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
 import type { Priority } from '../engine/rule.js';
+import type { RulesLimits } from '../rules/limits.js';
 
 export interface RulesOptions {
   paths: string[];
   hostname?: string;
   minPriority: Priority;
   ruleMatching: 'first' | 'all';
+  limits?: RulesLimits;
   /** Told about each rule that throws on an event. */
   onEvaluationError?: EvaluationErrorHandler;
 }
@@ -28,6 +30,7 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     minPriority: opts.minPriority,
     ruleMatching: opts.ruleMatching,
+    ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.onEvaluationError ? { onEvaluationError: opts.onEvaluationError } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };

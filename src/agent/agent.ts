@@ -12,7 +12,7 @@ import { FileOutput } from '../outputs/file.js';
 import { HttpOutput } from '../outputs/http.js';
 import { ProgramOutput } from '../outputs/program.js';
 import { StreamOutput } from '../outputs/stdout.js';
-import { minPriority, type AgentConfig } from './config.js';
+import { minPriority, rulesLimits, type AgentConfig } from './config.js';
 import { Pipeline } from './pipeline.js';
 import { evaluationErrorReporter } from './evaluation-errors.js';
 import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules, type RulesOptions } from './agent-rules.js';
@@ -231,6 +231,7 @@ function rulesOptions(opts: AgentOptions, onEvaluationError: EvaluationErrorHand
     paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files,
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,
+    limits: rulesLimits(cfg),
   };
 }
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from '../engine/rule.js';
+import { DEFAULT_RULES_LIMITS, type RulesLimits } from '../rules/limits.js';
 import type { HttpOutputConfig } from '../outputs/http.js';
 import type { ProgramOutputConfig } from '../outputs/program.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
@@ -18,6 +19,8 @@ export interface AgentConfig {
   priority: string;
   /** 'first': only the first matching rule alerts (Falco's default); 'all': every matching rule. */
   rule_matching: 'first' | 'all';
+  /** Bounds on the rules input (rules/limits.ts); a rule or file over one is refused at its place. */
+  rules_limits: RulesLimitsConfig;
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Alerts each output may hold while it catches up; beyond that they are dropped and counted. */
   outputs_queue_capacity: number;
@@ -37,6 +40,13 @@ export const AGENT_DEFAULTS: AgentConfig = {
   json_output: false,
   priority: 'debug',
   rule_matching: 'first',
+  rules_limits: {
+    max_file_bytes: DEFAULT_RULES_LIMITS.maxFileBytes,
+    max_condition_bytes: DEFAULT_RULES_LIMITS.maxConditionBytes,
+    max_list_items: DEFAULT_RULES_LIMITS.maxListItems,
+    max_condition_depth: DEFAULT_RULES_LIMITS.maxConditionDepth,
+    max_condition_nodes: DEFAULT_RULES_LIMITS.maxConditionNodes,
+  },
   log_level: 'info',
   outputs_queue_capacity: 10_000,
   stdout_output: { enabled: true },
@@ -48,6 +58,26 @@ export const AGENT_DEFAULTS: AgentConfig = {
 };
 
 export class ConfigError extends Error {}
+
+export interface RulesLimitsConfig {
+  max_file_bytes: number;
+  max_condition_bytes: number;
+  max_list_items: number;
+  max_condition_depth: number;
+  max_condition_nodes: number;
+}
+
+/** The loader's limits named by the `rules_limits` section. */
+export function rulesLimits(c: AgentConfig): RulesLimits {
+  const l = c.rules_limits;
+  return {
+    maxFileBytes: l.max_file_bytes,
+    maxConditionBytes: l.max_condition_bytes,
+    maxListItems: l.max_list_items,
+    maxConditionDepth: l.max_condition_depth,
+    maxConditionNodes: l.max_condition_nodes,
+  };
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -103,6 +133,7 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (c.file_output.enabled && !c.file_output.filename) errors.push('file_output.filename is required when file_output is enabled');
   if (c.http_output.enabled && !/^https?:\/\//.test(c.http_output.url)) errors.push('http_output.url must be an http:// or https:// URL');
   if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
+  for (const [k, v] of Object.entries(c.rules_limits)) if (!Number.isInteger(v) || v < 1) errors.push(`rules_limits.${k} must be a positive integer`);
   const port = c.webserver.listen_port;
   if (!Number.isInteger(port) || port > 65535) errors.push('webserver.listen_port must be a port number (0-65535)');
   for (const m of MODULES) errors.push(...(m.config.check?.(sourceConfig(c, m), `sources.${m.name}`) ?? []));

@@ -8,6 +8,7 @@ import type { CompiledRule } from '../engine/ruleset.js';
 import type { EventSource } from '../engine/event-source.js';
 import { ERROR_CODES, type DiagnosticSink, type ErrorCode } from './diagnostics.js';
 import type { ResolvedRule } from './resolve.js';
+import { STACK_EXHAUSTED } from './limits.js';
 
 const NO_EVTTYPE = 'Rule matches too many evt.type values. This has a significant performance penalty.';
 
@@ -20,6 +21,10 @@ export function compileRules(resolved: readonly ResolvedRule[], sources: Readonl
     try {
       compiled = compileRule(spec, source);
     } catch (e) {
+      if (e instanceof RangeError) {
+        sink.error('condition-too-large', STACK_EXHAUSTED, spec.location, ref);
+        continue;
+      }
       if (!(e instanceof CompileError)) throw e;
       const at = e.part === 'output' ? (e.pos ? output.locate(e.pos.offset) : spec.outputLocation) : e.pos?.at;
       if (e.code === 'unknown-field' && spec.skipIfUnknownFilter) {

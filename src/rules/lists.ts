@@ -8,7 +8,8 @@
 // - any other name stays a literal string, and a quoted value never names a list.
 import type { Expr, ListExpr, ValueExpr } from '../condition/ast.js';
 import { annotate } from './annotate.js';
-import type { DiagnosticSink } from './diagnostics.js';
+import { ItemError, type DiagnosticSink } from './diagnostics.js';
+import { DEFAULT_RULES_LIMITS, LIMIT_KEYS } from './limits.js';
 import { quoteItem } from './exceptions.js';
 import type { ListInfo, ListItemText } from './items.js';
 import { MappedText } from './mapped-text.js';
@@ -30,6 +31,8 @@ export class ListTable {
   constructor(
     private readonly lists: ReadonlyMap<string, ListInfo>,
     private readonly sink: DiagnosticSink,
+    /** Most items a list, or one `( ... )` of a condition, may hold once expanded (limits.ts). */
+    private readonly maxItems = DEFAULT_RULES_LIMITS.maxListItems,
   ) {
     for (const list of lists.values()) {
       const items: ListItemText[] = [];
@@ -37,11 +40,21 @@ export class ListTable {
         const ref = lists.get(item.text);
         if (ref && ref.index < list.visibility) {
           this.used.add(ref.name);
-          items.push(...ref.items);
+          for (const r of ref.items) items.push(r);
         } else items.push(item);
+        if (items.length > maxItems) break;
       }
       this.flat.set(list.name, items);
+      if (items.length > maxItems) {
+        this.tooMany(list.name);
+        this.values.set(list.name, null); // unusable: its uses report it
+      }
     }
+  }
+
+  private tooMany(name: string): void {
+    const info = this.lists.get(name)!;
+    this.sink.error('list-too-large', `list has more than ${this.maxItems} items once the lists it names are expanded (${LIMIT_KEYS.maxListItems})`, info.location, { type: 'list', name });
   }
 
   /**
@@ -84,8 +97,12 @@ export class ListTable {
       }
       this.used.add(v.value);
       const vals = this.expandedValues(v.value);
-      if (vals) items.push(...vals);
+      if (vals) for (const x of vals) items.push(x);
       else problems.push({ name: v.value, value: v });
+      if (items.length > this.maxItems) {
+        const at = list.pos.at ?? v.pos.at;
+        throw new ItemError('list-too-large', `more than ${this.maxItems} values in one list once its lists are expanded (${LIMIT_KEYS.maxListItems})`, at);
+      }
     }
     return { ...list, items };
   }
@@ -107,8 +124,14 @@ export class ListTable {
             out = null;
             break;
           }
-          out.push(...sub);
+          for (const x of sub) out.push(x);
         } else out.push(v);
+        // lists naming later lists twice can double at each step: bounded here
+        if (out.length > this.maxItems) {
+          this.tooMany(name);
+          out = null;
+          break;
+        }
       }
     }
     this.expanded.set(name, out);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSCALL_DEFAULTS } from '../../src/sources/syscall/config.js';
-import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority } from '../../src/agent/config.js';
+import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority, rulesLimits } from '../../src/agent/config.js';
+import { DEFAULT_RULES_LIMITS } from '../../src/rules/limits.js';
 
 const DEFAULT_CONFIG = new URL('../../config/kestrel.yaml', import.meta.url).pathname;
 
@@ -54,6 +55,14 @@ describe('agent configuration', () => {
     expect(() => configFrom({ file_output: { enabled: true } }, '/')).toThrow(/file_output.filename is required/);
     expect(minPriority(configFrom({ priority: 'INFO' }, '/'))).toBe('Informational');
     expect(minPriority(configFrom({ priority: 'Warning' }, '/'))).toBe('Warning');
+  });
+
+  it('rules_limits: the shipped file states the loader defaults; values are checked; partial sections keep the rest', async () => {
+    expect(rulesLimits(await loadConfig(DEFAULT_CONFIG))).toEqual(DEFAULT_RULES_LIMITS);
+    expect(rulesLimits(configFrom({ rules_limits: { max_condition_depth: 50 } }, '/'))).toEqual({ ...DEFAULT_RULES_LIMITS, maxConditionDepth: 50 });
+    expect(() => configFrom({ rules_limits: { max_list_items: 0, max_file_bytes: 1.5 } }, '/', 'k.yaml')).toThrow(
+      'k.yaml: rules_limits.max_file_bytes must be a positive integer\nk.yaml: rules_limits.max_list_items must be a positive integer',
+    );
   });
 
   it('points at the line of a YAML syntax error', async () => {
