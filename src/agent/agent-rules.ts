@@ -5,13 +5,15 @@ import { loadRules } from '../rules/load.js';
 import type { Diagnostic } from '../rules/diagnostics.js';
 import type { RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
-import type { Priority } from '../engine/rule.js';
+import type { Priority, RuleSpec } from '../engine/rule.js';
 
 export interface RulesOptions {
   paths: string[];
   hostname?: string;
   minPriority: Priority;
   ruleMatching: 'first' | 'all';
+  isEnabled?: (spec: RuleSpec) => boolean;
+  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
 }
 
 export interface LoadedRules {
@@ -26,6 +28,8 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     minPriority: opts.minPriority,
     ruleMatching: opts.ruleMatching,
+    ...(opts.isEnabled ? { isEnabled: opts.isEnabled } : {}),
+    ...(opts.appendOutput ? { appendOutput: opts.appendOutput } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
 }

@@ -9,6 +9,8 @@ export const alertsTotal = counter('kestrel_alerts_total', 'Alerts raised, by ru
 /** Evaluation errors (an extractor or rule threw on an event); the event is skipped for that rule set. */
 export const evaluationErrors = counter('kestrel_evaluation_errors_total', 'Events whose evaluation failed, by source.', ['source']);
 export const rulesReloads = counter('kestrel_rules_reloads_total', 'Rules reloads, by result (ok, error).', ['result']);
+/** Config reloads (SIGHUP, watch_config_files): error when the new config or its rules were refused. */
+export const configReloads = counter('kestrel_config_reloads_total', 'Configuration reloads, by result (ok, error: the running configuration was kept).', ['result']);
 export const rulesLoaded = gauge('kestrel_rules_loaded', 'Enabled rules in the active rule set, by source.', ['source']);
 
 let readiness: () => ReadonlyArray<{ name: string; ready: boolean }> = () => [];

@@ -2,7 +2,6 @@
 // prints the alerts. Each input format is a ReplayReader; the file's first bytes pick the reader.
 // Bad records are reported on stderr as file:line and skipped; the exit status is non-zero only
 // when the rules do not load or a file cannot be read.
-import { open } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
 import { formatDiagnostic } from '../rules/diagnostics.js';
@@ -10,26 +9,9 @@ import { defaultRulesPath } from '../rules/defaults.js';
 import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../engine/ruleset.js';
-import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/k8saudit/audit-log.js';
-import { looksLikeCapture } from '../sources/syscall/capture/format.js';
-import { readCapture } from '../sources/syscall/capture/reader.js';
+import { readerFor, replayReaders, type BadRecordHandler, type ReplayReader } from '../agent/replay-readers.js';
 
-export interface ReplayReader {
-  /** The event source the records belong to (rules with this `source:` are evaluated). */
-  source: string;
-  /** What the reader reads, for messages. */
-  describe: string;
-  /** Whether the file, by its first bytes, is this reader's format. */
-  detect(head: Buffer): boolean;
-  /** The events of the file, in order; reports bad records through onBad. Throws if unreadable. */
-  read(file: string, onBad: BadRecordHandler): AsyncIterable<unknown>;
-}
-
-/** Input formats, tried in order. */
-export const replayReaders: ReplayReader[] = [
-  { source: 'syscall', describe: 'Kestrel syscall captures (kestrel capture)', detect: looksLikeCapture, read: (file) => readCapture(file).events() },
-  { source: 'k8s_audit', describe: 'Kubernetes audit events (JSON lines or EventList)', detect: looksLikeAuditJson, read: readAuditLog },
-];
+export { replayReaders, type ReplayReader };
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -43,17 +25,6 @@ export function register(program: Command): void {
     .action(async (files: string[], opts: { rules: string[]; json?: boolean }) => {
       process.exitCode = await replay(files, opts.rules.length > 0 ? opts.rules : [defaultRulesPath()], opts.json ? 'json' : 'text');
     });
-}
-
-async function head(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 function write(text: string): Promise<void> | undefined {
@@ -80,17 +51,12 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     process.stderr.write(`${b.file}:${b.line}${b.column ? `:${b.column}` : ''}: skipped: ${b.message}\n`);
   };
   for (const file of files) {
-    let reader: ReplayReader | undefined;
+    let reader: ReplayReader;
     try {
-      const h = await head(file);
-      reader = replayReaders.find((r) => r.detect(h));
+      reader = await readerFor(file);
     } catch (err) {
-      process.stderr.write(`kestrel replay: cannot read ${file}: ${(err as Error).message}\n`);
-      status = 1;
-      continue;
-    }
-    if (!reader) {
-      process.stderr.write(`kestrel replay: ${file}: not a format replay reads (${replayReaders.map((r) => r.describe).join('; ')})\n`);
+      const e = err as NodeJS.ErrnoException;
+      process.stderr.write(`kestrel replay: ${e.code ? `cannot read ${file}: ` : ''}${e.message}\n`);
       status = 1;
       continue;
     }

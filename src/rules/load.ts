@@ -21,6 +21,8 @@ export interface LoadOptions extends RuleSetOptions {
    * not know which sources exist; the agent and the library entry point pass the built-in ones).
    */
   sources: ReadonlyMap<string, EventSource>;
+  /** Text appended to the output of every rule of a source (Falco's -p). */
+  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
 }
 
 export interface LoadResult {
@@ -62,7 +64,7 @@ function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: Diag
     for (const doc of parseRulesText(text, sink)) for (const item of doc.items) reader.read(doc.ctx, item);
   }
   const resolved = resolveRules(collector, sink);
-  const compiled = compileRules(resolved, sources, sink);
+  const compiled = compileRules(resolved, sources, sink, options.appendOutput);
   const result: LoadResult = {
     ruleset: new RuleSet(compiled, sources, options),
     rules: compiled.map((c) => c.spec),
