@@ -2,6 +2,7 @@
 // swapped atomically, a bad reload keeps the old rules; given a new config, outputs rebuilt and
 // sources restarted only when their settings changed) and graceful shutdown (sources drain what
 // they accepted, outputs flush).
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Writable } from 'node:stream';
@@ -300,10 +301,11 @@ export class Agent {
 }
 
 /** The rules settings `opts` asks for (also what `run --dry-run` loads). */
-export function rulesOptionsFor(opts: AgentOptions) {
+export function rulesOptionsFor(opts: Pick<AgentOptions, 'config' | 'rulesPaths' | 'selection' | 'appendOutput'>) {
   const cfg = opts.config;
   return {
-    paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files,
+    // As Falco: rules_files entries of the config that do not exist are skipped (-r ones are not).
+    paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files.filter((p) => existsSync(p)),
     hostname: agentHostname(),
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,

@@ -4,7 +4,6 @@
 // naming the key and where it was set, so a typo cannot silently disable something. Falco keys
 // Kestrel has no use for are accepted with one warning each (falco-keys.ts); includes,
 // overrides and ${VAR} are read as Falco reads them (config-source.ts).
-import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigReadError, locate, readConfigSource, type ConfigFileRead, type ReadOptions } from './config-source.js';
 import { hasNoEffectKeysBelow, noEffectReason, renameFalcoKeys } from './falco-keys.js';
@@ -293,12 +292,6 @@ export function readAgentConfig(file: string, opts: ReadOptions = {}): LoadedCon
   }
   const notes = renameFalcoKeys(source.raw, source.locations);
   const { config, warnings } = build(source.raw, dirname(resolve(file)), file, source.locations);
-  // As Falco: rules_files entries that do not exist are skipped (said here, once).
-  config.rules_files = config.rules_files.filter((p) => {
-    if (existsSync(p)) return true;
-    warnings.push(`${locate(source.locations, 'rules_files') ?? file}: rules_files entry ${p} does not exist: skipped`);
-    return false;
-  });
   return { config, warnings: [...source.warnings, ...notes, ...warnings], files: source.files, directories: source.directories };
 }
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { arch, release, type as osType, version as osVersion } from 'node:os';
 import type { Command } from 'commander';
-import { readAgentConfig, type LoadedConfig } from '../agent/config.js';
+import { ConfigError, readAgentConfig, type LoadedConfig } from '../agent/config.js';
 import { redact } from '../agent/redact.js';
 import { builtinSources } from '../agent/source-list.js';
 import { agentHostname } from '../engine/hostname.js';
@@ -109,6 +109,23 @@ export async function earlyAction(o: FalcoCliOptions): Promise<number | undefine
     return result.errors.length > 0 ? 1 : 0;
   }
   return undefined;
+}
+
+/**
+ * What both commands do first: check the flags, run --list / -V, read the config with -o.
+ * Returns the exit status when the command is over, else the config.
+ */
+export async function prepareCli(o: FalcoCliOptions, file: string, fail: (message: string) => number): Promise<{ status: number } | { loaded: LoadedConfig }> {
+  const problem = flagProblem(o);
+  if (problem) return { status: fail(problem) };
+  const early = await earlyAction(o);
+  if (early !== undefined) return { status: early };
+  try {
+    return { loaded: readCliConfig(o, file) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { status: fail(err.message) };
+  }
 }
 
 /** -L: every loaded rule (name, description), as Falco prints them; JSON details with --json. */

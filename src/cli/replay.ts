@@ -1,11 +1,15 @@
-// `kestrel replay [-r PATH]... [--json] FILE...`: evaluates the rules over recorded events and
-// prints the alerts. Each input format is a ReplayReader; the file's first bytes pick the reader.
-// Bad records are reported on stderr as file:line and skipped; the exit status is non-zero only
-// when the rules do not load or a file cannot be read.
+// `kestrel replay [FALCO FLAGS] FILE...`: evaluates the rules over recorded events and prints the
+// alerts. Each input format is a ReplayReader; the file's first bytes pick the reader. Bad
+// records are reported on stderr as file:line and skipped; the exit status is non-zero only when
+// the rules do not load or a file cannot be read. Falco's flags as for `run` (falco-options.ts):
+// the config gives rules_files, priority, rule_matching, `rules:` and json_output.
 import type { Command } from 'commander';
+import { minPriority } from '../agent/config.js';
+import { rulesOptionsFor } from '../agent/agent.js';
+import { addFalcoOptions, cliSelection, listRules, packageVersion, prepareCli, printFormat, supportInfo, type FalcoCliOptions } from './falco-options.js';
+import { defaultConfigPath } from './run.js';
 import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
 import { formatDiagnostic } from '../rules/diagnostics.js';
-import { defaultRulesPath } from '../rules/defaults.js';
 import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
 import type { RuleSet } from '../engine/ruleset.js';
@@ -13,18 +17,51 @@ import { readerFor, replayReaders, type BadRecordHandler, type ReplayReader } fr
 
 export { replayReaders, type ReplayReader };
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
-    .description('evaluate the rules over recorded events (kube-apiserver audit logs, ...) and print the alerts')
-    .argument('<file...>', 'recorded events')
-    .option('-r, --rules <path>', 'rules file or directory; repeatable; default: the bundled rules/', collect, [])
-    .option('--json', 'print alerts as JSON lines (Falco json_output)')
-    .action(async (files: string[], opts: { rules: string[]; json?: boolean }) => {
-      process.exitCode = await replay(files, opts.rules.length > 0 ? opts.rules : [defaultRulesPath()], opts.json ? 'json' : 'text');
-    });
+    .description('evaluate the rules over recorded events (kube-apiserver audit logs, kestrel captures) and print the alerts')
+    .argument('[file...]', 'recorded events');
+  addFalcoOptions(cmd, "configuration file (Kestrel's or Falco's falco.yaml): rules_files, priority, rule_matching, rules, json_output", defaultConfigPath()).action(
+    async (files: string[], opts: FalcoCliOptions & { config: string }) => {
+      process.exitCode = await replayCommand(files, opts);
+    },
+  );
+}
+
+function fail(message: string, status = 2): number {
+  process.stderr.write(`kestrel replay: ${message}\n`);
+  return status;
+}
+
+async function replayCommand(files: string[], opts: FalcoCliOptions & { config: string }): Promise<number> {
+  const prepared = await prepareCli(opts, opts.config, fail);
+  if ('status' in prepared) return prepared.status;
+  const loaded = prepared.loaded;
+  const config = loaded.config;
+  for (const w of loaded.warnings) process.stderr.write(`kestrel replay: warning: ${w}\n`);
+  const agentOpts = {
+    config,
+    rulesPaths: opts.rules,
+    selection: cliSelection(opts),
+    ...(opts.print !== undefined ? { appendOutput: printFormat(opts.print) } : {}),
+  };
+  const rules = rulesOptionsFor(agentOpts);
+  if (opts.support) {
+    process.stdout.write(JSON.stringify(await supportInfo(packageVersion(), loaded, rules.paths), null, 2) + '\n');
+    return 0;
+  }
+  if (opts.L) return listRules(rules.paths, config.rules, opts);
+  if (files.length === 0) return fail('no recorded events given (FILE...)');
+  if (rules.paths.length === 0) return fail('no rules files: set rules_files in the config or pass -r', 1);
+  const format = (opts.json ?? config.json_output) ? 'json' : 'text';
+  const deadline = opts.M !== undefined ? Date.now() + Number(opts.M) * 1000 : undefined;
+  if (opts.dryRun) {
+    const loadedRules = await loadRules(rules.paths, { sources: builtinSources(), minPriority: minPriority(config) });
+    for (const e of loadedRules.errors) process.stderr.write(formatDiagnostic(e) + '\n');
+    return loadedRules.errors.length > 0 ? 1 : 0;
+  }
+  return replay(files, rules, format, deadline);
 }
 
 function write(text: string): Promise<void> | undefined {
@@ -32,8 +69,11 @@ function write(text: string): Promise<void> | undefined {
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
-export async function replay(files: string[], rulesPaths: string[], format: AlertFormat): Promise<number> {
-  const loaded = await loadRules(rulesPaths, { sources: builtinSources() });
+type ReplayRules = ReturnType<typeof rulesOptionsFor>;
+
+export async function replay(files: string[], rules: ReplayRules, format: AlertFormat, deadline?: number): Promise<number> {
+  const { paths, ...ruleOptions } = rules;
+  const loaded = await loadRules(paths, { sources: builtinSources(), ...ruleOptions });
   for (const d of [...loaded.errors, ...loaded.warnings]) {
     if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
   }
@@ -51,6 +91,7 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     process.stderr.write(`${b.file}:${b.line}${b.column ? `:${b.column}` : ''}: skipped: ${b.message}\n`);
   };
   for (const file of files) {
+    if (deadline !== undefined && Date.now() > deadline) break;
     let reader: ReplayReader;
     try {
       reader = await readerFor(file);
@@ -63,6 +104,10 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     const rules = ruleset.forSource(reader.source);
     try {
       for await (const event of reader.read(file, onBad)) {
+        if (deadline !== undefined && Date.now() > deadline) {
+          process.stderr.write('kestrel replay: -M: time is up\n');
+          break;
+        }
         events++;
         if (!rules) continue;
         for (const a of rules.evaluate(event)) {

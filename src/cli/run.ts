@@ -4,18 +4,19 @@
 // SIGHUP (and, with watch_config_files, a change to the config or rules files) reloads the
 // config and rules: a bad config or rules keep the running ones and the log says why.
 // SIGTERM/SIGINT stop gracefully: sources deliver what they accepted, outputs flush, exit 0.
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Agent, RulesLoadError, rulesOptionsFor } from '../agent/agent.js';
 import { loadAgentRules, logDiagnostics } from '../agent/agent-rules.js';
-import { ConfigError, pinoLevel, type LoadedConfig } from '../agent/config.js';
+import { pinoLevel, type LoadedConfig } from '../agent/config.js';
 import { configReloads } from '../agent/metrics.js';
 import { ConfigWatcher } from '../agent/config-watch.js';
 import { FileRunner } from '../agent/file-runner.js';
 import { readerFor } from '../agent/replay-readers.js';
 import { SOURCE_MODULES } from '../agent/source-list.js';
-import { addFalcoOptions, cliSelection, earlyAction, flagProblem, listRules, packageVersion, printFormat, readCliConfig, supportInfo, type FalcoCliOptions } from './falco-options.js';
+import { addFalcoOptions, cliSelection, listRules, packageVersion, prepareCli, printFormat, readCliConfig, supportInfo, type FalcoCliOptions } from './falco-options.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -45,22 +46,14 @@ function fail(message: string, status = 2): number {
 }
 
 async function run(opts: RunOptions): Promise<number> {
-  const problem = flagProblem(opts);
-  if (problem) return fail(problem);
-  const early = await earlyAction(opts);
-  if (early !== undefined) return early;
   const names = SOURCE_MODULES.map((m) => m.name as string);
   for (const s of opts.disableSource) if (!names.includes(s)) return fail(`unknown source ${JSON.stringify(s)} (${names.join(', ')})`);
-
-  let loaded: LoadedConfig;
-  try {
-    loaded = readCliConfig(opts, opts.config);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return fail(err.message);
-  }
+  const prepared = await prepareCli(opts, opts.config, fail);
+  if ('status' in prepared) return prepared.status;
+  const loaded = prepared.loaded;
   const config = loaded.config;
-  const rulesPaths = opts.rules.length > 0 ? opts.rules : config.rules_files;
+  const missing = opts.rules.length > 0 ? [] : config.rules_files.filter((p) => !existsSync(p));
+  const rulesPaths = opts.rules.length > 0 ? opts.rules : config.rules_files.filter((p) => existsSync(p));
   if (opts.support) {
     process.stdout.write(JSON.stringify(await supportInfo(packageVersion(), loaded, rulesPaths), null, 2) + '\n');
     return 0;
@@ -72,6 +65,7 @@ async function run(opts: RunOptions): Promise<number> {
   const log = pino({ level: pinoLevel(config), base: { pid: process.pid } }, pino.destination({ fd: 2, sync: true }));
   log.info({ config: opts.config, version: packageVersion() }, 'kestrel starting');
   for (const w of loaded.warnings) log.warn(w);
+  for (const p of missing) log.warn(`rules_files entry ${p} does not exist: skipped (as Falco does)`);
 
   let replay: FileRunner | undefined;
   if (opts.e) {

@@ -49,9 +49,7 @@ describe("Falco's falco.yaml", () => {
     expect(config.outputs_queue_capacity).toBe(10_000); // capacity 0 (unbounded) keeps Kestrel's bound
     expect(config.watch_config_files).toBe(true);
     expect(pinoLevel(config)).toBe('info');
-    // Its rules_files live in /etc/falco, absent here: skipped with a warning, as Falco skips them.
-    expect(config.rules_files).toEqual([]);
-    expect(warnings.filter((w) => w.includes('does not exist: skipped'))).toHaveLength(3);
+    expect(config.rules_files).toEqual(['/etc/falco/falco_rules.yaml', '/etc/falco/falco_rules.local.yaml', '/etc/falco/rules.d']);
   });
 
   it("the Helm chart's default render loads with no error", () => {
