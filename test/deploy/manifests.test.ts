@@ -180,7 +180,7 @@ describe.skipIf(skip)('deploy/base', () => {
   });
 
   it("both agents report the node's name as hostname (downward API), not the pod's", () => {
-    for (const source of ['syscall', 'k8s_audit']) {
+    for (const source of ['syscall', 'k8s_audit'] as const) {
       const w = workloadRunning(s, source);
       const env = w.container.env.find((e: Any) => e.name === 'KESTREL_HOSTNAME');
       expect(env?.valueFrom, source).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
