@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { Agent, RulesLoadError, rulesOptionsFor } from '../agent/agent.js';
 import { loadAgentRules, logDiagnostics } from '../agent/agent-rules.js';
-import { pinoLevel, type LoadedConfig } from '../agent/config.js';
+import { pinoLevel, type AgentConfig, type LoadedConfig } from '../agent/config.js';
 import { configReloads } from '../agent/metrics.js';
 import { ConfigWatcher } from '../agent/config-watch.js';
 import { FileRunner } from '../agent/file-runner.js';
@@ -51,7 +51,9 @@ async function run(opts: RunOptions): Promise<number> {
   const prepared = await prepareCli(opts, opts.config, fail);
   if ('status' in prepared) return prepared.status;
   const loaded = prepared.loaded;
-  const config = loaded.config;
+  // -e: the recording's source runs whatever the config says, and (as Falco in capture mode) no
+  // web server is started next to it.
+  const config = replayConfig(loaded.config, opts.e);
   const missing = opts.rules.length > 0 ? [] : config.rules_files.filter((p) => !existsSync(p));
   const rulesPaths = opts.rules.length > 0 ? opts.rules : config.rules_files.filter((p) => existsSync(p));
   if (opts.support) {
@@ -74,6 +76,8 @@ async function run(opts: RunOptions): Promise<number> {
     } catch (err) {
       return fail((err as Error).message, 1);
     }
+    const source = config.sources[replay.name as keyof AgentConfig['sources']];
+    source.enabled = true;
   }
   const disabled = replay ? names.filter((n) => n !== replay.name) : opts.disableSource;
   const agentOptions = {
@@ -111,6 +115,10 @@ async function run(opts: RunOptions): Promise<number> {
   return supervise(agent, opts, log, replay, loaded);
 }
 
+function replayConfig(c: AgentConfig, file: string | undefined): AgentConfig {
+  return file ? { ...c, webserver: { ...c.webserver, enabled: false }, sources: structuredClone(c.sources) } : c;
+}
+
 /** Signals, -M, config reloads and the end of an -e file, until the agent stops. */
 function supervise(agent: Agent, opts: RunOptions, log: Logger, replay: FileRunner | undefined, loaded: LoadedConfig): Promise<number> {
   return new Promise<number>((resolve) => {
@@ -125,7 +133,11 @@ function supervise(agent: Agent, opts: RunOptions, log: Logger, replay: FileRunn
         return;
       }
       for (const w of next.warnings) log.warn(w);
-      watcher?.update(next, rulesFilesOf(next));
+      if (next.config.watch_config_files && !watcher) watcher = new ConfigWatcher(next, rulesFilesOf(next), (changed) => reloadConfig(`${changed} changed`), log);
+      else if (!next.config.watch_config_files && watcher) {
+        watcher.close();
+        watcher = undefined;
+      } else watcher?.update(next, rulesFilesOf(next));
       void agent.reload(next.config).then((ok) => configReloads.labels({ result: ok ? 'ok' : 'error' }).inc());
     };
     const rulesFilesOf = (c: LoadedConfig) => (opts.rules.length > 0 ? opts.rules : c.config.rules_files);

@@ -181,6 +181,23 @@ describe.skipIf(!haveCli)('kestrel run with Falco configuration and flags', () =
   });
 });
 
+describe.skipIf(!haveCli)('kestrel replay with Falco flags', () => {
+  it('-T / -t select the rules, -o and -c apply as for run', async () => {
+    const dir = tmpDir();
+    const log = join(dir, 'audit.log');
+    writeFileSync(log, JSON.stringify(fx.execDeckhouse()) + '\n');
+    const all = await kestrel(['replay', '-r', RULES, '--json', log]);
+    expect(all.out).toContain('"rule":"Attach/Exec Pod"');
+    const off = await kestrel(['replay', '-r', RULES, '-T', 'T1609', log]);
+    expect(off.code).toBe(0);
+    expect(off.out).toBe('');
+    const only = await kestrel(['replay', '-r', RULES, '-t', 'mitre_execution', '-o', 'json_output=true', log]);
+    expect(JSON.parse(only.out.trim())).toMatchObject({ rule: 'Attach/Exec Pod', priority: 'Notice' });
+    const quiet = await kestrel(['replay', '-r', RULES, '-o', 'priority=warning', log]);
+    expect(quiet.out).toBe('');
+  });
+});
+
 describe.skipIf(!haveCli)('kestrel config', () => {
   it('prints the effective config with includes, -o and ${VAR} applied and secrets redacted', async () => {
     const dir = tmpDir();
