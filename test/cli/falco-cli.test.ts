@@ -7,12 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
+import { buildScenario } from '../../src/sources/syscall/testing/synthetic.js';
+import { writeScenarioCapture } from '../../src/sources/syscall/testing/scenario-capture.js';
 import { KestrelProcess, haveCli } from './kestrel-process.js';
 
 const FALCO_YAML = new URL('../../../shared/falco-fixtures/falco.yaml', import.meta.url).pathname;
 const haveFalcoYaml = existsSync(FALCO_YAML);
 if (!haveFalcoYaml) console.warn(`SKIPPED: ${FALCO_YAML} is absent (shared Falco fixtures)`);
 const RULES = new URL('../../rules', import.meta.url).pathname;
+const HELM_YAML = new URL('../agent/fixtures/falco-helm-default.yaml', import.meta.url).pathname;
 
 let running: KestrelProcess | undefined;
 afterEach(async () => {
@@ -195,6 +198,35 @@ describe.skipIf(!haveCli)('kestrel replay with Falco flags', () => {
     expect(JSON.parse(only.out.trim())).toMatchObject({ rule: 'Attach/Exec Pod', priority: 'Notice' });
     const quiet = await kestrel(['replay', '-r', RULES, '-o', 'priority=warning', log]);
     expect(quiet.out).toBe('');
+  });
+});
+
+describe.skipIf(!haveCli)('-p and the Helm render', () => {
+  it('-p appends to the output of syscall rules (c/container, k/kubernetes, or a format); a bad format is refused', async () => {
+    const dir = tmpDir();
+    const capture = join(dir, 'shadow.kcap');
+    writeScenarioCapture(
+      capture,
+      buildScenario('user 0 root\ncontainer c1 name=web image=nginx:1\nproc sh pid=300 exe=/bin/sh container=c1\n300 openat /etc/shadow O_RDONLY\n'),
+    );
+    const rules = join(dir, 'r.yaml');
+    writeFileSync(rules, '- rule: Shadow\n  desc: d\n  condition: evt.type = openat and fd.name = /etc/shadow\n  output: shadow read by %proc.name\n  priority: WARNING\n');
+    const plain = await kestrel(['replay', '-r', rules, capture]);
+    expect(plain.out.trim()).toMatch(/Warning shadow read by sh$/);
+    const pc = await kestrel(['replay', '-r', rules, '-pc', capture]);
+    expect(pc.out.trim()).toMatch(/Warning shadow read by sh container=web \(id=[0-9a-f]{12}\)$/);
+    const custom = await kestrel(['replay', '-r', rules, '-p', 'file=%fd.name', capture]);
+    expect(custom.out.trim()).toMatch(/shadow read by sh file=\/etc\/shadow$/);
+    const bad = await kestrel(['replay', '-r', rules, '-p', '%proc.nmae', capture]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('-p "%proc.nmae"');
+  });
+
+  it("the Helm chart's render passes --dry-run with Kestrel's rules", async () => {
+    const r = await kestrel(['run', '-c', HELM_YAML, '-r', RULES, ...LOOPBACK, '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('dry run: configuration and rules are valid');
+    expect(r.err).not.toMatch(/"level":(50|60)/);
   });
 });
 
