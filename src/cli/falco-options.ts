@@ -49,7 +49,7 @@ export function addFalcoOptions(cmd: Command, configHelp: string, defaultConfig?
     .option('-t <tag>', 'only run rules with this tag; repeatable; not with -T/-D', collect, [])
     .option('-T <tag>', 'disable rules with this tag; repeatable', collect, [])
     .option('-D <substring>', 'disable rules whose name contains this; repeatable', collect, [])
-    .option('-A', 'monitor all events, including high-volume ones (Kestrel never skips the events rules name: always on)')
+    .option('-A', "monitor all events, including high-volume I/O ones (no effect: Falco's skipped set holds none of the syscalls Kestrel covers)")
     .option('-p, --print <format>', 'append to the output of every syscall rule: c|container, k|kubernetes, or a format of %fields')
     .option('-V, --validate <file>', 'validate these rules files (repeatable, loaded together in order) and exit: status 1 on any error', collect, [])
     .option('-L', 'list the loaded rules (name and description; all details with --json) and exit')
