@@ -5,7 +5,7 @@ import { loadRules } from '../rules/load.js';
 import type { Diagnostic } from '../rules/diagnostics.js';
 import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
-import type { Priority } from '../engine/rule.js';
+import type { Priority, RuleSpec } from '../engine/rule.js';
 import type { RulesLimits } from '../rules/limits.js';
 
 export interface RulesOptions {
@@ -16,6 +16,8 @@ export interface RulesOptions {
   limits?: RulesLimits;
   /** Told about each rule that throws on an event. */
   onEvaluationError?: EvaluationErrorHandler;
+  isEnabled?: (spec: RuleSpec) => boolean;
+  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
 }
 
 export interface LoadedRules {
@@ -32,6 +34,8 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ruleMatching: opts.ruleMatching,
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.onEvaluationError ? { onEvaluationError: opts.onEvaluationError } : {}),
+    ...(opts.isEnabled ? { isEnabled: opts.isEnabled } : {}),
+    ...(opts.appendOutput ? { appendOutput: opts.appendOutput } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
 }

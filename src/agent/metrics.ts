@@ -19,6 +19,8 @@ export const evaluationErrors = counter(
 /** The rule label of an evaluation error that happened before any rule ran. */
 export const NO_RULE = '(none)';
 export const rulesReloads = counter('kestrel_rules_reloads_total', 'Rules reloads, by result (ok, error).', ['result']);
+/** Config reloads (SIGHUP, watch_config_files): error when the new config or its rules were refused. */
+export const configReloads = counter('kestrel_config_reloads_total', 'Configuration reloads, by result (ok, error: the running configuration was kept).', ['result']);
 export const rulesLoaded = gauge('kestrel_rules_loaded', 'Enabled rules in the active rule set, by source.', ['source']);
 
 let readiness: () => ReadonlyArray<{ name: string; ready: boolean }> = () => [];

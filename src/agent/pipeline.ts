@@ -8,6 +8,7 @@ import type { AlertOutput } from '../outputs/alert-output.js';
 import { tally, type Tally } from '../telemetry/metrics.js';
 import { alertsTotal, evaluationErrors, eventsTotal, NO_RULE } from './metrics.js';
 import { BurstLog } from '../telemetry/burst-log.js';
+import type { AlertMetrics } from './alert-metrics.js';
 
 export class Pipeline {
   private active: RuleSet;
@@ -17,8 +18,10 @@ export class Pipeline {
 
   constructor(
     rules: RuleSet,
-    private readonly outputs: readonly AlertOutput[],
+    private outputs: readonly AlertOutput[],
     log: Logger,
+    /** falco_events and falcosecurity_falco_rules_matches_total. */
+    private readonly alertMetrics?: AlertMetrics,
   ) {
     this.active = rules;
     this.errorLog = new BurstLog(log, 'evaluation failed for events');
@@ -31,6 +34,11 @@ export class Pipeline {
   swap(rules: RuleSet): void {
     this.active = rules;
     this.generation++;
+  }
+
+  /** Alerts from now on go to these outputs (config reload); the caller closes the old ones. */
+  setOutputs(outputs: readonly AlertOutput[]): void {
+    this.outputs = outputs;
   }
 
   /** The per-event entry point for one source (what SourceContext.emit is). */
@@ -63,6 +71,7 @@ export class Pipeline {
     let t = this.alertTallies.get(key);
     if (!t) this.alertTallies.set(key, (t = tally(alertsTotal, { rule: alert.rule, priority: alert.priority, source: alert.source })));
     t.inc();
+    this.alertMetrics?.count(alert);
     for (const o of this.outputs) o.write(alert);
   }
 }

@@ -3,7 +3,7 @@
 // every slot), so an event visits only its type's rules, through that type's plan (plan.ts:
 // evt.type checks folded, repeated subtrees computed once per event). A RuleSet is immutable: on
 // reload the agent builds a new one and swaps it.
-import { hostname as osHostname } from 'node:os';
+import { agentHostname } from './hostname.js';
 import type { Predicate } from './compile-rule.js';
 import type { CompileWarning } from './errors.js';
 import type { OutputFormatter } from './output-template.js';
@@ -40,6 +40,8 @@ export interface RuleSetOptions {
   ruleMatching?: 'first' | 'all';
   /** Rules less severe than this are not evaluated (Falco's `priority` setting). */
   minPriority?: Priority;
+  /** Whether a rule runs (Falco's rule selection); default: the rule's own `enabled`. */
+  isEnabled?: (spec: RuleSpec) => boolean;
 }
 
 const EMPTY: readonly Alert[] = Object.freeze([]) as readonly Alert[];
@@ -188,10 +190,11 @@ export class RuleSet {
 
   constructor(rules: readonly CompiledRule[], sources: ReadonlyMap<string, EventSource>, options: RuleSetOptions = {}) {
     this.rules = Object.freeze([...rules]);
-    const host = options.hostname ?? osHostname();
+    const host = options.hostname ?? agentHostname();
     const first = (options.ruleMatching ?? 'first') === 'first';
     const minLevel = PRIORITIES.indexOf(options.minPriority ?? 'Debug');
-    const enabled = rules.filter((r) => r.spec.enabled && PRIORITIES.indexOf(r.spec.priority) <= minLevel);
+    const isEnabled = options.isEnabled ?? ((spec: RuleSpec) => spec.enabled);
+    const enabled = rules.filter((r) => isEnabled(r.spec) && PRIORITIES.indexOf(r.spec.priority) <= minLevel);
     const names = new Set<string>([...sources.keys(), ...enabled.map((r) => r.source.name)]);
     for (const name of names) {
       const source = sources.get(name) ?? enabled.find((r) => r.source.name === name)!.source;

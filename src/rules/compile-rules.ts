@@ -12,14 +12,21 @@ import { STACK_EXHAUSTED } from './limits.js';
 
 const NO_EVTTYPE = 'Rule matches too many evt.type values. This has a significant performance penalty.';
 
-export function compileRules(resolved: readonly ResolvedRule[], sources: ReadonlyMap<string, EventSource>, sink: DiagnosticSink): CompiledRule[] {
+export function compileRules(
+  resolved: readonly ResolvedRule[],
+  sources: ReadonlyMap<string, EventSource>,
+  sink: DiagnosticSink,
+  /** Falco's -p: text appended to every output of a source (checked by the caller). */
+  appendOutput: ReadonlyArray<{ source: string; format: string }> = [],
+): CompiledRule[] {
   const out: CompiledRule[] = [];
   for (const { spec, output } of resolved) {
     const source = sources.get(spec.source)!;
     const ref = { type: 'rule' as const, name: spec.name };
+    const extra = appendOutput.filter((a) => a.source === spec.source).map((a) => a.format);
     let compiled: CompiledRule;
     try {
-      compiled = compileRule(spec, source);
+      compiled = compileRule(extra.length > 0 ? { ...spec, output: [spec.output, ...extra].join(' ') } : spec, source);
     } catch (e) {
       if (e instanceof RangeError) {
         sink.error('condition-too-large', STACK_EXHAUSTED, spec.location, ref);

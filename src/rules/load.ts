@@ -24,6 +24,8 @@ export interface LoadOptions extends RuleSetOptions {
   sources: ReadonlyMap<string, EventSource>;
   /** Bounds on the rules input (limits.ts); each unset one takes its default. */
   limits?: Partial<RulesLimits>;
+  /** Text appended to the output of every rule of a source (Falco's -p). */
+  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
 }
 
 export interface LoadResult {
@@ -70,7 +72,7 @@ function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: Diag
     for (const doc of parseRulesText(text, sink, limits)) for (const item of doc.items) reader.read(doc.ctx, item);
   }
   const resolved = resolveRules(collector, sink, limits);
-  const compiled = compileRules(resolved, sources, sink);
+  const compiled = compileRules(resolved, sources, sink, options.appendOutput);
   const result: LoadResult = {
     ruleset: new RuleSet(compiled, sources, options),
     rules: compiled.map((c) => c.spec),

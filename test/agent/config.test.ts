@@ -13,7 +13,7 @@ describe('agent configuration', () => {
     const c = await loadConfig(DEFAULT_CONFIG);
     expect(c.rules_files).toEqual([new URL('../../rules', import.meta.url).pathname]);
     expect(c.sources.k8s_audit).toMatchObject({ address: '127.0.0.1', port: 9765, path: '/k8s-audit', plain_http: true, allow_unauthenticated: true, max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024 });
-    expect(c.webserver).toEqual({ enabled: true, listen_address: '127.0.0.1', listen_port: 8765 });
+    expect(c.webserver).toMatchObject({ enabled: true, listen_address: '127.0.0.1', listen_port: 8765, prometheus_metrics_enabled: true, ssl_enabled: false });
     expect(c.stdout_output.enabled).toBe(true);
     expect(c.sources.syscall.enabled).toBe(true);
   });
@@ -23,7 +23,8 @@ describe('agent configuration', () => {
     expect(c.rules_files).toEqual(['/etc/kestrel/my-rules']);
     expect(c.sources.k8s_audit.tls).toEqual({ cert_file: '/etc/kestrel/tls/c.crt', key_file: '', client_ca_file: '' });
     expect(c.sources.k8s_audit.port).toBe(9765);
-    expect(c.sources.k8s_audit.address).toBe('0.0.0.0');
+    // Setting one key keeps every other at its documented default: loopback, plain HTTP, no auth.
+    expect(c.sources.k8s_audit).toMatchObject({ address: '127.0.0.1', plain_http: true, allow_unauthenticated: true });
     expect(c.sources.syscall).toEqual({ ...SYSCALL_DEFAULTS, ring_buffer_bytes: 1 << 20 });
     expect(() => configFrom({ sources: { syscall: { ring_buffer_mb: 16 } } }, '/x', 'k.yaml')).toThrow('k.yaml: unknown setting sources.syscall.ring_buffer_mb');
     expect(() => configFrom({ sources: { syscall: { ring_buffer_bytes: 5000 } } }, '/x', 'k.yaml')).toThrow(

@@ -179,6 +179,14 @@ describe.skipIf(skip)('deploy/base', () => {
     for (const m of w.container.volumeMounts) if (volumeOf(w.pod, m.name).hostPath) expect(m.readOnly, m.mountPath).toBe(true);
   });
 
+  it("both agents report the node's name as hostname (downward API), not the pod's", () => {
+    for (const source of ['syscall', 'k8s_audit'] as const) {
+      const w = workloadRunning(s, source);
+      const env = w.container.env.find((e: Any) => e.name === 'KESTREL_HOSTNAME');
+      expect(env?.valueFrom, source).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
+    }
+  });
+
   it('serves the audit webhook over mTLS on the node loopback, unprivileged', () => {
     const w = workloadRunning(s, 'k8s_audit');
     const a = w.config.sources.k8s_audit;
