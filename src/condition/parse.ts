@@ -69,6 +69,7 @@ function fromGenerated(err: GeneratedSyntaxError, text: string): ConditionSyntax
 // modifier needs a blank on both sides (`= oneof (a)`), else it is a plain value before a stray '('.
 function hint(text: string, offset: number): string {
   if (text[offset] !== '(') return '';
+  // eslint-disable-next-line no-control-regex -- \x08 (backspace) is a blank to libsinsp's lexer
   const modifier = /(=|==|!=|[a-z]+)?( *)(oneof|anyof|allof)([ \t\x08\r\n]*)$/.exec(text.slice(0, offset));
   if (modifier) {
     if (modifier[4] === '') return ` (a blank is required between "${modifier[3]}" and "(")`;
