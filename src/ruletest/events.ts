@@ -8,7 +8,7 @@ import { eventProblem, itemsOf } from '../sources/k8saudit/validate.js';
 import { readCapture } from '../sources/syscall/capture/reader.js';
 import { scenarioEvents } from '../sources/syscall/scenario/events.js';
 import { buildScenario, ScenarioError } from '../sources/syscall/scenario/synthetic.js';
-import { SpecError, type EventSpec, type Where } from './spec.js';
+import { SpecError, type EventSpec, type ScenarioText, type Where } from './spec.js';
 
 export interface CaseEvents {
   /** The event source the events belong to (its rules are evaluated). */
@@ -28,7 +28,7 @@ export function caseEvents(spec: EventSpec, problem: ProblemSink): CaseEvents {
     case 'capture':
       return { source: 'syscall', events: readCapture(spec.path).events() };
     case 'syscalls':
-      return { source: 'syscall', events: scenarioEvents(scenario(spec.text, spec.at, spec.setup)) };
+      return { source: 'syscall', events: scenarioEvents(scenario(spec, spec.setup)) };
   }
 }
 
@@ -43,18 +43,20 @@ function* inlineAudit(body: Json, at: Where, problem: ProblemSink): Generator<Au
   }
 }
 
-/** Builds the scenario (after the file's setup); a bad statement is reported at its line. */
-function scenario(text: string, at: Where, setup?: { text: string; at: Where }) {
+/** Builds the scenario (after the file's setup); a bad statement is reported at its line and column. */
+function scenario(own: ScenarioText, setup?: ScenarioText) {
   try {
-    return buildScenario(setup ? `${setup.text}\n${text}` : text);
+    return buildScenario(setup ? `${setup.text}\n${own.text}` : own.text);
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw e;
     const stmt = /\(in: (.*)\)$/s.exec(e.message)?.[1];
-    const inCase = stmt !== undefined && text.includes(stmt);
-    const block = inCase || !setup ? { text, at } : setup;
+    const block = stmt !== undefined && !own.text.includes(stmt) && setup ? setup : own;
     const index = stmt === undefined ? -1 : block.text.indexOf(stmt);
-    // a "|" block starts on the line after its key
-    const line = index < 0 ? block.at.line : block.at.line + 1 + (block.text.slice(0, index).match(/\n/g)?.length ?? 0);
-    throw new SpecError({ file: block.at.file, line, column: block.at.column }, `syscall scenario: ${e.message}`);
+    if (index < 0) throw new SpecError(block.at, `syscall scenario: ${e.message}`);
+    const before = block.text.slice(0, index);
+    const lineStart = before.lastIndexOf('\n') + 1;
+    const line = block.line + (before.match(/\n/g)?.length ?? 0);
+    // every line of a block starts at the block's indentation
+    throw new SpecError({ file: block.at.file, line, column: block.column + index - lineStart }, `syscall scenario: ${e.message}`);
   }
 }

@@ -6,7 +6,7 @@
 // Every problem names file:line:col; a bad case is reported alone and the others still run.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Json } from '../sources/k8saudit/event.js';
 
 export interface Where {
@@ -31,7 +31,15 @@ export type EventSpec =
   | { kind: 'audit'; body: Json; at: Where }
   | { kind: 'audit_log'; path: string; at: Where }
   | { kind: 'capture'; path: string; at: Where }
-  | { kind: 'syscalls'; text: string; at: Where; setup?: { text: string; at: Where } };
+  | ({ kind: 'syscalls'; setup?: ScenarioText } & ScenarioText);
+
+/** A scenario's text; `line` and `column` are where its first line starts in the file. */
+export interface ScenarioText {
+  text: string;
+  at: Where;
+  line: number;
+  column: number;
+}
 
 export const EVENT_KEYS = ['audit', 'audit_log', 'capture', 'syscalls'] as const;
 
@@ -80,14 +88,22 @@ export async function readTestFile(file: string): Promise<TestFile> {
   if (first) throw new SpecError(at(undefined, first.pos[0]), `YAML: ${first.message.split('\n')[0]}`);
   const root = doc.contents;
   if (!isMap(root)) throw new SpecError(at(root), 'a rule test file is a mapping with "cases:" (and optionally "rules:")');
-  const r = new CaseReader(file, at);
+  const lines = text.split('\n');
+  // Where a scenario's text starts: a "|" or ">" block on the next line, at its indentation.
+  const scenarioText = (node: Scalar, value: string): ScenarioText => {
+    const w = at(node);
+    if (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') return { text: value, at: w, line: w.line, column: w.column };
+    const next = lines[w.line] ?? ''; // lines[] is 0-based: the line after the indicator
+    return { text: value, at: w, line: w.line + 1, column: next.length - next.trimStart().length + 1 };
+  };
+  const r = new CaseReader(file, at, scenarioText);
   r.onlyKeys(root, FILE_KEYS, 'the file');
   const fileRules = root.has('rules') ? r.paths(root.get('rules', true) as Node) : [];
   const setupNode = root.get('syscalls_setup', true) as Node | undefined;
-  let setup: { text: string; at: Where } | undefined;
+  let setup: ScenarioText | undefined;
   if (setupNode !== undefined) {
     if (!isScalar(setupNode) || typeof setupNode.value !== 'string') throw new SpecError(at(setupNode), '"syscalls_setup:" is a scenario text (use a "|" block)');
-    setup = { text: setupNode.value, at: at(setupNode) };
+    setup = scenarioText(setupNode, setupNode.value);
   }
   const cases = root.get('cases', true) as Node | undefined;
   if (!isSeq(cases) || cases.items.length === 0) throw new SpecError(at(cases ?? root), '"cases:" must be a non-empty list of cases');
@@ -100,11 +116,12 @@ class CaseReader {
   constructor(
     file: string,
     private readonly at: (node: Node | null | undefined) => Where,
+    private readonly scenarioText: (node: Scalar, value: string) => ScenarioText,
   ) {
     this.dir = dirname(file);
   }
 
-  entry(node: Node, index: number, fileRules: string[], setup?: { text: string; at: Where }): CaseEntry {
+  entry(node: Node, index: number, fileRules: string[], setup?: ScenarioText): CaseEntry {
     const fallback = `case ${index + 1}`;
     const name = isMap(node) ? node.get('name') : undefined;
     try {
@@ -115,7 +132,7 @@ class CaseReader {
     }
   }
 
-  private testCase(node: Node, fileRules: string[], setup?: { text: string; at: Where }): TestCase {
+  private testCase(node: Node, fileRules: string[], setup?: ScenarioText): TestCase {
     if (!isMap(node)) throw this.error(node, 'a case is a mapping (name, events, expect)');
     this.onlyKeys(node, CASE_KEYS, 'a case');
     const name = this.string(node, 'name');
@@ -139,7 +156,7 @@ class CaseReader {
     if (!isScalar(value) || typeof value.value !== 'string' || value.value.trim() === '') {
       throw this.error(value, key === 'syscalls' ? '"syscalls:" is a scenario text (use a "|" block)' : `"${key}:" is a file path`);
     }
-    if (key === 'syscalls') return { kind: 'syscalls', text: value.value, at };
+    if (key === 'syscalls') return { kind: 'syscalls', ...this.scenarioText(value, value.value) };
     return { kind: key, path: resolve(this.dir, value.value), at };
   }
 

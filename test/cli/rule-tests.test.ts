@@ -186,9 +186,17 @@ cases:
     expect(r.lines.join('\n')).toMatch(/FAIL .*c-cases\.yaml:4:5 unknown key\n {5}unknown key "syscals" in a case/);
     expect(r.lines.join('\n')).toMatch(/FAIL .*c-cases\.yaml:6:5 two event kinds\n {5}a case needs exactly one of audit, audit_log, capture, syscalls \(has capture, syscalls\)/);
     expect(r.lines.join('\n')).toMatch(/FAIL .*c-cases\.yaml:14:16 bad count\n {5}"count:" is a whole number/);
-    expect(r.lines.join('\n')).toMatch(/FAIL .*c-cases\.yaml:15 bad scenario line\n {5}.*c-cases\.yaml:18:\d+: syscall scenario: expected IP:PORT, got nowhere/);
+    expect(r.lines.join('\n')).toMatch(/FAIL .*c-cases\.yaml:15 bad scenario line\n {5}.*c-cases\.yaml:18:7: syscall scenario: expected IP:PORT, got nowhere/);
     expect(r.lines).toContain(r.lines.find((l) => /^ok {3}.*c-cases\.yaml:\d+ good$/.test(l)));
     expect(r.lines[r.lines.length - 1]).toBe('1 passed, 6 failed');
+  });
+
+  it('reports a bad line of syscalls_setup at its place in the setup, for each case that uses it', async () => {
+    const f = files({
+      'setup.yaml': `rules: ${DEFAULT_RULES}\nsyscalls_setup: |\n  proc nginx pid=100 parent=1\n  100 connect nowhere\ncases:\n  - name: uses the setup\n    syscalls: "100 spawn /bin/true"\n    expect: no alerts\n`,
+    });
+    const r = await run(f['setup.yaml']!);
+    expect(r.lines.join('\n')).toMatch(/FAIL .*setup\.yaml:6 uses the setup\n {5}.*setup\.yaml:4:3: syscall scenario: expected IP:PORT, got nowhere/);
   });
 
   it('fails the cases whose rules do not load, with the loader diagnostics', async () => {
