@@ -97,6 +97,22 @@ describe('operators per field type (filter_compiler operators_field_types_compat
     expect(compiles(condition)).toBe(ok);
   });
 
+  it('DOUBLE (libsinsp: thread.cpu; here the fixture proc.cpu): numeric operators, integers only', () => {
+    const fixtureCompiles = (c: string) => {
+      try {
+        compileCondition(parseCondition(c), src);
+        return true;
+      } catch (e) {
+        if (e instanceof CompileError || e instanceof ConditionSyntaxError) return false;
+        throw e;
+      }
+    };
+    const ok = ['exists', '= 1', '!= 1', '< 1', '<= 1', '> 1', '>= 1', 'in (1)', 'intersects (1)'];
+    const refused = ['= 1.0', 'contains 1', 'icontains 1', 'startswith 1', 'glob 1', 'pmatch (1)', 'endswith 1', 'bcontains 303000', 'bstartswith 303000', 'iglob 1', "regex '1'"];
+    for (const t of ok) expect(fixtureCompiles(`proc.cpu ${t}`), t).toBe(true);
+    for (const t of refused) expect(fixtureCompiles(`proc.cpu ${t}`), t).toBe(false);
+  });
+
   it('refuses bad hex for the byte operators (supported_operators)', () => {
     for (const v of ['g', '123Z', 'abc_1']) expect(compiles(`evt.buffer bstartswith ${v}`), v).toBe(false);
     expect(compiles('evt.buffer bcontains 12ab001fc5')).toBe(true);
