@@ -1,9 +1,9 @@
 // `kestrel test`: the bundled rule tests pass through the real CLI, and the runner reports what a
 // rule author needs when they do not: the failing case with a diff of expected and produced alerts,
 // bad test files at file:line:col, rules that do not load, unreadable events, exit status 1.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runRuleTests } from '../../src/ruletest/run.js';
 import { defaultRulesPath } from '../../src/rules/defaults.js';
@@ -62,6 +62,28 @@ describe.runIf(haveCli)('kestrel test (the CLI)', () => {
     expect(out).toContain('     -   proc.pname: "apache2"');
     expect(out).toContain('     +   proc.pname: "nginx"');
     expect(out[out.length - 1]).toBe('0 passed, 1 failed');
+  });
+});
+
+describe.runIf(haveCli)('kestrel test in the npm package', () => {
+  it('loads no module from a folder the package leaves out (package.json "files")', () => {
+    const root = process.cwd();
+    const excluded = (JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] }).files
+      .filter((f) => f.startsWith('!'))
+      .map((f) => f.slice(1).replace(/\/$/, ''));
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+\.js)'/g)) {
+        const target = resolve(dirname(file), m[1]!);
+        if (existsSync(target)) walk(target);
+      }
+    };
+    walk(join(root, 'dist/cli/test.js'));
+    const files = [...seen].map((f) => relative(root, f));
+    expect(files).toContain('dist/sources/syscall/scenario/synthetic.js');
+    expect(files.filter((f) => excluded.some((x) => f === x || f.startsWith(`${x}/`)))).toEqual([]);
   });
 });
 
