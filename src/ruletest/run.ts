@@ -24,29 +24,26 @@ export interface RunSummary {
 
 type Print = (line: string) => void;
 
-/** The test files named by `paths`: files as given, directories' *.yaml / *.yml in name order. */
-export async function testFiles(paths: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of paths) {
-    if ((await stat(p)).isDirectory()) {
-      const names = (await readdir(p, { withFileTypes: true })).filter((d) => d.isFile() && /\.ya?ml$/.test(d.name)).map((d) => d.name);
-      out.push(...names.sort().map((n) => join(p, n)));
-    } else out.push(p);
-  }
-  return out;
+/** The test files named by `path`: the file itself, or a directory's *.yaml / *.yml in name order. */
+export async function testFiles(path: string): Promise<string[]> {
+  if (!(await stat(path)).isDirectory()) return [path];
+  const names = (await readdir(path, { withFileTypes: true })).filter((d) => d.isFile() && /\.ya?ml$/.test(d.name)).map((d) => d.name);
+  return names.sort().map((n) => join(path, n));
 }
 
 export async function runRuleTests(paths: readonly string[], print: Print): Promise<RunSummary> {
   const summary: RunSummary = { passed: 0, failed: 0 };
   const rulesets = new Map<string, Promise<RuleSet | string[]>>();
   const shown = (file: string) => relative(process.cwd(), file) || file;
-  let files: string[];
-  try {
-    files = await testFiles(paths);
-  } catch (e) {
-    print(`FAIL ${(e as Error).message}`);
-    summary.failed++;
-    return summary;
+  const files: string[] = [];
+  for (const p of paths) {
+    try {
+      files.push(...(await testFiles(p)));
+    } catch (e) {
+      if (!isFsError(e)) throw e;
+      print(`FAIL ${p}: ${(e as Error).message}`);
+      summary.failed++;
+    }
   }
   for (const file of files) {
     let cases;

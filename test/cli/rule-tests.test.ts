@@ -221,6 +221,14 @@ cases:
     expect(r.lines.join('\n')).toMatch(/FAIL .*setup\.yaml:6 uses the setup\n {5}.*setup\.yaml:4:3: syscall scenario: expected IP:PORT, got nowhere/);
   });
 
+  it('counts a path that does not exist as failed and still runs the others and prints the summary', async () => {
+    const f = files({ 'ok.yaml': 'cases:\n  - name: quiet\n    syscalls: "100 spawn /bin/true"\n    expect: no alerts\n' });
+    const missing = join(dirname(f['ok.yaml']!), 'missing.yaml');
+    const r = await run(missing, f['ok.yaml']!);
+    expect(r.lines[0]).toBe(`FAIL ${missing}: ENOENT: no such file or directory, stat '${missing}'`);
+    expect(r.lines[r.lines.length - 1]).toBe('1 passed, 1 failed');
+  });
+
   it('fails the cases whose rules do not load, with the loader diagnostics', async () => {
     const f = files({
       'bad-rules.yaml': '- rule: Broken\n  desc: d\n  condition: proc.nmae = x\n  output: o\n  priority: WARNING\n',
