@@ -3,7 +3,7 @@
 // paths; each case's events go through the rules of their source, every rule evaluated
 // (rule_matching: all), as replay does.
 import { readdir, stat } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, sep } from 'node:path';
 import { builtinSources } from '../agent/source-list.js';
 import type { Alert } from '../engine/alert.js';
 import type { RuleSet } from '../engine/ruleset.js';
@@ -12,7 +12,7 @@ import { formatDiagnostic } from '../rules/diagnostics.js';
 import { loadRules } from '../rules/load.js';
 import { caseEvents } from './events.js';
 import { judge } from './expect.js';
-import { readTestFile, SpecError, whereText, type TestCase } from './spec.js';
+import { readTestFile, SpecError, whereText, type CaseEntry, type TestCase } from './spec.js';
 
 /** Alert times and hostnames in tests do not depend on the machine. */
 export const TEST_HOSTNAME = 'kestrel-test';
@@ -34,49 +34,49 @@ export async function testFiles(path: string): Promise<string[]> {
 export async function runRuleTests(paths: readonly string[], print: Print): Promise<RunSummary> {
   const summary: RunSummary = { passed: 0, failed: 0 };
   const rulesets = new Map<string, Promise<RuleSet | string[]>>();
-  const shown = (file: string) => relative(process.cwd(), file) || file;
+  // paths below the working directory are shown relative to it, as the user typed them
+  const here = process.cwd() + sep;
+  const say: Print = (line) => print(line.replaceAll(here, ''));
+  const fail = (title: string, details: readonly string[] = []) => {
+    say(`FAIL ${title}`);
+    for (const l of details) say(`     ${l}`);
+    summary.failed++;
+  };
   const files: string[] = [];
   for (const p of paths) {
     try {
       files.push(...(await testFiles(p)));
     } catch (e) {
       if (!isFsError(e)) throw e;
-      print(`FAIL ${p}: ${(e as Error).message}`);
-      summary.failed++;
+      fail(`${p}: ${(e as Error).message}`);
     }
   }
   for (const file of files) {
-    let cases;
+    let cases: CaseEntry[];
     try {
       cases = (await readTestFile(file)).cases;
     } catch (e) {
       if (!(e instanceof SpecError) && !isFsError(e)) throw e;
-      print(`FAIL ${e instanceof SpecError ? `${shown(e.where.file)}:${e.where.line}:${e.where.column}: ${e.reason}` : `${shown(file)}: ${(e as Error).message}`}`);
-      summary.failed++;
+      fail(e instanceof SpecError ? `${whereText(e.where)}: ${e.reason}` : `${file}: ${(e as Error).message}`);
       continue;
     }
     for (const entry of cases) {
       if (!entry.ok) {
-        const w = entry.error.where;
-        print(`FAIL ${shown(w.file)}:${w.line}:${w.column} ${entry.name}`);
-        print(`     ${entry.error.reason}`);
-        summary.failed++;
+        fail(`${whereText(entry.error.where)} ${entry.name}`, [entry.error.reason]);
         continue;
       }
       const t = entry.test;
       const result = await runCase(t, rulesets);
-      const title = `${shown(t.at.file)}:${t.at.line} ${t.name}`;
-      if (result.pass) {
-        print(`ok   ${title}`);
-        summary.passed++;
-      } else {
-        print(`FAIL ${title}`);
-        for (const l of result.lines) print(`     ${l}`);
-        summary.failed++;
+      const title = `${t.at.file}:${t.at.line} ${t.name}`;
+      if (!result.pass) {
+        fail(title, result.lines);
+        continue;
       }
+      say(`ok   ${title}`);
+      summary.passed++;
     }
   }
-  print(`${summary.passed} passed, ${summary.failed} failed`);
+  say(`${summary.passed} passed, ${summary.failed} failed`);
   return summary;
 }
 
