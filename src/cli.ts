@@ -4,7 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
-const COMMANDS = ['validate', 'fields', 'run', 'replay', 'capture', 'config'];
+const COMMANDS = [
+  'validate',
+  'fields',
+  'run',
+  'replay',
+  'capture',
+  'config',
+  'test',
+];
 
 // `kestrel fields | head`: a closed pipe ends the output quietly.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -2,11 +2,12 @@
 // compile_list_infos + resolve_list):
 // - a list's items that name a list defined before it are replaced by that list's items as
 //   written (one level);
-// - in a condition, an unquoted value inside `( ... )` that names a list is replaced by the
+// - in a condition, an unquoted value inside `( ... )`, or alone after a list modifier or a list
+//   operator (`startswith anyof my_list`, `in my_list`), that names a list is replaced by the
 //   list's items; among those, a name of a list defined *after* that list is replaced in turn
 //   (Falco substitutes lists into the text in definition order);
 // - any other name stays a literal string, and a quoted value never names a list.
-import type { Expr, ListExpr, ValueExpr } from '../condition/ast.js';
+import type { BinaryCheckExpr, Expr, ListExpr, ValueExpr } from '../condition/ast.js';
 import { annotate } from './annotate.js';
 import { ItemError, type DiagnosticSink } from './diagnostics.js';
 import { DEFAULT_RULES_LIMITS, LIMIT_KEYS } from './limits.js';
@@ -78,6 +79,8 @@ export class ListTable {
         return child !== expr.child ? { ...expr, child } : expr;
       }
       case 'binary': {
+        const named = this.namedList(expr);
+        if (named) return { ...expr, right: this.expandList(named, problems) };
         if (expr.right.kind !== 'list') return expr;
         const right = this.expandList(expr.right, problems);
         return right !== expr.right ? { ...expr, right } : expr;
@@ -85,6 +88,18 @@ export class ListTable {
       default:
         return expr;
     }
+  }
+
+  /**
+   * `proc.name startswith oneof my_list`, `proc.name in my_list`: where a list is expected (after a
+   * modifier or a list operator), a bare list name stands for `(my_list)`, as Falco's textual
+   * substitution makes it.
+   */
+  private namedList(expr: BinaryCheckExpr): ListExpr | undefined {
+    const r = expr.right;
+    if (r.kind !== 'value' || r.quoted || !this.lists.has(r.value)) return undefined;
+    if (!expr.modifier && expr.op !== 'in' && expr.op !== 'intersects' && expr.op !== 'pmatch') return undefined;
+    return { kind: 'list', items: [r], pos: r.pos };
   }
 
   private expandList(list: ListExpr, problems: ListProblem[]): ListExpr {

@@ -17,6 +17,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['engine'],
   ['rules', 'sources', 'outputs'],
   ['agent'],
+  ['ruletest'], // `kestrel test`: rule unit tests over the built-in sources
   ['cli'],
 ];
 

@@ -1,9 +1,9 @@
-// Synthetic captures: a scenario (testing/synthetic.ts) written as a capture file,
+// Synthetic captures: a scenario (scenario/synthetic.ts) written as a capture file,
 // exactly as `kestrel capture` would have written the same activity.
 import { arch, release } from 'node:os';
 import { EVENT_NAMES } from '../record/event-table.js';
 import { HDR_SIZE } from '../record/layout.js';
-import type { Scenario } from './synthetic.js';
+import type { Scenario } from '../scenario/synthetic.js';
 import { CaptureWriter } from '../capture/writer.js';
 import type { CaptureInfo } from '../capture/format.js';
 
