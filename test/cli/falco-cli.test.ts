@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
-import { buildScenario } from '../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../src/sources/syscall/scenario/synthetic.js';
 import { writeScenarioCapture } from '../../src/sources/syscall/testing/scenario-capture.js';
 import { KestrelProcess, haveCli } from './kestrel-process.js';
 

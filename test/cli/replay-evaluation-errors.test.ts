@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeScenarioCapture } from '../../src/sources/syscall/testing/scenario-capture.js';
-import { buildScenario } from '../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../src/sources/syscall/scenario/synthetic.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
 import { KestrelProcess, haveCli } from './kestrel-process.js';
 
