@@ -17,6 +17,8 @@ import { Pipeline } from './pipeline.js';
 import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './agent-rules.js';
 import type { SourceRunner } from '../sources/source-module.js';
 import { SOURCE_MODULES, sourceRunners, type RunnerFactory } from './source-list.js';
+import { loadResponses, type ResponsesConfig } from '../respond/config.js';
+import { Responder } from '../respond/responder.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -31,6 +33,8 @@ export interface AgentOptions {
   stdout?: Writable;
   /** Source runners by name (defaults to every built-in one). */
   runners?: Record<string, RunnerFactory>;
+  /** Automatic responses (default: read from the config's responses_file, if set). */
+  responses?: ResponsesConfig;
 }
 
 export class RulesLoadError extends Error {
@@ -54,6 +58,8 @@ export class Agent {
   private reloading: Promise<boolean> | undefined;
   private reloadAgain = false;
   private stopped = false;
+  private responder: Responder | undefined;
+  private readonly toggleKillSwitch = () => this.responder?.setKillSwitch(!this.responder.killSwitchEngaged);
 
   private constructor(
     private readonly opts: AgentOptions,
@@ -74,6 +80,7 @@ export class Agent {
     const outputs = makeOutputs(opts);
     const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log), outputs, log);
     agent.recordRules(loaded.ruleset);
+    await agent.startResponses();
     log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptions(opts).paths }, 'rules loaded');
 
     if (cfg.webserver.enabled) {
@@ -89,6 +96,26 @@ export class Agent {
     // detaches later, and is set in this one place.
     reportReadiness(() => (agent.stopped ? [] : agent.sourceStatus()), SOURCE_NAMES);
     return agent;
+  }
+
+  /** Wires the responder after the outputs; SIGUSR2 toggles its kill switch. */
+  private async startResponses(): Promise<void> {
+    const file = this.opts.config.responses_file;
+    const config = this.opts.responses ?? (file ? await loadResponses(file) : undefined);
+    if (!config?.enabled) return;
+    this.responder = new Responder({
+      config,
+      log: this.log.child({ component: 'respond' }),
+      publish: (a) => this.outputs.forEach((o) => o.write(a)),
+      fields: (source) => SOURCE_MODULES.find((m) => m.name === source)?.eventSource.fields,
+    });
+    const responder = this.responder;
+    this.pipeline.respondWith((alert, event) => responder.onAlert(alert, event));
+    process.on('SIGUSR2', this.toggleKillSwitch);
+  }
+
+  get responses(): Responder | undefined {
+    return this.responder;
   }
 
   private async startSources(): Promise<void> {
@@ -205,6 +232,8 @@ export class Agent {
         }
       }),
     );
+    process.off('SIGUSR2', this.toggleKillSwitch);
+    await this.responder?.close();
     await Promise.all(this.outputs.map((o) => o.close()));
     await this.health?.close();
   }

@@ -29,6 +29,8 @@ export interface AgentConfig {
   webserver: { enabled: boolean; listen_address: string; listen_port: number };
   /** One section per source, by source name. */
   sources: SourcesConfig;
+  /** The automatic responses file (src/respond/config.ts); empty: no responses. */
+  responses_file: string;
 }
 
 
@@ -45,6 +47,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   program_output: { enabled: false, program: '', keep_alive: false },
   webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 8765 },
   sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
+  responses_file: '',
 };
 
 export class ConfigError extends Error {}
@@ -120,6 +123,7 @@ function resolvePaths(c: AgentConfig, base: string): void {
   c.rules_files = c.rules_files.map(abs);
   c.file_output.filename = abs(c.file_output.filename);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
+  c.responses_file = abs(c.responses_file);
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
 }
 

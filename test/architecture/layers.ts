@@ -15,7 +15,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['condition', 'telemetry'],
   ['fields'],
   ['engine'],
-  ['rules', 'sources', 'outputs'],
+  ['rules', 'sources', 'outputs', 'respond'],
   ['agent'],
   ['cli'],
 ];

@@ -1,0 +1,250 @@
+// Automatic responses: each alert is matched against the response rules (synchronously, while the
+// event is still readable), then each matched rule's actions run in order, each through the
+// guards (kill switch, dry run, namespace scope, rate limit, cooldown, idempotence). Every action
+// is counted, timed, logged (alert id -> action -> result) and published on the outputs as an
+// event. What Falco Talon does behind falcosidekick, in the agent's own process.
+import type { Logger } from 'pino';
+import type { Alert } from '../engine/alert.js';
+import type { FieldRegistry } from '../fields/registry.js';
+import { ACTIONS, type ActionSpec, type ResponseRule, type ResponsesConfig } from './config.js';
+import { auditFacts, FieldReader, syscallFacts, type AlertFacts } from './facts.js';
+import { compileMatch, type AlertTest } from './match.js';
+import { responseActions, responseDuration, responseNotifyFailures } from './metrics.js';
+import { ActionGate, namespaceDenied } from './safety.js';
+import { denied, failed, ok, settled, type Outcome, type Result } from './outcome.js';
+import { outcomeEvent, Webhook, type ActionReport } from './notify.js';
+import { killContainer, killProcess, killProcessGroup, type SignalOptions } from './node/signal.js';
+import { pauseContainer, stopContainer, type RuntimeOptions } from './node/runtime.js';
+import { ownContainerIds } from './node/procs.js';
+import { kubeClientFor, type KubeClient } from './kube/client.js';
+import { cordonNode, deleteObject, isolatePod, labelPod, objectPath, terminatePod } from './kube/actions.js';
+
+export interface ResponderOptions {
+  config: ResponsesConfig;
+  log: Logger;
+  /** Where the outcome events go (the agent's outputs). */
+  publish(alert: Alert): void;
+  /** The field registry of a source, to read the event behind an alert. */
+  fields(source: string): FieldRegistry | undefined;
+  /** The API client (default: from config.kubernetes, or in-cluster). */
+  kube?: KubeClient;
+}
+
+interface CompiledRule {
+  rule: ResponseRule;
+  test: AlertTest;
+}
+
+/** One action ready to run: its target named, and what it does when allowed. */
+interface Planned {
+  target: string;
+  namespace?: string;
+  /** Why it cannot run at all (no such target in this alert, a protected object). */
+  refusal?: Outcome;
+  run(): Promise<Outcome> | Outcome;
+}
+
+const result = (r: Result, detail: string): Outcome => ({ result: r, detail });
+
+export class Responder {
+  private readonly rules: CompiledRule[];
+  private readonly readers = new Map<string, FieldReader>();
+  private readonly gate: ActionGate;
+  private readonly webhook: Webhook | undefined;
+  private readonly kube: KubeClient | undefined;
+  private readonly kubeProblem: string | undefined;
+  private readonly signalOpts: SignalOptions;
+  private readonly runtimeOpts: RuntimeOptions;
+  private readonly pending = new Set<Promise<void>>();
+  private killSwitch: boolean;
+
+  constructor(private readonly opts: ResponderOptions) {
+    const cfg = opts.config;
+    this.rules = cfg.rules.map((rule) => ({ rule, test: compileMatch(rule) }));
+    this.gate = new ActionGate(cfg);
+    this.killSwitch = cfg.kill_switch;
+    this.webhook = cfg.webhook.url ? new Webhook(cfg.webhook) : undefined;
+    let kube = opts.kube;
+    let problem: string | undefined;
+    if (!kube && cfg.rules.some((r) => r.actions.some((a) => ACTIONS[a.action] === 'kubernetes'))) {
+      try {
+        kube = kubeClientFor(cfg.kubernetes);
+        if (!kube) problem = 'no Kubernetes API access: not in a pod with a service account token, and no kubernetes.kubeconfig given';
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      if (problem) opts.log.error(`responses: Kubernetes actions will fail: ${problem}`);
+    }
+    this.kube = kube;
+    this.kubeProblem = problem;
+    this.signalOpts = { procRoot: cfg.proc_root, protectedNames: cfg.protected_processes, ownContainers: ownContainerIds(cfg.proc_root) };
+    this.runtimeOpts = { podmanPath: cfg.podman.path, criSocket: cfg.cri.socket, criTimeoutMs: cfg.cri.timeout_ms };
+    opts.log.info({ rules: this.rules.length, dry_run: cfg.dry_run, kill_switch: this.killSwitch }, `responses loaded (${this.rules.length} rule(s)${cfg.dry_run ? ', dry run' : ''})`);
+  }
+
+  get killSwitchEngaged(): boolean {
+    return this.killSwitch;
+  }
+
+  setKillSwitch(engaged: boolean): void {
+    this.killSwitch = engaged;
+    this.opts.log.warn({ kill_switch: engaged }, engaged ? 'responses: kill switch engaged, no action will run' : 'responses: kill switch released');
+  }
+
+  private reader(source: string): FieldReader {
+    let r = this.readers.get(source);
+    if (!r) this.readers.set(source, (r = new FieldReader(this.opts.fields(source))));
+    return r;
+  }
+
+  /** Called for every alert with the event it came from (which must not be kept). */
+  onAlert(alert: Alert, event: unknown): void {
+    if (this.rules.length === 0 || alert.source === 'kestrel_response') return;
+    const started = process.hrtime.bigint();
+    const reader = this.reader(alert.source);
+    const field = (name: string) => {
+      const v = alert.output_fields[name];
+      if (v !== undefined && v !== null) return String(v);
+      return reader.text(event, name);
+    };
+    let facts: AlertFacts | undefined;
+    for (const { rule, test } of this.rules) {
+      if (!test(alert, field)) continue;
+      facts ??= alert.source === 'k8s_audit' ? auditFacts(alert, event, reader) : syscallFacts(alert, event, reader);
+      this.track(
+        this.runRule(rule, facts, started).catch((err: unknown) => {
+          this.opts.log.error({ alert_id: facts?.id, response_rule: rule.name, err }, `response rule ${rule.name} failed: ${(err as Error).message}`);
+        }),
+      );
+      if (!rule.continue) break;
+    }
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Resolves when every action started so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    this.kube?.close();
+  }
+
+  private async runRule(rule: ResponseRule, facts: AlertFacts, started: bigint): Promise<void> {
+    const reports: ActionReport[] = [];
+    const dryRun = this.opts.config.dry_run || rule.dry_run === true;
+    for (const spec of rule.actions) {
+      const report = spec.action === 'notify' ? await this.notify(rule, facts, reports, dryRun) : await this.runAction(spec, facts, dryRun);
+      reports.push(report);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      if (['ok', 'gone', 'failed'].includes(report.outcome.result)) responseDuration.labels({ action: spec.action }).observe(seconds);
+      responseActions.labels({ action: spec.action, result: report.outcome.result }).inc();
+      const line = { alert_id: facts.id, alert_rule: facts.alert.rule, response_rule: rule.name, action: spec.action, target: report.target, result: report.outcome.result, detail: report.outcome.detail, dry_run: report.dry_run, duration_ms: Math.round(seconds * 1e6) / 1e3, ...(report.outcome.status ? { status: report.outcome.status } : {}) };
+      if (report.outcome.result === 'failed') this.opts.log.error(line, 'response action failed');
+      else this.opts.log.info(line, 'response action');
+      this.opts.publish(outcomeEvent(facts.id, rule.name, facts.alert, report));
+    }
+  }
+
+  private async runAction(spec: ActionSpec, facts: AlertFacts, dryRun: boolean): Promise<ActionReport> {
+    const plan = this.plan(spec, facts);
+    const report = (outcome: Outcome): ActionReport => ({ action: spec.action, target: plan.target, dry_run: dryRun, outcome });
+    if (this.killSwitch) return report(result('kill_switch', 'the kill switch is engaged'));
+    if (plan.refusal) return report(plan.refusal);
+    const nsDenied = namespaceDenied(plan.namespace, this.opts.config);
+    if (nsDenied) return report(denied(nsDenied));
+    const admission = this.gate.admit(spec.action, plan.target);
+    if (admission === 'duplicate') return report(result('duplicate', `${spec.action} on ${plan.target} is done or under way already`));
+    if (admission === 'cooldown') return report(result('cooldown', `${spec.action} on ${plan.target} was tried less than ${this.opts.config.cooldown_seconds}s ago`));
+    if (admission === 'rate_limited') return report(result('rate_limited', `${spec.action}: rate limit (${this.opts.config.rate_limit.per_minute}/min, burst ${this.opts.config.rate_limit.burst}) reached`));
+    if (dryRun) {
+      this.gate.finish(spec.action, plan.target, true);
+      return report(result('dry_run', `would ${spec.action} ${plan.target}`));
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await plan.run();
+    } catch (err) {
+      outcome = failed(`${spec.action} ${plan.target}: ${(err as Error).message}`);
+    }
+    this.gate.finish(spec.action, plan.target, settled(outcome));
+    return report(outcome);
+  }
+
+  private async notify(rule: ResponseRule, facts: AlertFacts, reports: ActionReport[], dryRun: boolean): Promise<ActionReport> {
+    const target = this.opts.config.webhook.url;
+    const report = (outcome: Outcome): ActionReport => ({ action: 'notify', target, dry_run: dryRun, outcome });
+    if (this.killSwitch) return report(result('kill_switch', 'the kill switch is engaged'));
+    // A notification acts on nothing: it is sent in dry runs too (saying what would have been done).
+    const admission = this.gate.admit('notify', facts.id + rule.name);
+    if (admission !== 'go') return report(result(admission, `notify: ${admission.replace('_', ' ')}`));
+    const r = await this.webhook!.send({ alert_id: facts.id, response_rule: rule.name, alert: facts.alert, actions: reports, time: new Date().toISOString() });
+    this.gate.finish('notify', facts.id + rule.name, true);
+    if ('status' in r && r.status >= 200 && r.status < 300) return report(ok(`webhook answered ${r.status}`, r.status));
+    const why = 'status' in r ? `status ${r.status}` : r.error;
+    responseNotifyFailures.labels({ reason: 'status' in r ? 'status' : 'network' }).inc();
+    return report(failed(`webhook ${target}: ${why}`, 'status' in r ? r.status : undefined));
+  }
+
+  private plan(spec: ActionSpec, f: AlertFacts): Planned {
+    const none = (what: string): Planned => ({ target: '-', refusal: failed(`${spec.action}: the alert names no ${what}`), run: () => failed('') });
+    const podNs = f.pod?.namespace;
+    const cfg = this.opts.config;
+    const k8s = (target: string, namespace: string | undefined, run: (k: KubeClient) => Promise<Outcome>): Planned => ({
+      target,
+      ...(namespace ? { namespace } : {}),
+      run: () => (this.kube ? run(this.kube) : failed(this.kubeProblem ?? 'no Kubernetes API client')),
+    });
+    switch (spec.action) {
+      case 'kill_process':
+      case 'kill_process_group': {
+        const p = f.process;
+        if (!p) return none('process');
+        const kill = spec.action === 'kill_process' ? killProcess : killProcessGroup;
+        return { target: `pid ${p.pid}${p.name ? ` (${p.name})` : ''}`, ...(podNs ? { namespace: podNs } : {}), run: () => kill(this.signalOpts, p.pid, p.startNs, spec.signal) };
+      }
+      case 'kill_container':
+      case 'stop_container':
+      case 'pause_container': {
+        const c = f.container;
+        if (!c) return none('container (the process runs on the host)');
+        const target = `container ${c.id.slice(0, 12)}${c.name ? ` (${c.name})` : ''}`;
+        const own = this.signalOpts.ownContainers.includes(c.id) ? denied("the container is Kestrel's own") : undefined;
+        const run = spec.action === 'kill_container' ? () => killContainer(this.signalOpts, c.id, spec.signal) : spec.action === 'stop_container' ? () => stopContainer(this.runtimeOpts, c.id, c.type, spec.timeout_seconds) : () => pauseContainer(this.runtimeOpts, c.id, c.type);
+        return { target, ...(podNs ? { namespace: podNs } : {}), ...(own ? { refusal: own } : {}), run };
+      }
+      case 'terminate_pod':
+      case 'label_pod':
+      case 'isolate_pod': {
+        const pod = f.pod;
+        if (!pod) return none('pod');
+        const target = `pod ${pod.namespace}/${pod.name}`;
+        if (spec.action === 'terminate_pod') return k8s(target, pod.namespace, (k) => terminatePod(k, pod, spec.grace_period_seconds));
+        if (spec.action === 'label_pod') return k8s(target, pod.namespace, (k) => labelPod(k, pod, spec.labels, spec.annotations));
+        return k8s(target, pod.namespace, (k) => isolatePod(k, pod, f.alert.rule));
+      }
+      case 'delete_object': {
+        const o = f.object;
+        if (!o) return none('Kubernetes object (delete_object is for audit alerts)');
+        const planned = k8s(objectPath(o), o.namespace, (k) => deleteObject(k, o, spec.grace_period_seconds));
+        if (o.name.startsWith('system:')) planned.refusal = denied(`${o.resource} ${o.name} is a system object`);
+        if (o.resource === 'namespaces') {
+          const nsDenied = namespaceDenied(o.name, cfg);
+          if (nsDenied) planned.refusal = denied(nsDenied);
+        }
+        return planned;
+      }
+      case 'cordon_node': {
+        if (!cfg.node_name) return { target: 'node ?', refusal: failed('cordon_node: node_name is not set (set NODE_NAME from the downward API)'), run: () => failed('') };
+        return k8s(`node ${cfg.node_name}`, undefined, (k) => cordonNode(k, cfg.node_name));
+      }
+      case 'notify':
+        return { target: cfg.webhook.url, run: () => ok('') };
+    }
+  }
+}
