@@ -11,6 +11,21 @@ const MERGE_PATCH = 'application/merge-patch+json';
 /** The label isolate_pod puts on a pod; its NetworkPolicy selects exactly this label. */
 export const ISOLATE_LABEL = 'kestrel.io/isolate';
 
+/**
+ * The RBAC each action needs (deploy/respond/rbac.yaml grants these). delete_object needs delete on
+ * whatever resource the alert names; the guide's case, a ClusterRoleBinding, is listed.
+ */
+export const RBAC_NEEDS = {
+  terminate_pod: [{ group: '', resource: 'pods', verb: 'delete' }],
+  label_pod: [{ group: '', resource: 'pods', verb: 'patch' }],
+  isolate_pod: [
+    { group: '', resource: 'pods', verb: 'patch' },
+    { group: 'networking.k8s.io', resource: 'networkpolicies', verb: 'create' },
+  ],
+  delete_object: [{ group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verb: 'delete' }],
+  cordon_node: [{ group: '', resource: 'nodes', verb: 'patch' }],
+} as const;
+
 export interface PodRef {
   namespace: string;
   name: string;
