@@ -114,6 +114,18 @@ export class Agent {
     process.on('SIGUSR2', this.toggleKillSwitch);
   }
 
+  /** SIGHUP: the responses file again; a bad one keeps the responses in force. */
+  private async reloadResponses(): Promise<void> {
+    const file = this.opts.config.responses_file;
+    if (!this.responder || !file || this.opts.responses) return;
+    try {
+      const cfg = await loadResponses(file);
+      this.responder.reconfigure(cfg.enabled ? cfg : { ...cfg, rules: [] });
+    } catch (err) {
+      this.log.error(`responses reload failed; keeping the previous responses:\n${(err as Error).message}`);
+    }
+  }
+
   get responses(): Responder | undefined {
     return this.responder;
   }
@@ -191,6 +203,7 @@ export class Agent {
   private async reloadOnce(): Promise<boolean> {
     // SIGHUP is also what log rotation sends: files reopen whatever the rules do.
     for (const o of this.outputs) o.reopen?.();
+    await this.reloadResponses();
     this.log.info('reloading rules');
     let loaded: LoadedRules;
     try {

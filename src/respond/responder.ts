@@ -46,40 +46,71 @@ interface Planned {
 
 const result = (r: Result, detail: string): Outcome => ({ result: r, detail });
 
+/** What a responses file compiles to (replaced whole on reload). */
+interface Setup {
+  config: ResponsesConfig;
+  rules: CompiledRule[];
+  webhook: Webhook | undefined;
+  kube: KubeClient | undefined;
+  kubeProblem: string | undefined;
+  signalOpts: SignalOptions;
+  runtimeOpts: RuntimeOptions;
+}
+
 export class Responder {
-  private readonly rules: CompiledRule[];
+  private setup: Setup;
+  private gate: ActionGate;
   private readonly readers = new Map<string, FieldReader>();
-  private readonly gate: ActionGate;
-  private readonly webhook: Webhook | undefined;
-  private readonly kube: KubeClient | undefined;
-  private readonly kubeProblem: string | undefined;
-  private readonly signalOpts: SignalOptions;
-  private readonly runtimeOpts: RuntimeOptions;
   private readonly pending = new Set<Promise<void>>();
   private killSwitch: boolean;
 
   constructor(private readonly opts: ResponderOptions) {
-    const cfg = opts.config;
-    this.rules = cfg.rules.map((rule) => ({ rule, test: compileMatch(rule) }));
-    this.gate = new ActionGate(cfg);
-    this.killSwitch = cfg.kill_switch;
-    this.webhook = cfg.webhook.url ? new Webhook(cfg.webhook) : undefined;
-    let kube = opts.kube;
-    let problem: string | undefined;
+    this.setup = this.build(opts.config);
+    this.gate = new ActionGate(opts.config);
+    this.killSwitch = opts.config.kill_switch;
+  }
+
+  private build(cfg: ResponsesConfig): Setup {
+    const log = this.opts.log;
+    let kube = this.opts.kube;
+    let kubeProblem: string | undefined;
     if (!kube && cfg.rules.some((r) => r.actions.some((a) => ACTIONS[a.action] === 'kubernetes'))) {
       try {
         kube = kubeClientFor(cfg.kubernetes);
-        if (!kube) problem = 'no Kubernetes API access: not in a pod with a service account token, and no kubernetes.kubeconfig given';
+        if (!kube) kubeProblem = 'no Kubernetes API access: not in a pod with a service account token, and no kubernetes.kubeconfig given';
       } catch (err) {
-        problem = (err as Error).message;
+        kubeProblem = (err as Error).message;
       }
-      if (problem) opts.log.error(`responses: Kubernetes actions will fail: ${problem}`);
+      if (kubeProblem) log.warn(`responses: Kubernetes actions will fail: ${kubeProblem}`);
     }
-    this.kube = kube;
-    this.kubeProblem = problem;
-    this.signalOpts = { procRoot: cfg.proc_root, protectedNames: cfg.protected_processes, ownContainers: ownContainerIds(cfg.proc_root) };
-    this.runtimeOpts = { podmanPath: cfg.podman.path, criSocket: cfg.cri.socket, criTimeoutMs: cfg.cri.timeout_ms };
-    opts.log.info({ rules: this.rules.length, dry_run: cfg.dry_run, kill_switch: this.killSwitch }, `responses loaded (${this.rules.length} rule(s)${cfg.dry_run ? ', dry run' : ''})`);
+    const rules = cfg.rules.map((rule) => ({ rule, test: compileMatch(rule) }));
+    log.info({ rules: rules.length, dry_run: cfg.dry_run, kill_switch: cfg.kill_switch }, `responses loaded (${rules.length} rule(s)${cfg.dry_run ? ', dry run' : ''})`);
+    return {
+      config: cfg,
+      rules,
+      webhook: cfg.webhook.url ? new Webhook(cfg.webhook) : undefined,
+      kube,
+      kubeProblem,
+      signalOpts: { procRoot: cfg.proc_root, protectedNames: cfg.protected_processes, ownContainers: ownContainerIds(cfg.proc_root) },
+      runtimeOpts: { podmanPath: cfg.podman.path, criSocket: cfg.cri.socket, criTimeoutMs: cfg.cri.timeout_ms },
+    };
+  }
+
+  /**
+   * Applies a reloaded responses file. Actions under way finish with the settings they started
+   * with; what was done stays done (idempotence survives reloads) unless the rate limit or the
+   * cooldown changed. The kill switch follows the file only when the file's setting changed, so a
+   * SIGUSR2 is not undone by an unrelated reload.
+   */
+  reconfigure(cfg: ResponsesConfig): void {
+    const old = this.setup;
+    this.setup = this.build(cfg);
+    if (JSON.stringify([cfg.rate_limit, cfg.cooldown_seconds]) !== JSON.stringify([old.config.rate_limit, old.config.cooldown_seconds])) this.gate = new ActionGate(cfg);
+    if (cfg.kill_switch !== old.config.kill_switch) this.setKillSwitch(cfg.kill_switch);
+    if (old.kube && old.kube !== this.setup.kube && old.kube !== this.opts.kube) {
+      const stale = old.kube;
+      void this.idle().then(() => stale.close());
+    }
   }
 
   get killSwitchEngaged(): boolean {
@@ -99,7 +130,8 @@ export class Responder {
 
   /** Called for every alert with the event it came from (which must not be kept). */
   onAlert(alert: Alert, event: unknown): void {
-    if (this.rules.length === 0 || alert.source === 'kestrel_response') return;
+    const setup = this.setup;
+    if (setup.rules.length === 0 || alert.source === 'kestrel_response') return;
     const started = process.hrtime.bigint();
     const reader = this.reader(alert.source);
     const field = (name: string) => {
@@ -108,11 +140,11 @@ export class Responder {
       return reader.text(event, name);
     };
     let facts: AlertFacts | undefined;
-    for (const { rule, test } of this.rules) {
+    for (const { rule, test } of setup.rules) {
       if (!test(alert, field)) continue;
       facts ??= alert.source === 'k8s_audit' ? auditFacts(alert, event, reader) : syscallFacts(alert, event, reader);
       this.track(
-        this.runRule(rule, facts, started).catch((err: unknown) => {
+        this.runRule(setup, rule, facts, started).catch((err: unknown) => {
           this.opts.log.error({ alert_id: facts?.id, response_rule: rule.name, err }, `response rule ${rule.name} failed: ${(err as Error).message}`);
         }),
       );
@@ -132,14 +164,14 @@ export class Responder {
 
   async close(): Promise<void> {
     await this.idle();
-    this.kube?.close();
+    this.setup.kube?.close();
   }
 
-  private async runRule(rule: ResponseRule, facts: AlertFacts, started: bigint): Promise<void> {
+  private async runRule(setup: Setup, rule: ResponseRule, facts: AlertFacts, started: bigint): Promise<void> {
     const reports: ActionReport[] = [];
-    const dryRun = this.opts.config.dry_run || rule.dry_run === true;
+    const dryRun = setup.config.dry_run || rule.dry_run === true;
     for (const spec of rule.actions) {
-      const report = spec.action === 'notify' ? await this.notify(rule, facts, reports, dryRun) : await this.runAction(spec, facts, dryRun);
+      const report = spec.action === 'notify' ? await this.notify(setup, rule, facts, reports, dryRun) : await this.runAction(setup, spec, facts, dryRun);
       reports.push(report);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (['ok', 'gone', 'failed'].includes(report.outcome.result)) responseDuration.labels({ action: spec.action }).observe(seconds);
@@ -151,17 +183,18 @@ export class Responder {
     }
   }
 
-  private async runAction(spec: ActionSpec, facts: AlertFacts, dryRun: boolean): Promise<ActionReport> {
-    const plan = this.plan(spec, facts);
+  private async runAction(setup: Setup, spec: ActionSpec, facts: AlertFacts, dryRun: boolean): Promise<ActionReport> {
+    const plan = this.plan(setup, spec, facts);
+    const cfg = setup.config;
     const report = (outcome: Outcome): ActionReport => ({ action: spec.action, target: plan.target, dry_run: dryRun, outcome });
     if (this.killSwitch) return report(result('kill_switch', 'the kill switch is engaged'));
     if (plan.refusal) return report(plan.refusal);
-    const nsDenied = namespaceDenied(plan.namespace, this.opts.config);
+    const nsDenied = namespaceDenied(plan.namespace, cfg);
     if (nsDenied) return report(denied(nsDenied));
     const admission = this.gate.admit(spec.action, plan.target);
     if (admission === 'duplicate') return report(result('duplicate', `${spec.action} on ${plan.target} is done or under way already`));
-    if (admission === 'cooldown') return report(result('cooldown', `${spec.action} on ${plan.target} was tried less than ${this.opts.config.cooldown_seconds}s ago`));
-    if (admission === 'rate_limited') return report(result('rate_limited', `${spec.action}: rate limit (${this.opts.config.rate_limit.per_minute}/min, burst ${this.opts.config.rate_limit.burst}) reached`));
+    if (admission === 'cooldown') return report(result('cooldown', `${spec.action} on ${plan.target} was tried less than ${cfg.cooldown_seconds}s ago`));
+    if (admission === 'rate_limited') return report(result('rate_limited', `${spec.action}: rate limit (${cfg.rate_limit.per_minute}/min, burst ${cfg.rate_limit.burst}) reached`));
     if (dryRun) {
       this.gate.finish(spec.action, plan.target, true);
       return report(result('dry_run', `would ${spec.action} ${plan.target}`));
@@ -176,14 +209,14 @@ export class Responder {
     return report(outcome);
   }
 
-  private async notify(rule: ResponseRule, facts: AlertFacts, reports: ActionReport[], dryRun: boolean): Promise<ActionReport> {
-    const target = this.opts.config.webhook.url;
+  private async notify(setup: Setup, rule: ResponseRule, facts: AlertFacts, reports: ActionReport[], dryRun: boolean): Promise<ActionReport> {
+    const target = setup.config.webhook.url;
     const report = (outcome: Outcome): ActionReport => ({ action: 'notify', target, dry_run: dryRun, outcome });
     if (this.killSwitch) return report(result('kill_switch', 'the kill switch is engaged'));
     // A notification acts on nothing: it is sent in dry runs too (saying what would have been done).
     const admission = this.gate.admit('notify', facts.id + rule.name);
     if (admission !== 'go') return report(result(admission, `notify: ${admission.replace('_', ' ')}`));
-    const r = await this.webhook!.send({ alert_id: facts.id, response_rule: rule.name, alert: facts.alert, actions: reports, time: new Date().toISOString() });
+    const r = await setup.webhook!.send({ alert_id: facts.id, response_rule: rule.name, alert: facts.alert, actions: reports, time: new Date().toISOString() });
     this.gate.finish('notify', facts.id + rule.name, true);
     if ('status' in r && r.status >= 200 && r.status < 300) return report(ok(`webhook answered ${r.status}`, r.status));
     const why = 'status' in r ? `status ${r.status}` : r.error;
@@ -191,14 +224,15 @@ export class Responder {
     return report(failed(`webhook ${target}: ${why}`, 'status' in r ? r.status : undefined));
   }
 
-  private plan(spec: ActionSpec, f: AlertFacts): Planned {
+  private plan(setup: Setup, spec: ActionSpec, f: AlertFacts): Planned {
     const none = (what: string): Planned => ({ target: '-', refusal: failed(`${spec.action}: the alert names no ${what}`), run: () => failed('') });
     const podNs = f.pod?.namespace;
-    const cfg = this.opts.config;
+    const cfg = setup.config;
+    const { kube, kubeProblem, signalOpts, runtimeOpts } = setup;
     const k8s = (target: string, namespace: string | undefined, run: (k: KubeClient) => Promise<Outcome>): Planned => ({
       target,
       ...(namespace ? { namespace } : {}),
-      run: () => (this.kube ? run(this.kube) : failed(this.kubeProblem ?? 'no Kubernetes API client')),
+      run: () => (kube ? run(kube) : failed(kubeProblem ?? 'no Kubernetes API client')),
     });
     switch (spec.action) {
       case 'kill_process':
@@ -206,7 +240,7 @@ export class Responder {
         const p = f.process;
         if (!p) return none('process');
         const kill = spec.action === 'kill_process' ? killProcess : killProcessGroup;
-        return { target: `pid ${p.pid}${p.name ? ` (${p.name})` : ''}`, ...(podNs ? { namespace: podNs } : {}), run: () => kill(this.signalOpts, p.pid, p.startNs, spec.signal) };
+        return { target: `pid ${p.pid}${p.name ? ` (${p.name})` : ''}`, ...(podNs ? { namespace: podNs } : {}), run: () => kill(signalOpts, p.pid, p.startNs, spec.signal) };
       }
       case 'kill_container':
       case 'stop_container':
@@ -214,8 +248,8 @@ export class Responder {
         const c = f.container;
         if (!c) return none('container (the process runs on the host)');
         const target = `container ${c.id.slice(0, 12)}${c.name ? ` (${c.name})` : ''}`;
-        const own = this.signalOpts.ownContainers.includes(c.id) ? denied("the container is Kestrel's own") : undefined;
-        const run = spec.action === 'kill_container' ? () => killContainer(this.signalOpts, c.id, spec.signal) : spec.action === 'stop_container' ? () => stopContainer(this.runtimeOpts, c.id, c.type, spec.timeout_seconds) : () => pauseContainer(this.runtimeOpts, c.id, c.type);
+        const own = signalOpts.ownContainers.includes(c.id) ? denied("the container is Kestrel's own") : undefined;
+        const run = spec.action === 'kill_container' ? () => killContainer(signalOpts, c.id, spec.signal) : spec.action === 'stop_container' ? () => stopContainer(runtimeOpts, c.id, c.type, spec.timeout_seconds) : () => pauseContainer(runtimeOpts, c.id, c.type);
         return { target, ...(podNs ? { namespace: podNs } : {}), ...(own ? { refusal: own } : {}), run };
       }
       case 'terminate_pod':

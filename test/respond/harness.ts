@@ -87,12 +87,17 @@ export interface AuditAgent {
   /** Alert lines printed (JSON), including the response outcome events. */
   lines(): Array<Record<string, unknown>>;
   logs: string[];
+  /** The responses file written for this agent. */
+  responsesFile: string;
   /** Waits for `n` response outcome events on the outputs and returns them. */
   responseEvents(n: number): Promise<Array<Record<string, unknown>>>;
 }
 
-/** An agent with the upstream k8s_audit rules, responding per `responsesYaml` (kubeconfig given). */
-export async function auditAgent(responsesYaml: string, kubeconfig?: string): Promise<AuditAgent> {
+/**
+ * An agent with the upstream k8s_audit rules, responding per `responsesYaml` (kubeconfig given):
+ * handed over parsed, or with `viaConfig` named by the agent config's responses_file (reloadable).
+ */
+export async function auditAgent(responsesYaml: string, kubeconfig?: string, viaConfig = false): Promise<AuditAgent> {
   const dir = mkdtempSync(join(tmpdir(), 'kestrel-respond-'));
   const file = join(dir, 'responses.yaml');
   const text = kubeconfig ? `kubernetes:\n  kubeconfig: ${kubeconfig}\n${responsesYaml}` : responsesYaml;
@@ -102,9 +107,9 @@ export async function auditAgent(responsesYaml: string, kubeconfig?: string): Pr
   const stdout = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
   const logs: string[] = [];
   const log = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
-  const config = configFrom({ rules_files: [UPSTREAM_K8S_RULES], webserver: { enabled: false }, json_output: true, rule_matching: 'all', sources: { syscall: { enabled: false } } }, dir);
+  const config = configFrom({ rules_files: [UPSTREAM_K8S_RULES], webserver: { enabled: false }, json_output: true, rule_matching: 'all', sources: { syscall: { enabled: false } }, ...(viaConfig ? { responses_file: file } : {}) }, dir);
   const source = new MemoryAuditSource();
-  const agent = await Agent.start({ config, log, stdout, responses, runners: { k8s_audit: () => source } });
+  const agent = await Agent.start({ config, log, stdout, ...(viaConfig ? {} : { responses }), runners: { k8s_audit: () => source } });
   const lines = () =>
     out
       .trim()
@@ -115,6 +120,7 @@ export async function auditAgent(responsesYaml: string, kubeconfig?: string): Pr
     agent,
     source,
     logs,
+    responsesFile: file,
     lines,
     async responseEvents(n) {
       const until = Date.now() + 10_000;
