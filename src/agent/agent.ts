@@ -107,6 +107,7 @@ export class Agent {
       config,
       log: this.log.child({ component: 'respond' }),
       publish: (a) => this.outputs.forEach((o) => o.write(a)),
+      sources: SOURCE_NAMES,
       fields: (source) => SOURCE_MODULES.find((m) => m.name === source)?.eventSource.fields,
     });
     const responder = this.responder;

@@ -65,6 +65,10 @@ export interface ResponseRule {
   actions: ActionSpec[];
   /** Whether later response rules still apply after this one matched. */
   continue: boolean;
+  /** Where each match.fields entry is (its field name is checked against the sources' fields later). */
+  fieldAt: Record<string, { line: number; column: number }>;
+  /** The file the rule is in. */
+  file: string;
   /** Overrides the global dry_run for this rule's actions (a global dry_run: true always wins). */
   dry_run?: boolean;
 }
@@ -207,7 +211,11 @@ function readRule(r: YamlReader, node: Node, index: number): ResponseRule | unde
   const priority = prioText ? priorityOf(prioText) : undefined;
   if (prioText && !priority) r.problem(m.get('priority'), `${where}.match.priority ${JSON.stringify(prioText)} is not one of ${PRIORITIES.join(', ')}`);
   const fields: FieldMatch[] = [];
-  for (const [f, v] of r.entries(m.get('fields'), `${where}.match.fields`)) fields.push(readFieldMatch(r, f, v, `${where}.match.fields.${f}`));
+  const fieldAt: ResponseRule['fieldAt'] = {};
+  for (const [f, v] of r.entries(m.get('fields'), `${where}.match.fields`)) {
+    fields.push(readFieldMatch(r, f, v, `${where}.match.fields.${f}`));
+    fieldAt[f] = r.where(v);
+  }
   const source = r.string(m.get('source'), `${where}.match.source`, '');
   const actionNodes = r.items(e.get('actions'), `${where}.actions`);
   if (actionNodes.length === 0) r.problem(e.get('actions') ?? node, `${where}: actions must list at least one action`);
@@ -219,6 +227,8 @@ function readRule(r: YamlReader, node: Node, index: number): ResponseRule | unde
     match: { rules: r.strings(m.get('rules'), `${where}.match.rules`), tags: r.strings(m.get('tags'), `${where}.match.tags`), fields, ...(priority ? { priority } : {}), ...(source ? { source } : {}) },
     actions,
     continue: r.boolean(e.get('continue'), `${where}.continue`, false),
+    fieldAt,
+    file: r.file,
   };
   if (e.has('dry_run')) rule.dry_run = r.boolean(e.get('dry_run'), `${where}.dry_run`, true);
   return rule;

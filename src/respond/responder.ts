@@ -6,7 +6,8 @@
 import type { Logger } from 'pino';
 import type { Alert } from '../engine/alert.js';
 import type { FieldRegistry } from '../fields/registry.js';
-import { ACTIONS, type ActionSpec, type ResponseRule, type ResponsesConfig } from './config.js';
+import { ACTIONS, ResponsesConfigError, type ActionSpec, type ResponseRule, type ResponsesConfig } from './config.js';
+import type { ConfigProblem } from './yaml-reader.js';
 import { auditFacts, FieldReader, syscallFacts, type AlertFacts } from './facts.js';
 import { compileMatch, type AlertTest } from './match.js';
 import { responseActions, responseDuration, responseNotifyFailures } from './metrics.js';
@@ -24,6 +25,8 @@ export interface ResponderOptions {
   log: Logger;
   /** Where the outcome events go (the agent's outputs). */
   publish(alert: Alert): void;
+  /** The sources alerts come from (to check the fields and sources response rules name). */
+  sources: readonly string[];
   /** The field registry of a source, to read the event behind an alert. */
   fields(source: string): FieldRegistry | undefined;
   /** The API client (default: from config.kubernetes, or in-cluster). */
@@ -70,7 +73,28 @@ export class Responder {
     this.killSwitch = opts.config.kill_switch;
   }
 
+  /** Sources and fields the response rules name must exist: a typo would never match. */
+  private check(cfg: ResponsesConfig): void {
+    const problems: ConfigProblem[] = [];
+    for (const rule of cfg.rules) {
+      const where = (line: number, column: number, message: string) => problems.push({ file: rule.file, line, column, message: `response rule ${JSON.stringify(rule.name)}: ${message}` });
+      const [line, column] = rule.at.split(':').slice(-2).map(Number) as [number, number];
+      const source = rule.match.source;
+      if (source && !this.opts.sources.includes(source)) where(line, column, `unknown source ${JSON.stringify(source)} (${this.opts.sources.join(', ')})`);
+      for (const f of rule.match.fields) {
+        const name = f.field.split('[')[0]!;
+        const sources = source ? [source] : this.opts.sources;
+        if (!sources.some((s) => this.opts.fields(s)?.get(name))) {
+          const at = rule.fieldAt[f.field] ?? { line, column };
+          where(at.line, at.column, `match.fields: no ${source ? `${source} ` : ''}field ${JSON.stringify(f.field)}`);
+        }
+      }
+    }
+    if (problems.length > 0) throw new ResponsesConfigError(problems);
+  }
+
   private build(cfg: ResponsesConfig): Setup {
+    this.check(cfg);
     const log = this.opts.log;
     let kube = this.opts.kube;
     let kubeProblem: string | undefined;

@@ -50,4 +50,23 @@ describe.skipIf(!existsSync(UPSTREAM_K8S_RULES))('responses reload', () => {
     expect(await actionCount('label_pod', 'dry_run')).toBe(label + 1);
     expect(await actionCount('terminate_pod', 'duplicate')).toBe(dup + 1);
   });
+
+  it('a response rule naming an unknown source or field stops the agent from starting, at its position', async () => {
+    await expect(
+      auditAgent(
+        `rules:
+  - name: typo
+    match:
+      rules: ["Attach/Exec Pod"]
+      fields: {ka.target.namspace: production}
+    actions: [{action: terminate_pod}]
+  - name: wrong source
+    match: {source: k8saudit, rules: ["*"]}
+    actions: [{action: terminate_pod}]
+`,
+        undefined,
+        true,
+      ),
+    ).rejects.toThrow(/responses.yaml:5:36: response rule "typo": match.fields: no field "ka.target.namspace"\n.*responses.yaml:7:5: response rule "wrong source": unknown source "k8saudit" \(syscall, k8s_audit\)$/);
+  });
 });
