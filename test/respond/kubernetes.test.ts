@@ -234,6 +234,31 @@ rules:
     expect(results.sort()).toEqual(['gone', 'ok']);
   });
 
+  it('a webhook that answers 500 is retried once, then the notify fails and is counted; the actions before it stand', async () => {
+    const hook = await webhookReceiver(500);
+    try {
+      const a = await start(`dry_run: false
+webhook: {url: "${hook.url}"}
+rules:
+  - name: revoke and tell
+    match: {rules: [Attach to cluster-admin Role]}
+    actions: [{action: delete_object}, {action: notify}]
+`);
+      const e = grantClusterAdmin(developer, 'told');
+      api.put(`${CRB}/told`, { ...e.responseObject, metadata: { ...e.responseObject.metadata } });
+      const failed = await actionCount('notify', 'failed');
+      a.source.push(e);
+      await settle();
+      expect(hook.received).toHaveLength(2);
+      expect(await actionCount('notify', 'failed')).toBe(failed + 1);
+      expect(api.objects.has(`${CRB}/told`)).toBe(false);
+      const line = a.logs.map((l) => JSON.parse(l)).find((l) => l.action === 'notify');
+      expect(line).toMatchObject({ result: 'failed', status: 500, detail: `webhook ${hook.url}: status 500` });
+    } finally {
+      await hook.close();
+    }
+  });
+
   it('cordon_node marks this node unschedulable', async () => {
     const a = await start(`dry_run: false
 node_name: node-a
