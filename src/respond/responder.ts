@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Alert } from '../engine/alert.js';
 import type { FieldRegistry } from '../fields/registry.js';
+import { BurstLog } from '../telemetry/burst-log.js';
 import { ACTIONS, ResponsesConfigError, type ActionSpec, type ResponseRule, type ResponsesConfig } from './config.js';
 import type { ConfigProblem } from './yaml-reader.js';
 import { auditFacts, FieldReader, syscallFacts, type AlertFacts } from './facts.js';
@@ -49,6 +50,12 @@ interface Planned {
 
 const result = (r: Result, detail: string): Outcome => ({ result: r, detail });
 
+/**
+ * Results an alert storm yields by the thousand: counted in the metric like every result, but
+ * logged once per burst (with how many more) and not published on the outputs one by one.
+ */
+const QUIET = new Set<Result>(['rate_limited', 'cooldown', 'duplicate', 'kill_switch']);
+
 /** What a responses file compiles to (replaced whole on reload). */
 interface Setup {
   config: ResponsesConfig;
@@ -65,6 +72,7 @@ export class Responder {
   private gate: ActionGate;
   private readonly readers = new Map<string, FieldReader>();
   private readonly pending = new Set<Promise<void>>();
+  private readonly quietLogs = new Map<Result, BurstLog>();
   private killSwitch: boolean;
 
   constructor(private readonly opts: ResponderOptions) {
@@ -146,6 +154,12 @@ export class Responder {
     this.opts.log.warn({ kill_switch: engaged }, engaged ? 'responses: kill switch engaged, no action will run' : 'responses: kill switch released');
   }
 
+  private quietLog(r: Result): BurstLog {
+    let b = this.quietLogs.get(r);
+    if (!b) this.quietLogs.set(r, (b = new BurstLog(this.opts.log, `response actions not taken (${r})`)));
+    return b;
+  }
+
   private reader(source: string): FieldReader {
     let r = this.readers.get(source);
     if (!r) this.readers.set(source, (r = new FieldReader(this.opts.fields(source))));
@@ -188,6 +202,7 @@ export class Responder {
 
   async close(): Promise<void> {
     await this.idle();
+    for (const b of this.quietLogs.values()) b.flush();
     this.setup.kube?.close();
   }
 
@@ -201,6 +216,11 @@ export class Responder {
       if (['ok', 'gone', 'failed'].includes(report.outcome.result)) responseDuration.labels({ action: spec.action }).observe(seconds);
       responseActions.labels({ action: spec.action, result: report.outcome.result }).inc();
       const line = { alert_id: facts.id, alert_rule: facts.alert.rule, response_rule: rule.name, action: spec.action, target: report.target, result: report.outcome.result, detail: report.outcome.detail, dry_run: report.dry_run, duration_ms: Math.round(seconds * 1e6) / 1e3, ...(report.outcome.status ? { status: report.outcome.status } : {}) };
+      if (QUIET.has(report.outcome.result)) {
+        // what an alert storm produces by the thousand: counted, logged once per burst
+        this.quietLog(report.outcome.result).note(line);
+        continue;
+      }
       if (report.outcome.result === 'failed') this.opts.log.error(line, 'response action failed');
       else this.opts.log.info(line, 'response action');
       this.opts.publish(outcomeEvent(facts.id, rule.name, facts.alert, report));

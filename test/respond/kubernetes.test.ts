@@ -355,6 +355,11 @@ ${ACT}`);
     await settle();
     expect(api.writes()).toHaveLength(5);
     expect(await actionCount('terminate_pod', 'rate_limited')).toBe(limited + 295);
+    // the storm's refusals are counted, not logged or published one by one
+    expect(a.logs.filter((l) => l.includes('response actions not taken (rate_limited)'))).toHaveLength(1);
+    await env.stopRunning(); // flushes the outputs: every event published is in the lines now
+    const events = a.lines().filter((l) => l.source === 'kestrel_response');
+    expect(events.map((e) => (e.output_fields as Record<string, unknown>)['response.result'])).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
 
   it('the kill switch (config, or SIGUSR2 at run time) stops every action', async () => {
