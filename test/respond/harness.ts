@@ -139,3 +139,9 @@ export async function actionCount(action: string, result: string): Promise<numbe
   const m = await registry.getSingleMetric('kestrel_response_actions_total')!.get();
   return m.values.find((v) => v.labels.action === action && v.labels.result === result)?.value ?? 0;
 }
+
+/** How many actions kestrel_response_action_duration_seconds{action} has timed. */
+export async function timedCount(action: string): Promise<number> {
+  const m = await registry.getSingleMetric('kestrel_response_action_duration_seconds')!.get();
+  return m.values.find((v) => v.labels.action === action && (v as { metricName?: string }).metricName === 'kestrel_response_action_duration_seconds_count')?.value ?? 0;
+}

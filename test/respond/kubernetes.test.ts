@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
 import { FakeApiServer } from './fake-apiserver.js';
-import { actionCount, auditAgent, testPki, UPSTREAM_K8S_RULES, webhookReceiver, writeKubeconfig, type AuditAgent } from './harness.js';
+import { actionCount, auditAgent, timedCount, testPki, UPSTREAM_K8S_RULES, webhookReceiver, writeKubeconfig, type AuditAgent } from './harness.js';
 import { ISOLATE_LABEL } from '../../src/respond/kube/actions.js';
 
 const haveRules = existsSync(UPSTREAM_K8S_RULES);
@@ -94,9 +94,11 @@ rules:
       const rogue = grantClusterAdmin(developer, 'ops-admin');
       api.put(`${CRB}/ops-admin`, { ...rogue.responseObject, metadata: { ...rogue.responseObject.metadata } });
 
+      const timed = await timedCount('delete_object');
       a.source.push(admins); // an admin's grant: the rule alerts, the response rule does not match
       a.source.push(rogue);
       await settle();
+      expect(await timedCount('delete_object')).toBe(timed + 1);
 
       expect(api.writes().map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([`DELETE ${CRB}/ops-admin 200`]);
       expect(api.writes()[0]!.body).toEqual({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', preconditions: { uid: rogue.responseObject.metadata.uid } });
