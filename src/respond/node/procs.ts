@@ -7,10 +7,14 @@ import { basename, join } from 'node:path';
 /** libsinsp and procfs use USER_HZ = 100 on every Linux architecture Kestrel runs on. */
 const CLK_TCK = 100n;
 
-/** Kubelet and container runtime processes: never signalled, whatever a rule says. */
+/**
+ * Kubelet and container runtime processes: never signalled, whatever a rule says, wherever they
+ * run (kind and k3s nodes run the kubelet inside a container). The host's init is PID 1, refused
+ * by number.
+ */
 export const NODE_MACHINERY = [
   'kubelet', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2', 'dockerd', 'docker-proxy', 'crio', 'conmon', 'conmonrs',
-  'runc', 'crun', 'podman', 'cri-dockerd', 'k3s', 'k3s-server', 'k3s-agent', 'systemd', 'init',
+  'runc', 'crun', 'podman', 'cri-dockerd', 'k3s', 'k3s-server', 'k3s-agent',
 ];
 
 export interface ProcStat {
