@@ -175,11 +175,13 @@ function readAction(r: YamlReader, node: Node, where: string): ActionSpec | unde
     annotations: r.stringMap(p.get('annotations'), `${where}.parameters.annotations`),
   };
   if (p.has('grace_period_seconds')) spec.grace_period_seconds = r.number(p.get('grace_period_seconds'), `${where}.parameters.grace_period_seconds`, 0, 0, 86_400);
+  const labelKeys = r.keyNodes(p.get('labels'));
   for (const [k, v] of Object.entries(spec.labels)) {
-    if (!labelKeyOk(k)) r.problem(p.get('labels'), `${where}.parameters.labels: ${JSON.stringify(k)} is not a valid label key`);
-    if (v !== '' && !LABEL_NAME.test(v)) r.problem(p.get('labels'), `${where}.parameters.labels: ${JSON.stringify(v)} is not a valid label value`);
+    if (!labelKeyOk(k)) r.problem(labelKeys.get(k), `${where}.parameters.labels: ${JSON.stringify(k)} is not a valid label key`);
+    if (v !== '' && !LABEL_NAME.test(v)) r.problem(labelKeys.get(k), `${where}.parameters.labels: ${JSON.stringify(v)} is not a valid label value`);
   }
-  for (const k of Object.keys(spec.annotations)) if (!labelKeyOk(k)) r.problem(p.get('annotations'), `${where}.parameters.annotations: ${JSON.stringify(k)} is not a valid annotation key`);
+  const annotationKeys = r.keyNodes(p.get('annotations'));
+  for (const k of Object.keys(spec.annotations)) if (!labelKeyOk(k)) r.problem(annotationKeys.get(k), `${where}.parameters.annotations: ${JSON.stringify(k)} is not a valid annotation key`);
   if (action === 'label_pod' && Object.keys(spec.labels).length + Object.keys(spec.annotations).length === 0) {
     r.problem(node, `${where}: label_pod needs parameters.labels or parameters.annotations`);
   }
@@ -212,9 +214,10 @@ function readRule(r: YamlReader, node: Node, index: number): ResponseRule | unde
   if (prioText && !priority) r.problem(m.get('priority'), `${where}.match.priority ${JSON.stringify(prioText)} is not one of ${PRIORITIES.join(', ')}`);
   const fields: FieldMatch[] = [];
   const fieldAt: ResponseRule['fieldAt'] = {};
+  const fieldKeys = r.keyNodes(m.get('fields'));
   for (const [f, v] of r.entries(m.get('fields'), `${where}.match.fields`)) {
     fields.push(readFieldMatch(r, f, v, `${where}.match.fields.${f}`));
-    fieldAt[f] = r.where(v);
+    fieldAt[f] = r.where(fieldKeys.get(f) ?? v);
   }
   const source = r.string(m.get('source'), `${where}.match.source`, '');
   const actionNodes = r.items(e.get('actions'), `${where}.actions`);

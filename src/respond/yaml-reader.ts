@@ -99,6 +99,13 @@ export class YamlReader {
     return node.items.map((n) => this.string(n as Node, `${what} item`, ''));
   }
 
+  /** The key nodes of a mapping by key text (to report a problem at the key itself). */
+  keyNodes(node: Node | null | undefined): Map<string, Node> {
+    const out = new Map<string, Node>();
+    if (node && isMap(node)) for (const pair of (node as YAMLMap<Node, unknown>).items) if (isScalar(pair.key)) out.set(String(pair.key.value), pair.key);
+    return out;
+  }
+
   /** A mapping of string to string (labels, annotations, headers). */
   stringMap(node: Node | null | undefined, what: string): Record<string, string> {
     const out: Record<string, string> = {};

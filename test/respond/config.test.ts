@@ -117,7 +117,7 @@ rules:
     actions: [{action: kill_process}]
 `),
     ).toEqual([
-      '6:30 response rule "l".actions[0].parameters.labels: "bad key!" is not a valid label key',
+      '6:31 response rule "l".actions[0].parameters.labels: "bad key!" is not a valid label key',
       '8:5 response rule "m": match is required (use match: {rules: ["*"]} to match every alert)',
       '1:1 response rule "l" (responses.yaml:2:5) uses notify but webhook.url is not set',
     ]);

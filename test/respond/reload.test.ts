@@ -67,6 +67,6 @@ describe.skipIf(!existsSync(UPSTREAM_K8S_RULES))('responses reload', () => {
         undefined,
         true,
       ),
-    ).rejects.toThrow(/responses.yaml:5:36: response rule "typo": match.fields: no field "ka.target.namspace"\n.*responses.yaml:7:5: response rule "wrong source": unknown source "k8saudit" \(syscall, k8s_audit\)$/);
+    ).rejects.toThrow(/responses.yaml:5:16: response rule "typo": match.fields: no field "ka.target.namspace"\n.*responses.yaml:7:5: response rule "wrong source": unknown source "k8saudit" \(syscall, k8s_audit\)$/);
   });
 });
