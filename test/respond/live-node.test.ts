@@ -137,7 +137,8 @@ describe.skipIf(!!reason)(`live responses: real processes and podman containers$
 cooldown_seconds: 0
 webhook: {url: "${hook.url}"}
 rules:
-${on('kill', '[{action: kill_process}]')}${on('reuse', '[{action: notify}, {action: kill_process}]')}${on('group', '[{action: kill_process_group}]')}${on('stop', '[{action: stop_container, parameters: {timeout_seconds: 1}}]')}${on('pause', '[{action: pause_container}]')}${on('all', '[{action: kill_container}]')}`;
+${on('kill', '[{action: kill_process}]')}${on('reuse', '[{action: notify}, {action: kill_process}]')}${on('group', '[{action: kill_process_group}]')}${on('stop', '[{action: stop_container, parameters: {timeout_seconds: 1}}]')}${on('pause', '[{action: pause_container}]')}${on('all', '[{action: kill_container}]')}${on('dry', '[{action: kill_process}, {action: kill_container}]')}    dry_run: true
+`;
     writeFileSync(responsesFile, text);
     live = await startLiveAgent([join(dir, 'rules.yaml')], {}, { responses: parseResponses(text, responsesFile) });
   }, 900_000);
@@ -205,6 +206,17 @@ ${on('kill', '[{action: kill_process}]')}${on('reuse', '[{action: notify}, {acti
     const ev = live.alerts.slice(outcome - 1).find((x) => x.source === 'kestrel_response' && x.output_fields['response.action'] === 'kill_process')!;
     expect(ev.output_fields['response.result']).toBe('gone');
     expect(String(ev.output_fields['response.detail'])).toContain('now belongs to another process');
+  });
+
+  it('a rule in dry run kills nothing: the shell and its container keep running, the decision is counted and published', async () => {
+    const dry = await actionCount('kill_process', 'dry_run');
+    const name = container('dry', `: > /tmp/kestrel-respond-dry-${RUN_ID}; ${SLEEP}`);
+    const alert = await alertFor(`/tmp/kestrel-respond-dry-${RUN_ID}`);
+    await live.agent.responses!.idle();
+    expect(await actionCount('kill_process', 'dry_run')).toBe(dry + 1);
+    expect(state(name)).toBe('running');
+    expect(alive(Number(alert.output_fields['proc.pid']))).toBe(true);
+    await live.alert('the dry-run outcome event', (x) => x.source === 'kestrel_response' && x.output_fields['response.result'] === 'dry_run' && x.output_fields['response.action'] === 'kill_container');
   });
 
   it('kill_process_group kills the process group of the offending process and nothing outside it', async () => {
