@@ -23,6 +23,8 @@ import { evaluationErrorReporter } from './evaluation-errors.js';
 import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules, type RulesOptions } from './agent-rules.js';
 import type { SourceRunner } from '../sources/source-module.js';
 import { SOURCE_MODULES, sourceRunners, type RunnerFactory } from './source-list.js';
+import { loadResponses, type ResponsesConfig } from '../respond/config.js';
+import { Responder } from '../respond/responder.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -41,6 +43,8 @@ export interface AgentOptions {
   stdout?: Writable;
   /** Source runners by name (defaults to every built-in one). */
   runners?: Record<string, RunnerFactory>;
+  /** Automatic responses (default: read from the config's responses_file, if set). */
+  responses?: ResponsesConfig;
 }
 
 export class RulesLoadError extends Error {
@@ -66,6 +70,8 @@ export class Agent {
   /** A config given to reload() while one runs: the next reload applies it. */
   private pendingConfig: AgentConfig | undefined;
   private stopped = false;
+  private responder: Responder | undefined;
+  private readonly toggleKillSwitch = () => this.responder?.setKillSwitch(!this.responder.killSwitchEngaged);
 
   private constructor(
     private opts: AgentOptions,
@@ -98,6 +104,7 @@ export class Agent {
     const alertMetrics = new AlertMetrics(alertMetricsOptions(cfg));
     const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log, alertMetrics), outputs, log, alertMetrics, onEvaluationError);
     agent.recordRules(loaded.ruleset);
+    await agent.startResponses();
     log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptionsFor(opts).paths }, 'rules loaded');
 
     await agent.startHealth();
@@ -106,6 +113,39 @@ export class Agent {
     // detaches later, and is set in this one place.
     reportReadiness(() => (agent.stopped ? [] : agent.sourceStatus()), SOURCE_NAMES);
     return agent;
+  }
+
+  /** Wires the responder after the outputs; SIGUSR2 toggles its kill switch. */
+  private async startResponses(): Promise<void> {
+    const file = this.opts.config.responses_file;
+    const config = this.opts.responses ?? (file ? await loadResponses(file) : undefined);
+    if (!config?.enabled) return;
+    this.responder = new Responder({
+      config,
+      log: this.log.child({ component: 'respond' }),
+      publish: (a) => this.outputs.forEach((o) => o.write(a)),
+      sources: SOURCE_NAMES,
+      fields: (source) => SOURCE_MODULES.find((m) => m.name === source)?.eventSource.fields,
+    });
+    const responder = this.responder;
+    this.pipeline.respondWith((alert, event) => responder.onAlert(alert, event));
+    process.on('SIGUSR2', this.toggleKillSwitch);
+  }
+
+  /** SIGHUP: the responses file again; a bad one keeps the responses in force. */
+  private async reloadResponses(): Promise<void> {
+    const file = this.opts.config.responses_file;
+    if (!this.responder || !file || this.opts.responses) return;
+    try {
+      const cfg = await loadResponses(file);
+      this.responder.reconfigure(cfg.enabled ? cfg : { ...cfg, rules: [] });
+    } catch (err) {
+      this.log.error(`responses reload failed; keeping the previous responses:\n${(err as Error).message}`);
+    }
+  }
+
+  get responses(): Responder | undefined {
+    return this.responder;
   }
 
   private async startHealth(): Promise<void> {
@@ -211,6 +251,7 @@ export class Agent {
     const next = this.pendingConfig;
     this.pendingConfig = undefined;
     const nextOpts = next ? { ...this.opts, config: next } : this.opts;
+    await this.reloadResponses();
     this.log.info('reloading rules');
     let loaded: LoadedRules;
     try {
@@ -289,6 +330,8 @@ export class Agent {
         }
       }),
     );
+    process.off('SIGUSR2', this.toggleKillSwitch);
+    await this.responder?.close();
     await Promise.all(this.outputs.map((o) => o.close()));
     await this.health?.close();
   }

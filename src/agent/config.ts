@@ -52,6 +52,8 @@ export interface AgentConfig {
   };
   /** One section per source, by source name. */
   sources: SourcesConfig;
+  /** The automatic responses file (src/respond/config.ts); empty: no responses. */
+  responses_file: string;
 }
 
 
@@ -87,6 +89,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
     ssl_certificate: '',
   },
   sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
+  responses_file: '',
 };
 
 export class ConfigError extends Error {}
@@ -272,6 +275,7 @@ function resolvePaths(c: AgentConfig, base: string): void {
   c.file_output.filename = abs(c.file_output.filename);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
   c.webserver.ssl_certificate = abs(c.webserver.ssl_certificate);
+  c.responses_file = abs(c.responses_file);
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
 }
 

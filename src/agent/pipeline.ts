@@ -15,6 +15,8 @@ export class Pipeline {
   private generation = 0;
   private readonly errorLog: BurstLog;
   private readonly alertTallies = new Map<string, Tally>();
+  /** Sees every alert with its event, after the outputs (automatic responses). */
+  private respond: ((alert: Alert, event: unknown) => void) | undefined;
 
   constructor(
     rules: RuleSet,
@@ -41,6 +43,10 @@ export class Pipeline {
     this.outputs = outputs;
   }
 
+  respondWith(fn: (alert: Alert, event: unknown) => void): void {
+    this.respond = fn;
+  }
+
   /** The per-event entry point for one source (what SourceContext.emit is). */
   emitter<E>(source: string): (event: E) => void {
     let seen = -1;
@@ -62,7 +68,10 @@ export class Pipeline {
         this.errorLog.note({ source, error: (err as Error).message });
         return;
       }
-      for (let i = 0; i < alerts.length; i++) this.publish(alerts[i]!);
+      for (let i = 0; i < alerts.length; i++) {
+        this.publish(alerts[i]!);
+        this.respond?.(alerts[i]!, event);
+      }
     };
   }
 
