@@ -36,9 +36,36 @@ export function exportStateMetrics(ctx: () => SyscallContext | undefined): void 
     const s = current()?.containers.stats;
     return s ? { ok: s.lookupsOk, failed: s.lookupsFailed } : undefined;
   });
-  counter('kestrel_syscall_user_table_loads_total', 'Reads of /etc/passwd and /etc/group of a root (host or container), by result.', ['result'], () => {
+  counter(
+    'kestrel_syscall_user_table_loads_total',
+    'Reads of /etc/passwd and /etc/group of a root (host or container), by result (ok, failed: neither file; deferred: the root could not be reached yet, tried again shortly).',
+    ['result'],
+    () => {
+      const u = current()?.users;
+      return u ? { ok: u.lookups - u.loadFailures, failed: u.loadFailures, deferred: u.deferred } : undefined;
+    },
+  );
+  counter(
+    'kestrel_syscall_container_bundle_reads_total',
+    "Reads of a new container's OCI bundle (config.json) on first sight, by result (found; missing: no bundle at a known place; bad: unreadable).",
+    ['result'],
+    () => {
+      const s = current()?.containers.initialStats;
+      return s ? { found: s.found, missing: s.missing, bad: s.bad } : undefined;
+    },
+  );
+  new Gauge({
+    name: 'kestrel_syscall_container_bundle_read_seconds_max',
+    help: "Longest synchronous read of a new container's bundle so far (it holds the event loop).",
+    registers: [registry],
+    collect() {
+      const t = current()?.containers.initialTiming;
+      if (t) this.set(Number(t.maxNs) / 1e9);
+    },
+  });
+  counter('kestrel_syscall_user_table_reloads_total', "Re-reads of a root's /etc/passwd or /etc/group after the file changed.", [], () => {
     const u = current()?.users;
-    return u ? { ok: u.lookups - u.loadFailures, failed: u.loadFailures } : undefined;
+    return u ? { '': u.reloads } : undefined;
   });
   counter('kestrel_syscall_threads_evicted_total', 'Threads dropped from the bounded thread table to make room.', [], () => {
     const t = current()?.threads;

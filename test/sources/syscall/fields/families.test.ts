@@ -238,11 +238,11 @@ describe('user.* and group.*', () => {
     });
   });
 
-  it('unknown users have no name; an unset login uid is -1', () => {
-    const f = lastFields(TREE + '100 setuid 4321\n100 openat comm=x /tmp/x O_RDONLY', ['user.name', 'user.loginuid']);
-    expect(f['user.name']).toBeUndefined();
+  it("unknown users read <NA> as in libsinsp's get_user() fallback; an unset login uid is -1 with login name <NA>", () => {
+    const f = lastFields(TREE + '100 setuid 4321\n100 openat comm=x /tmp/x O_RDONLY', ['user.name', 'user.homedir', 'user.shell', 'user.loginuid']);
+    expect(f).toMatchObject({ 'user.name': '<NA>', 'user.homedir': '<NA>', 'user.shell': '<NA>' });
     const g = lastFields(TREE + '20 openat /tmp/x O_RDONLY', ['user.loginuid', 'user.loginname', 'user.name']);
-    expect(g).toEqual({ 'user.loginuid': -1, 'user.loginname': undefined, 'user.name': 'root' });
+    expect(g).toEqual({ 'user.loginuid': -1, 'user.loginname': '<NA>', 'user.name': 'root' });
   });
 });
 
