@@ -9,6 +9,7 @@ import { PRIORITIES, type Priority } from '../engine/rule.js';
 import type { HttpOutputConfig } from '../outputs/http.js';
 import type { ProgramOutputConfig } from '../outputs/program.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
+import type { RuleCaptureSettings } from '../sources/source-module.js';
 
 export interface AgentConfig {
   /** Rules files or directories, loaded in order. */
@@ -27,6 +28,8 @@ export interface AgentConfig {
   program_output: { enabled: boolean } & ProgramOutputConfig;
   /** The metrics and health server. */
   webserver: { enabled: boolean; listen_address: string; listen_port: number };
+  /** Rule-triggered captures (Falco's `capture` section). */
+  capture: RuleCaptureSettings;
   /** One section per source, by source name. */
   sources: SourcesConfig;
 }
@@ -44,6 +47,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   http_output: { enabled: false, url: '', user_agent: 'kestrel', insecure: false, ca_cert: '', timeout_ms: 5000, max_attempts: 3 },
   program_output: { enabled: false, program: '', keep_alive: false },
   webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 8765 },
+  capture: { enabled: false, path_prefix: '/tmp/falco', mode: 'rules', default_duration: 5000, max_file_size_mb: 0, scope: 'process', max_active: 4 },
   sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
 };
 
@@ -105,6 +109,10 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
   const port = c.webserver.listen_port;
   if (!Number.isInteger(port) || port > 65535) errors.push('webserver.listen_port must be a port number (0-65535)');
+  if (!['rules', 'all_rules'].includes(c.capture.mode)) errors.push(`capture.mode must be "rules" or "all_rules", not ${JSON.stringify(c.capture.mode)}`);
+  if (!['process', 'all'].includes(c.capture.scope)) errors.push(`capture.scope must be "process" or "all", not ${JSON.stringify(c.capture.scope)}`);
+  if (c.capture.enabled && !c.capture.path_prefix) errors.push('capture.path_prefix is required when capture is enabled');
+  if (!Number.isInteger(c.capture.max_active) || c.capture.max_active < 1) errors.push('capture.max_active must be a whole number of at least 1');
   for (const m of MODULES) errors.push(...(m.config.check?.(sourceConfig(c, m), `sources.${m.name}`) ?? []));
 }
 
@@ -119,6 +127,7 @@ function resolvePaths(c: AgentConfig, base: string): void {
   const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
   c.rules_files = c.rules_files.map(abs);
   c.file_output.filename = abs(c.file_output.filename);
+  c.capture.path_prefix = abs(c.capture.path_prefix);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
 }

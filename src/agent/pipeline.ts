@@ -9,6 +9,8 @@ import { tally, type Tally } from '../telemetry/metrics.js';
 import { alertsTotal, evaluationErrors, eventsTotal } from './metrics.js';
 import { BurstLog } from '../telemetry/burst-log.js';
 
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+
 export class Pipeline {
   private active: RuleSet;
   private generation = 0;
@@ -35,6 +37,11 @@ export class Pipeline {
 
   /** The per-event entry point for one source (what SourceContext.emit is). */
   emitter<E>(source: string): (event: E) => void {
+    return this.evaluator<E>(source);
+  }
+
+  /** As emitter, returning the alerts sent (SourceContext.evaluate). */
+  evaluator<E>(source: string): (event: E) => readonly Alert[] {
     let seen = -1;
     let rules: SourceRuleSet<E> | undefined;
     const events = tally(eventsTotal, { source });
@@ -45,16 +52,17 @@ export class Pipeline {
         seen = this.generation;
       }
       events.inc();
-      if (!rules) return;
+      if (!rules) return NO_ALERTS;
       let alerts: readonly Alert[];
       try {
         alerts = rules.evaluate(event);
       } catch (err) {
         errors.inc();
         this.errorLog.note({ source, error: (err as Error).message });
-        return;
+        return NO_ALERTS;
       }
       for (let i = 0; i < alerts.length; i++) this.publish(alerts[i]!);
+      return alerts;
     };
   }
 
