@@ -113,6 +113,14 @@ describe('procUserTableSource (files under a fake /proc)', () => {
     expect(src.stamp!('ctr1', 99)).toBeUndefined(); // gone
   });
 
+  it("a process already gone: the container's tables are read through another of its processes", () => {
+    const { proc } = layout();
+    const src = procUserTableSource(proc, () => [`${proc}/1/root`], (key) => (key === 'ctr1' ? [99, 88, 77] : []));
+    const db = new UserDb(src);
+    // 99 is gone, 88 still sees the host's root: 77 answers
+    expect(db.user('ctr1', 99, 4242)?.name).toBe('kuser');
+  });
+
   it('a user added to the container later resolves once the file changed', () => {
     let now = 0;
     const { ctr, src } = layout();

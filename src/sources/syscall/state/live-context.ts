@@ -29,8 +29,11 @@ export function newLiveContext(opts: LiveContextOptions): SyscallContext {
   // The host's tables: `/` when /proc is ours, else the root of the host's pid 1, else the root
   // of the (host) process that asked.
   const hostRoots = (pid: number) => (proc === '/proc' ? ['/'] : [`${proc}/1/root`, `${proc}/${pid}/root`]);
-  const users = new UserDb(procUserTableSource(proc, hostRoots), opts.userRefreshMs !== undefined ? { refreshMs: opts.userRefreshMs } : {});
   const threads = new ThreadTable({ ...(opts.maxThreads ? { maxThreads: opts.maxThreads } : {}) });
+  const othersOf = function* (containerId: string) {
+    for (const p of threads.procs.values()) if (p.containerId === containerId && !p.dead) yield p.pid;
+  };
+  const users = new UserDb(procUserTableSource(proc, hostRoots, othersOf), opts.userRefreshMs !== undefined ? { refreshMs: opts.userRefreshMs } : {});
   threads.isAlive = (tid) => existsSync(`${proc}/${tid}`);
   const runtimes: RuntimeOptions = { ...(proc === '/proc' ? {} : { hostRoot: proc.replace(/\/proc$/, '') }), ...opts.runtimes };
   return newContext({ bootEpochNs: opts.bootEpochNs, users, threads, containers: new ContainerStore(runtimeLookup(runtimes), bundleReader(runtimes.hostRoot ?? '')) });

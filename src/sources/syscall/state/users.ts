@@ -214,41 +214,52 @@ function fileStamp(path: string): string {
 /**
  * Tables read from files under /proc: the host's from `hostRoots(pid)`, a container's through
  * `<proc>/<pid>/root` once that root is no longer the host's (the runtime's init runs in the
- * container's cgroup before it pivots into the container's root).
+ * container's cgroup before it pivots into the container's root). When the process asked about
+ * is gone (short-lived processes usually are by the time their record is read), other processes
+ * of the same container (`othersOf`) are tried.
  */
-export function procUserTableSource(proc: string, hostRoots: (pid: number) => string[]): UserTableSource {
+export function procUserTableSource(proc: string, hostRoots: (pid: number) => string[], othersOf?: (key: string) => Iterable<number>): UserTableSource {
   const hostRootId = (): string | undefined => {
     const st = statOrUndefined(proc === '/proc' ? '/' : `${proc}/1/root`, true);
     return st ? `${st.dev}:${st.ino}` : undefined;
   };
+  const containerRootOf = (pid: number, host: string | undefined): string | undefined => {
+    const root = `${proc}/${pid}/root`;
+    const st = statOrUndefined(root, true);
+    return st && `${st.dev}:${st.ino}` !== host ? root : undefined;
+  };
+  /** A root of the container `key` reachable now: through `pid`, else another of its processes. */
   const rootOf = (key: string, pid: number): string | undefined => {
-    if (key !== '') return `${proc}/${pid}/root`;
-    for (const root of hostRoots(pid)) if (statOrUndefined(root, true)) return root;
+    if (key === '') {
+      for (const root of hostRoots(pid)) if (statOrUndefined(root, true)) return root;
+      return undefined;
+    }
+    const host = hostRootId();
+    const own = containerRootOf(pid, host);
+    if (own || !othersOf) return own;
+    let tried = 0;
+    for (const other of othersOf(key)) {
+      if (other === pid) continue;
+      const r = containerRootOf(other, host);
+      if (r || ++tried >= 8) return r;
+    }
     return undefined;
   };
   return {
     read(key, pid) {
-      if (key !== '') {
-        // only regular files (as stamp() checks): a symlink would resolve against the host's root
-        const base = `${proc}/${pid}/root/etc`;
-        const passwd = fileStamp(`${base}/passwd`) === '-' ? undefined : readOr(`${base}/passwd`);
-        const group = fileStamp(`${base}/group`) === '-' ? undefined : readOr(`${base}/group`);
-        if (passwd === undefined && group === undefined) return undefined;
-        return { users: parsePasswd(passwd ?? ''), groups: parseGroup(group ?? '') };
-      }
-      for (const root of hostRoots(pid)) {
-        const t = readUserTables(root);
-        if (t) return t;
-      }
-      return undefined;
+      const root = rootOf(key, pid);
+      if (root === undefined) return undefined;
+      if (key === '') return readUserTables(root);
+      // only regular files (as stamp() checks): a symlink would resolve against the host's root
+      const base = `${root}/etc`;
+      const passwd = fileStamp(`${base}/passwd`) === '-' ? undefined : readOr(`${base}/passwd`);
+      const group = fileStamp(`${base}/group`) === '-' ? undefined : readOr(`${base}/group`);
+      if (passwd === undefined && group === undefined) return undefined;
+      return { users: parsePasswd(passwd ?? ''), groups: parseGroup(group ?? '') };
     },
     stamp(key, pid) {
       const root = rootOf(key, pid);
       if (root === undefined) return undefined;
-      if (key !== '') {
-        const st = statOrUndefined(root, true);
-        if (!st || `${st.dev}:${st.ino}` === hostRootId()) return undefined;
-      }
       const base = root.endsWith('/') ? root.slice(0, -1) : root;
       return `${fileStamp(`${base}/etc/passwd`)} ${fileStamp(`${base}/etc/group`)}`;
     },

@@ -29,7 +29,8 @@ export interface LiveAgent {
   stop(): Promise<void>;
 }
 
-export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}): Promise<LiveAgent> {
+/** `agentConfig`: more top-level agent settings (e.g. `capture`). */
+export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}, agentConfig: Record<string, unknown> = {}): Promise<LiveAgent> {
   const out = new PassThrough();
   const alerts: AlertJson[] = [];
   let pending = '';
@@ -48,6 +49,7 @@ export async function startLiveAgent(rulesPaths: string[], syscall: Record<strin
       rule_matching: 'all',
       webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 0 },
       sources: { k8s_audit: { enabled: false }, syscall },
+      ...agentConfig,
     },
     process.cwd(),
   );
