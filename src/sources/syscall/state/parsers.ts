@@ -50,6 +50,9 @@ const P_EXE_INO_CTIME = paramId('exe_ino_ctime');
 const P_EXE_INO_MTIME = paramId('exe_ino_mtime');
 const P_FDLIMIT = paramId('fdlimit');
 const P_FILENAME = paramId('filename');
+const P_VM_SIZE = paramId('vm_size');
+const P_VM_RSS = paramId('vm_rss');
+const P_VM_SWAP = paramId('vm_swap');
 const P_PATHNAME = paramId('pathname');
 const IPPROTO_ICMP = 1;
 const IPPROTO_ICMPV6 = 58;
@@ -326,8 +329,10 @@ export class StateParser {
     child.ppid = parent.pid;
     child.vpid = e.int(e.spec.index[P_VPID]!) ?? childPid;
     child.startTs = e.timeNs();
+    // CLOCK_BOOTTIME in the record, epoch ns in the field (as record timestamps)
     const pidnsTs = e.big(e.spec.index[P_PIDNS_INIT_START_TS]!);
-    if (pidnsTs) child.pidnsInitStartTs = pidnsTs;
+    if (pidnsTs) child.pidnsInitStartTs = pidnsTs + this.ctx.bootEpochNs;
+    this.memory(e, child);
     const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
     if (existing && existing.proc.pid === childPid) {
       // the child's own records came first: keep what it already did, inherit the rest
@@ -388,6 +393,7 @@ export class StateParser {
     p.exeCtime = e.big(idx[P_EXE_INO_CTIME]!) ?? 0n;
     p.exeMtime = e.big(idx[P_EXE_INO_MTIME]!) ?? 0n;
     p.fdlimit = e.int(idx[P_FDLIMIT]!) ?? p.fdlimit;
+    this.memory(e, p);
     const flags = e.int(idx[P_FLAGS]!) ?? 0;
     p.exeWritable = (flags & EXE_WRITABLE) !== 0;
     p.exeUpperLayer = (flags & EXE_UPPER_LAYER) !== 0;
@@ -401,6 +407,14 @@ export class StateParser {
     fds.forEach((fd, n) => {
       if (fd.cloexec) fds.delete(n);
     });
+  }
+
+  /** vm_size/vm_rss/vm_swap of an exec or clone record, when it carries them (KiB). */
+  private memory(e: SyscallEvent, p: ProcessInfo): void {
+    const idx = e.spec.index;
+    p.vmSize = e.int(idx[P_VM_SIZE]!) ?? p.vmSize;
+    p.vmRss = e.int(idx[P_VM_RSS]!) ?? p.vmRss;
+    p.vmSwap = e.int(idx[P_VM_SWAP]!) ?? p.vmSwap;
   }
 
   private setpgid(e: SyscallEvent, p: ProcessInfo): void {

@@ -157,6 +157,10 @@ export class ProcFs {
     p.capInheritable = BigInt('0x' + (st.get('CapInh') ?? '0'));
     p.capPermitted = BigInt('0x' + (st.get('CapPrm') ?? '0'));
     p.capEffective = BigInt('0x' + (st.get('CapEff') ?? '0'));
+    const kib = (k: string) => Number(st.get(k)?.split(/\s+/)[0] ?? 0) || 0;
+    p.vmSize = kib('VmSize');
+    p.vmRss = kib('VmRSS');
+    p.vmSwap = kib('VmSwap');
     const loginuid = read(`${dir}/loginuid`);
     if (loginuid !== undefined) p.loginuid = Number(loginuid.trim()) >>> 0;
     const cmdline = read(`${dir}/cmdline`);

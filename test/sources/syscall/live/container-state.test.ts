@@ -21,7 +21,7 @@ const TEST_RULES = `
 - rule: Kestrel test shell in container
   desc: a shell whose command line carries a test marker, in a container
   condition: evt.type in (execve, execveat) and evt.res = SUCCESS and container.id != host and proc.name = sh and proc.cmdline contains kestrel-marker
-  output: test shell (container_id=%container.id user=%user.name uid=%user.uid home=%user.homedir shell=%user.shell group=%group.name loginname=%user.loginname)
+  output: test shell (container_id=%container.id user=%user.name uid=%user.uid home=%user.homedir shell=%user.shell group=%group.name loginname=%user.loginname vmsize=%proc.vmsize vmrss=%proc.vmrss vmswap=%proc.vmswap pidns_start=%proc.pidns_init_start_ts)
   priority: NOTICE
 - rule: Kestrel test capture trigger
   desc: cat reads /etc/group in a container; records what the container does next
@@ -65,6 +65,24 @@ describe.skipIf(!!reason)(`live eBPF + podman: container users, metadata at the 
     expect(code).toBe(0);
     const a = await live.alert('root shell in the container', forContainer(id, 'Kestrel test shell in container'));
     expect(a.output_fields).toMatchObject({ 'user.name': 'root', 'user.uid': 0, 'user.homedir': '/root', 'user.shell': '/bin/sh', 'group.name': 'root' });
+  });
+
+  it("the container's shell: memory (vm_size, vm_rss, vm_swap) from the exec record, pid namespace start from the clone into it", async () => {
+    const t0 = BigInt(Date.now()) * 1_000_000n;
+    const { id } = await podmanRun(image, ['/bin/sh', '-c', '/bin/sleep 1; true kestrel-marker-mem']);
+    const a = await live.alert('shell with memory fields', forContainer(id, 'Kestrel test shell in container'));
+    const f = a.output_fields;
+    // a static busybox just exec'd: a few hundred KiB mapped; resident pages are the kernel's
+    // approximate per-mm counter (per-CPU deltas below the batch size are not folded in yet)
+    expect(Number(f['proc.vmsize'])).toBeGreaterThan(100);
+    expect(Number(f['proc.vmsize'])).toBeLessThan(1 << 20);
+    expect(Number(f['proc.vmrss'])).toBeGreaterThanOrEqual(0);
+    expect(Number(f['proc.vmrss'])).toBeLessThanOrEqual(Number(f['proc.vmsize']));
+    expect(f['proc.vmswap']).toBe(0);
+    // the namespace's init started after podman was asked to run, before the shell's exec
+    const pidnsStart = BigInt(String(f['proc.pidns_init_start_ts']));
+    expect(pidnsStart).toBeGreaterThan(t0 - 1_000_000_000n); // 1 s for the boot-clock/real-time offset
+    expect(pidnsStart).toBeLessThanOrEqual(BigInt(String(f['evt.time'])));
   });
 
   it("a user that exists only in the container's /etc/passwd is resolved, with its home, shell and group", async () => {
