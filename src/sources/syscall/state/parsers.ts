@@ -10,7 +10,7 @@ import { resolvePath } from '../record/paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, tupleName, type SockTuple } from '../record/sockaddr.js';
 import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../record/linux.js';
 import { resolvedPathParam } from './path-params.js';
-import { containerFromCgroups, parseProcCgroup, type CgroupContainer } from './cgroup.js';
+import { containerFromCgroups, parseProcCgroup, recordCgroups, type CgroupContainer } from './cgroup.js';
 import { FdInfo, FdType, L4_ICMP, L4_RAW, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERVER } from './fd.js';
 import { ProcessInfo, ThreadInfo } from './process.js';
 import type { ProcFs } from './procfs.js';
@@ -74,6 +74,10 @@ export class StateParser {
   readonly cgroupPaths: Map<bigint, string[]>;
   /** The container of a cgroup list, by list (records of one container share one frozen list). */
   private readonly containerOf = new WeakMap<readonly string[], CgroupContainer | null>();
+  /** A record's cgroups param as per-controller entries, by the record's (shared, frozen) list. */
+  private readonly perController = new WeakMap<readonly string[], readonly string[]>();
+  /** v1 hosts: the full /proc list for the one entry a record names, read once per entry. */
+  private readonly v1Lists = new Map<string, readonly string[]>();
 
   constructor(
     private readonly ctx: SyscallContext,
@@ -301,6 +305,32 @@ export class StateParser {
     if (entries) this.setCgroups(p, entries);
   }
 
+  /**
+   * The per-controller list for a record's cgroups param (cgroup.ts recordCgroups). On a v1 host
+   * the record names one controller: live, the process's /proc/PID/cgroup gives the others, read
+   * once per distinct entry (and only when it still shows that entry).
+   */
+  private recordList(entries: readonly string[], pid: number): readonly string[] {
+    let out = this.perController.get(entries);
+    if (out) return out;
+    out = Object.freeze(recordCgroups(entries));
+    const only = out.length === 1 ? out[0]! : undefined;
+    if (only !== undefined && this.opts.procfs) {
+      let full = this.v1Lists.get(only);
+      if (!full) {
+        const read = readCgroup(this.opts.procfs.root, pid);
+        if (read && read.includes(only)) {
+          full = Object.freeze(read);
+          if (this.v1Lists.size >= 4096) this.v1Lists.clear(); // bounded: paths come and go with containers
+          this.v1Lists.set(only, full);
+        }
+      }
+      if (full) out = full;
+    }
+    if (Object.isFrozen(entries)) this.perController.set(entries, out);
+    return out;
+  }
+
   private setCgroups(p: ProcessInfo, entries: readonly string[]): void {
     p.cgroups = entries;
     let c = this.containerOf.get(entries);
@@ -343,7 +373,7 @@ export class StateParser {
       child.containerId = existing.proc.containerId;
       this.threads.removeThread(childTid);
     }
-    if (cgroups) this.setCgroups(child, cgroups);
+    if (cgroups) this.setCgroups(child, this.recordList(cgroups, childPid));
     this.threads.addProcess(child);
     const t = new ThreadInfo(childTid, child);
     t.comm = e.str(e.spec.index[P_COMM]!) ?? parent.comm;
@@ -400,7 +430,7 @@ export class StateParser {
     p.exeLowerLayer = (flags & EXE_LOWER_LAYER) !== 0;
     p.exeFromMemfd = (flags & EXE_FROM_MEMFD) !== 0 || p.exepath.startsWith('memfd:') || p.exepath.startsWith('/memfd:');
     const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
-    if (cgroups) this.setCgroups(p, cgroups);
+    if (cgroups) this.setCgroups(p, this.recordList(cgroups, p.pid));
     p.vpid = e.vpid;
     p.partial = false;
     const fds = p.fds;

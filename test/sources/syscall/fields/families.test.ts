@@ -292,3 +292,21 @@ describe('fs.path.*', () => {
     expect(lastFields(TREE + '100 symlink ../../etc/shadow link', f)).toMatchObject({ 'fs.path.source': '../../etc/shadow', 'fs.path.target': '/home/alice/link' });
   });
 });
+
+describe('thread.cgroups and thread.cgroup.<controller>', () => {
+  it('an exec into a v2 container cgroup: one entry per controller, as libsinsp lists v2 cgroups', () => {
+    const id = 'cd'.repeat(32);
+    const f = lastFields(
+      TREE + `100 raw execve ret=0 res=0 exe=app args=app tid=100 pid=100 ptid=1 comm=app cgroups=unified=/system.slice/docker-${id}.scope trusted_exepath=/app`,
+      ['thread.cgroups', 'thread.cgroup.memory', 'thread.cgroup.cpu', 'thread.cgroup.pids', 'container.id'],
+    );
+    const path = `/system.slice/docker-${id}.scope`;
+    expect(f).toEqual({
+      'thread.cgroups': `cpu=${path} memory=${path} cpuset=${path}`,
+      'thread.cgroup.memory': path,
+      'thread.cgroup.cpu': path,
+      'thread.cgroup.pids': undefined,
+      'container.id': id.slice(0, 12),
+    });
+  });
+});

@@ -21,7 +21,7 @@ const TEST_RULES = `
 - rule: Kestrel test shell in container
   desc: a shell whose command line carries a test marker, in a container
   condition: evt.type in (execve, execveat) and evt.res = SUCCESS and container.id != host and proc.name = sh and proc.cmdline contains kestrel-marker
-  output: test shell (container_id=%container.id user=%user.name uid=%user.uid home=%user.homedir shell=%user.shell group=%group.name loginname=%user.loginname vmsize=%proc.vmsize vmrss=%proc.vmrss vmswap=%proc.vmswap pidns_start=%proc.pidns_init_start_ts)
+  output: test shell (container_id=%container.id user=%user.name uid=%user.uid home=%user.homedir shell=%user.shell group=%group.name loginname=%user.loginname vmsize=%proc.vmsize vmrss=%proc.vmrss vmswap=%proc.vmswap pidns_start=%proc.pidns_init_start_ts cgroups=%thread.cgroups)
   priority: NOTICE
 - rule: Kestrel test capture trigger
   desc: cat reads /etc/group in a container; records what the container does next
@@ -60,11 +60,15 @@ describe.skipIf(!!reason)(`live eBPF + podman: container users, metadata at the 
 
   const forContainer = (id: string, rule: string) => (a: AlertJson) => a.rule === rule && a.output_fields['container.id'] === id.slice(0, 12);
 
-  it('a root shell in a container: the alert names user root (from the container\'s /etc/passwd), group root', async () => {
+  it('a root shell in a container: the alert names user root (from the container\'s /etc/passwd), group root, and its cgroup per controller', async () => {
     const { id, code } = await podmanRun(image, ['/bin/sh', '-c', '/bin/sleep 1; true kestrel-marker-root']);
     expect(code).toBe(0);
     const a = await live.alert('root shell in the container', forContainer(id, 'Kestrel test shell in container'));
     expect(a.output_fields).toMatchObject({ 'user.name': 'root', 'user.uid': 0, 'user.homedir': '/root', 'user.shell': '/bin/sh', 'group.name': 'root' });
+    // per-controller cgroups, as libsinsp lists them (the record names one; the rest as /proc shows them)
+    const cgroups = String(a.output_fields['thread.cgroups']).split(' ');
+    expect(cgroups).toContainEqual(expect.stringMatching(new RegExp(`^memory=/.*${id}`)));
+    expect(cgroups).toContainEqual(expect.stringMatching(new RegExp(`^cpu=/.*${id}`)));
   });
 
   it("the container's shell: memory (vm_size, vm_rss, vm_swap) from the exec record, pid namespace start from the clone into it", async () => {
