@@ -95,6 +95,9 @@
  *   PROCEXIT: one per exiting thread (sched_process_exit); header describes the exiting thread;
  *     ret = exit code (status).
  *
+ * RECVMSG msgcontrol: the control (ancillary) data the call returned, as struct cmsghdr records
+ *   back to back, at most KESTREL_MAX_DATA bytes (truncation flagged); empty on failure or none.
+ *
  * BATCHES: user space receives many records back to back in one buffer (one JS crossing per
  * batch); the stride is `len`. The producer (addon) copies exactly `len` bytes per record.
  */

@@ -50,11 +50,16 @@ const P_EXE_INO_CTIME = paramId('exe_ino_ctime');
 const P_EXE_INO_MTIME = paramId('exe_ino_mtime');
 const P_FDLIMIT = paramId('fdlimit');
 const P_FILENAME = paramId('filename');
+const P_MSGCONTROL = paramId('msgcontrol');
 const P_VM_SIZE = paramId('vm_size');
 const P_VM_RSS = paramId('vm_rss');
 const P_VM_SWAP = paramId('vm_swap');
 const P_PATHNAME = paramId('pathname');
 const IPPROTO_ICMP = 1;
+/** struct cmsghdr on 64-bit: size_t cmsg_len, int cmsg_level, int cmsg_type. */
+const CMSG_HDR = 16;
+const SOL_SOCKET = 1;
+const SCM_RIGHTS = 1;
 const IPPROTO_ICMPV6 = 58;
 
 export interface ParserOptions {
@@ -138,8 +143,11 @@ export class StateParser {
       case KT.SENDTO:
       case KT.SENDMSG:
       case KT.RECVFROM:
+        this.io(e, p);
+        break;
       case KT.RECVMSG:
         this.io(e, p);
+        if (e.ret >= 0) this.receivedFds(e, p);
         break;
       case KT.DUP:
       case KT.DUP2:
@@ -609,6 +617,31 @@ export class StateParser {
     if (!t || (t.family !== AF_INET && t.family !== AF_INET6)) return;
     const sending = e.type === KT.SENDTO || e.type === KT.SENDMSG;
     e.fdNameChanged = this.applyTuple(fd, t, sending ? ROLE_CLIENT : ROLE_SERVER);
+  }
+
+  /**
+   * fds passed over a unix socket (SCM_RIGHTS in recvmsg's control data) become fds of the
+   * receiver, as libsinsp's process_recvmsg_ancillary_data adds them: live, each as /proc shows it
+   * now; otherwise (replay, or already closed) with no type or name.
+   */
+  private receivedFds(e: SyscallEvent, p: ProcessInfo): void {
+    const ctl = e.bytes(e.spec.index[P_MSGCONTROL]!);
+    if (!ctl || ctl.length < CMSG_HDR) return;
+    const dv = new DataView(ctl.buffer, ctl.byteOffset, ctl.byteLength);
+    for (let off = 0; off + CMSG_HDR <= ctl.length; ) {
+      const len = Number(dv.getBigUint64(off, true));
+      if (len < CMSG_HDR) return; // malformed: stop, as CMSG_NXTHDR would
+      const end = Math.min(off + len, ctl.length); // a truncated last record keeps the fds it has
+      if (dv.getInt32(off + 8, true) === SOL_SOCKET && dv.getInt32(off + 12, true) === SCM_RIGHTS) {
+        for (let at = off + CMSG_HDR; at + 4 <= end; at += 4) {
+          const n = dv.getInt32(at, true);
+          if (n < 0) continue;
+          const fd = this.opts.procfs?.readFd(p.pid, n) ?? new FdInfo(n);
+          p.fds.set(n, fd);
+        }
+      }
+      off += (len + 7) & ~7; // CMSG_ALIGN
+    }
   }
 
   private dup(p: ProcessInfo, oldfd: number, newfd: number, cloexec: boolean): void {

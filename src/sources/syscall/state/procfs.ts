@@ -254,6 +254,12 @@ export class ProcFs {
     }
   }
 
+  /** One fd of a process as /proc shows it now; undefined when it (or the process) is gone. */
+  readFd(pid: number, num: number): FdInfo | undefined {
+    const target = link(`${this.root}/${pid}/fd/${num}`);
+    return target === undefined ? undefined : this.fdFromLink(pid, num, target);
+  }
+
   /** An fd from its /proc/PID/fd link text. */
   fdFromLink(pid: number, num: number, target: string): FdInfo {
     const fd = new FdInfo(num);
