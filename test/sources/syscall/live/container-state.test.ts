@@ -1,7 +1,7 @@
 // Live eBPF + real podman containers: users resolved from the container's own /etc/passwd, a
 // privileged container's metadata known at its very first exec (the default rules fire on it),
 // and a rule with `capture: true` writing a capture that replays.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -56,6 +56,7 @@ describe.skipIf(!!reason)(`live eBPF + podman: container users, metadata at the 
     if (image) spawnSync('podman', ['rmi', '-f', image], { stdio: 'ignore' });
     await live?.stop();
     await release?.();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const forContainer = (id: string, rule: string) => (a: AlertJson) => a.rule === rule && a.output_fields['container.id'] === id.slice(0, 12);
