@@ -99,6 +99,13 @@ describe('readBundleMeta: where each runtime keeps the bundle', () => {
     expect(readBundleMeta({ fullId: ID }, root, stats())?.labels).toEqual({ 'io.kubernetes.pod.name': 'p' });
   });
 
+  it("docker: the bundle in containerd's moby namespace; name, image and labels from docker's config.v2.json", () => {
+    mk();
+    put(root, `run/containerd/io.containerd.runtime.v2.task/moby/${ID}/config.json`, { process: { capabilities: { bounding: ['CAP_SYS_ADMIN'] } }, linux: {} });
+    put(root, `var/lib/docker/containers/${ID}/config.v2.json`, { Name: '/web', Image: 'sha256:0e65490f359a1234', Config: { Image: 'nginx:1.25', Labels: { team: 'a' } } });
+    expect(readBundleMeta({ fullId: ID }, root, stats())).toMatchObject({ name: 'web', image: 'nginx:1.25', imageTag: '1.25', imageId: '0e65490f359a', labels: { team: 'a' }, privileged: true });
+  });
+
   it("runc's and crun's state name the bundle", () => {
     mk();
     put(root, `run/runc/${ID}/state.json`, { config: { labels: ['x=y', `bundle=/srv/b1`] } });
