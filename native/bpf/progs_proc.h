@@ -51,8 +51,12 @@ struct mm_struct___pre62 {
 #define MM_ANONPAGES_ 1
 #define MM_SWAPENTS_ 2
 #define MM_SHMEMPAGES_ 3
+/*
+ * Tested as a field of mm_struct (a type vmlinux has): a relocation against a type vmlinux lacks
+ * makes libbpf search the modules' BTF, which needs CAP_SYS_ADMIN the agent's pod does not have.
+ */
 #define MM_COUNTER(mm, i)                                                                        \
-	(bpf_core_type_exists(struct mm_rss_stat___pre62)                                          \
+	(bpf_core_field_exists(((struct mm_struct___pre62 *)0)->rss_stat.count)                     \
 		 ? BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[i].counter)       \
 		 : BPF_CORE_READ((mm), rss_stat[i].count))
 static __always_inline __u32 mm_kib(long pages)
