@@ -10,6 +10,8 @@ import type { RuleSet } from '../../../../src/engine/ruleset.js';
 import type { RuleCaptureSettings } from '../../../../src/sources/source-module.js';
 import { SyscallProcessor } from '../../../../src/sources/syscall/batch-processor.js';
 import { RuleCaptures } from '../../../../src/sources/syscall/capture/rule-captures.js';
+import { exportCaptureMetrics } from '../../../../src/sources/syscall/capture/metrics.js';
+import { registry } from '../../../../src/telemetry/metrics.js';
 import { readCapture } from '../../../../src/sources/syscall/capture/reader.js';
 import { newContext } from '../../../../src/sources/syscall/state/context.js';
 import { restoreSnapshot } from '../../../../src/sources/syscall/state/snapshot.js';
@@ -168,6 +170,22 @@ describe('rule-triggered captures', () => {
     `, { max_active: 1 });
     expect(files).toHaveLength(1);
     expect(captures.stats).toMatchObject({ started: 1, skippedLimit: 1 });
+  });
+
+  it('the counts reach the Prometheus metrics', async () => {
+    const { captures } = await run(`
+      310 openat /etc/shadow O_RDONLY
+      410 openat /etc/shadow O_RDONLY
+      310 openat /etc/shadow O_RDONLY
+    `, { max_active: 1 });
+    exportCaptureMetrics(() => captures);
+    const text = await registry.metrics();
+    expect(text).toContain('kestrel_rule_captures_total{result="started"} 1');
+    expect(text).toContain('kestrel_rule_captures_total{result="extended"} 1');
+    expect(text).toContain('kestrel_rule_captures_total{result="skipped_limit"} 1');
+    expect(text).toContain('kestrel_rule_captures_closed_total{reason="shutdown"} 1');
+    expect(text).toContain('kestrel_rule_capture_records_total 2');
+    expect(text).toContain('kestrel_rule_captures_recording 0');
   });
 
   it('max_file_size_mb stops a capture hard, counted by reason', async () => {
