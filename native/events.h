@@ -84,13 +84,19 @@
  *   CLONE/CLONE3/FORK/VFORK: one record per new task, emitted with the PARENT in the header;
  *     ret = child host tid; params tid/pid/ptid/vtid/vpid describe the CHILD; flags = clone flags
  *     (CLONE_THREAD set for threads). exe/args/cwd/comm/cgroups may be empty (the child inherits
- *     the parent's, which user space already has).
+ *     the parent's, which user space already has). vm_size/vm_rss/vm_swap: the child's memory in
+ *     KiB (rss = file + anon + shmem pages); pidns_init_start_ts: CLOCK_BOOTTIME ns at which the
+ *     init (child_reaper) of the child's pid namespace started (the host's pid 1 for the initial one).
  *   EXECVE/EXECVEAT: emitted on completion (success: ret 0, header describes the task AFTER exec;
  *     failure: ret -errno and only res/filename need be filled). On success tid/pid/ptid, exe,
  *     args, cwd, comm, env, tty, pgid, loginuid, cap_*, exe_ino*, trusted_exepath, flags
- *     (KEXE_F_* execve_flags: writable/upper-layer/from-memfd/lower-layer) should be filled.
+ *     (KEXE_F_* execve_flags: writable/upper-layer/from-memfd/lower-layer), vm_size/vm_rss/vm_swap
+ *     (KiB, of the new image) should be filled.
  *   PROCEXIT: one per exiting thread (sched_process_exit); header describes the exiting thread;
  *     ret = exit code (status).
+ *
+ * RECVMSG msgcontrol: the control (ancillary) data the call returned, as struct cmsghdr records
+ *   back to back, at most KESTREL_MAX_DATA bytes (truncation flagged); empty on failure or none.
  *
  * BATCHES: user space receives many records back to back in one buffer (one JS crossing per
  * batch); the stride is `len`. The producer (addon) copies exactly `len` bytes per record.

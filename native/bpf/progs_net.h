@@ -170,7 +170,14 @@ SYS_EXIT(recvmsg, RECVMSG)
 	push_u32(r, KP_RECVMSG_size, total);
 	push_data(r, KP_RECVMSG_data, base, ret > 0 ? ret : 0);
 	push_tuple(r, KP_RECVMSG_tuple, arg_sock(fd), 1);
-	push_empty(r, KP_RECVMSG_msgcontrol); /* not captured */
+	{
+		/* ancillary data (SCM_RIGHTS, SCM_CREDENTIALS...): the kernel wrote msg_controllen back */
+		struct user_msghdr mh = {};
+		if (ret >= 0 && !bpf_probe_read_user(&mh, sizeof(mh), UPTR(1)) && mh.msg_control && mh.msg_controllen)
+			push_user_bytes(r, KP_RECVMSG_msgcontrol, mh.msg_control, mh.msg_controllen, KESTREL_MAX_DATA);
+		else
+			push_empty(r, KP_RECVMSG_msgcontrol);
+	}
 	push_u64(r, KP_RECVMSG_fd, fd);
 }
 

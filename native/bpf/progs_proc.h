@@ -36,6 +36,65 @@ static __always_inline __u32 task_vnr(struct pid *p, struct task_struct *t)
 	return pid_nr_at(p, BPF_CORE_READ(t, thread_pid, level));
 }
 
+/*
+ * Memory counters of an mm, in pages (libs' driver reports the same: vm_rss = file + anon + shmem
+ * pages, vm_swap = swap entries). Since 6.2 each is a percpu_counter whose `count` is the
+ * approximate total; before, an atomic_long in struct mm_rss_stat (matched by a flavor type).
+ */
+struct mm_rss_stat___pre62 {
+	struct { long counter; } count[4];
+} __attribute__((preserve_access_index));
+struct mm_struct___pre62 {
+	struct mm_rss_stat___pre62 rss_stat;
+} __attribute__((preserve_access_index));
+#define MM_FILEPAGES_ 0
+#define MM_ANONPAGES_ 1
+#define MM_SWAPENTS_ 2
+#define MM_SHMEMPAGES_ 3
+/*
+ * Tested as a field of mm_struct (a type vmlinux has): a relocation against a type vmlinux lacks
+ * makes libbpf search the modules' BTF, which needs CAP_SYS_ADMIN the agent's pod does not have.
+ */
+#define MM_COUNTER(mm, i)                                                                        \
+	(bpf_core_field_exists(((struct mm_struct___pre62 *)0)->rss_stat.count)                     \
+		 ? BPF_CORE_READ((struct mm_struct___pre62 *)(mm), rss_stat.count[i].counter)       \
+		 : BPF_CORE_READ((mm), rss_stat[i].count))
+static __always_inline __u32 mm_kib(long pages)
+{
+	return pages > 0 ? (__u32)(pages * 4) : 0; /* KiB, 4 KiB pages (as vm_size) */
+}
+static __always_inline __u32 mm_rss_kib(struct mm_struct *mm)
+{
+	if (!mm)
+		return 0;
+	return mm_kib(MM_COUNTER(mm, MM_FILEPAGES_)) + mm_kib(MM_COUNTER(mm, MM_ANONPAGES_)) +
+	       mm_kib(MM_COUNTER(mm, MM_SHMEMPAGES_));
+}
+static __always_inline __u32 mm_swap_kib(struct mm_struct *mm)
+{
+	return mm ? mm_kib(MM_COUNTER(mm, MM_SWAPENTS_)) : 0;
+}
+
+/*
+ * When the pid namespace of a task started: the start (CLOCK_BOOTTIME ns, as record timestamps)
+ * of its namespace's init (child_reaper; pid 1 of the host for the initial namespace, as libs'
+ * driver reports). User space adds the boot epoch for proc.pidns_init_start_ts.
+ */
+static __always_inline __u64 task_pidns_start(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	struct task_struct *reaper;
+
+	if (!p)
+		return 0;
+	bpf_probe_read_kernel(&up, sizeof(up), (void *)((__u64)p + bpf_core_field_offset(p->numbers) +
+							  (__u64)(level & 31) * sizeof(struct upid)));
+	reaper = BPF_CORE_READ(up.ns, child_reaper);
+	return reaper ? BPF_CORE_READ(reaper, start_boottime) : 0;
+}
+
 /* A user-space area [start, end) (argv or environment) as one ARGV param, bounded by max. */
 #define push_user_area(r, slot, start, end, max) \
 	do { SLOT_TAKE(r, slot); push_user_area_(r, slot, start, end, max); } while (0)
@@ -102,7 +161,13 @@ int BPF_PROG(kl_fork, struct task_struct *parent, struct task_struct *child)
 	push_u64(r, KP_CLONE_ptid, BPF_CORE_READ(child, real_parent, tgid)); /* the parent process */
 	push_empty(r, KP_CLONE_cwd);  /* inherited */
 	push_u64(r, KP_CLONE_fdlimit, BPF_CORE_READ(child, signal, rlim[RLIMIT_NOFILE_].rlim_cur));
-	push_empties(r, KP_CLONE_pgft_maj, KP_CLONE_vm_swap);
+	push_empties(r, KP_CLONE_pgft_maj, KP_CLONE_pgft_min);
+	{
+		struct mm_struct *cmm = BPF_CORE_READ(child, mm);
+		push_u32(r, KP_CLONE_vm_size, cmm ? BPF_CORE_READ(cmm, total_vm) * 4 : 0);
+		push_u32(r, KP_CLONE_vm_rss, mm_rss_kib(cmm));
+		push_u32(r, KP_CLONE_vm_swap, mm_swap_kib(cmm));
+	}
 	push_kernel_str(r, KP_CLONE_comm, &child->comm, 16);
 	/* a child placed in another cgroup (clone3 CLONE_INTO_CGROUP) says where */
 	if (BPF_CORE_READ(child, cgroups) != BPF_CORE_READ(parent, cgroups))
@@ -114,7 +179,7 @@ int BPF_PROG(kl_fork, struct task_struct *parent, struct task_struct *child)
 	push_u32(r, KP_CLONE_gid, BPF_CORE_READ(child, cred, egid.val));
 	push_u64(r, KP_CLONE_vtid, task_vnr(BPF_CORE_READ(child, thread_pid), child));
 	push_u64(r, KP_CLONE_vpid, task_vnr(BPF_CORE_READ(child, group_leader, thread_pid), child));
-	push_empty(r, KP_CLONE_pidns_init_start_ts);
+	push_u64(r, KP_CLONE_pidns_init_start_ts, task_pidns_start(child));
 	return rec_submit(r);
 }
 
@@ -165,8 +230,8 @@ static __noinline int fill_exec_(struct rec *out, struct task_struct *t, struct 
 	push_u64(r, KP_EXECVE_pgft_maj, BPF_CORE_READ(t, maj_flt));
 	push_u64(r, KP_EXECVE_pgft_min, BPF_CORE_READ(t, min_flt));
 	push_u32(r, KP_EXECVE_vm_size, BPF_CORE_READ(mm, total_vm) * 4); /* KiB, 4 KiB pages */
-	push_empty(r, KP_EXECVE_vm_rss);
-	push_empty(r, KP_EXECVE_vm_swap);
+	push_u32(r, KP_EXECVE_vm_rss, mm_rss_kib(mm));
+	push_u32(r, KP_EXECVE_vm_swap, mm_swap_kib(mm));
 	push_kernel_str(r, KP_EXECVE_comm, &t->comm, 16);
 	push_cgroups(r, KP_EXECVE_cgroups, t);
 	push_user_area(r, KP_EXECVE_env, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end), KESTREL_MAX_ENV);

@@ -181,6 +181,8 @@ export class Agent {
           slot.runner = await factory(cfg);
           await slot.runner.start({
             emit: this.pipeline.emitter(name),
+            evaluate: this.pipeline.evaluator(name),
+            capture: cfg.capture,
             rules: () => this.pipeline.rules,
             log: this.log.child({ source: name }),
           });

@@ -12,6 +12,7 @@ import { DEFAULT_RULES_LIMITS, type RulesLimits } from '../rules/limits.js';
 import type { HttpOutputConfig } from '../outputs/http.js';
 import type { ProgramOutputConfig } from '../outputs/program.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
+import type { RuleCaptureSettings } from '../sources/source-module.js';
 
 export interface AgentConfig {
   /** Rules files or directories, loaded in order. */
@@ -50,6 +51,8 @@ export interface AgentConfig {
     /** PEM file holding the certificate and its key (Falco's combined falco.pem). */
     ssl_certificate: string;
   };
+  /** Rule-triggered captures (Falco's `capture` section). */
+  capture: RuleCaptureSettings;
   /** One section per source, by source name. */
   sources: SourcesConfig;
   /** The automatic responses file (src/respond/config.ts); empty: no responses. */
@@ -88,6 +91,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
     ssl_enabled: false,
     ssl_certificate: '',
   },
+  capture: { enabled: false, path_prefix: '/tmp/falco', mode: 'rules', default_duration: 5000, max_file_size_mb: 0, scope: 'process', max_active: 4 },
   sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
   responses_file: '',
 };
@@ -259,6 +263,10 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (!c.webserver.k8s_healthz_endpoint.startsWith('/')) errors.push('webserver.k8s_healthz_endpoint must be a path starting with /');
   if (c.webserver.enabled && c.webserver.ssl_enabled && !c.webserver.ssl_certificate) errors.push('webserver.ssl_certificate is required when webserver.ssl_enabled is set');
   if (!Number.isInteger(c.alert_metrics.max_series)) errors.push('alert_metrics.max_series must be an integer');
+  if (!['rules', 'all_rules'].includes(c.capture.mode)) errors.push(`capture.mode must be "rules" or "all_rules", not ${JSON.stringify(c.capture.mode)}`);
+  if (!['process', 'all'].includes(c.capture.scope)) errors.push(`capture.scope must be "process" or "all", not ${JSON.stringify(c.capture.scope)}`);
+  if (c.capture.enabled && !c.capture.path_prefix) errors.push('capture.path_prefix is required when capture is enabled');
+  if (!Number.isInteger(c.capture.max_active) || c.capture.max_active < 1) errors.push('capture.max_active must be a whole number of at least 1');
   for (const m of MODULES) errors.push(...(m.config.check?.(sourceConfig(c, m), `sources.${m.name}`) ?? []));
 }
 
@@ -273,6 +281,7 @@ function resolvePaths(c: AgentConfig, base: string): void {
   const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
   c.rules_files = c.rules_files.map(abs);
   c.file_output.filename = abs(c.file_output.filename);
+  c.capture.path_prefix = abs(c.capture.path_prefix);
   c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
   c.webserver.ssl_certificate = abs(c.webserver.ssl_certificate);
   c.responses_file = abs(c.responses_file);

@@ -15,7 +15,6 @@ const OUTPUTS_LATER = 'this build of Kestrel does not implement it for its outpu
 /** Falco keys accepted without effect, by dotted path (a section covers everything below it). */
 export const NO_EFFECT: Readonly<Record<string, string>> = {
   engine: "Kestrel has one syscall engine, its own CO-RE eBPF collector (sources.syscall; disable it with sources.syscall.enabled: false)",
-  capture: 'rule-triggered captures are not supported (kestrel capture records on demand)',
   load_plugins: BUILT_IN_PLUGINS,
   plugins: BUILT_IN_PLUGINS,
   plugins_hostinfo: BUILT_IN_PLUGINS,

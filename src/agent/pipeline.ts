@@ -10,6 +10,8 @@ import { alertsTotal, evaluationErrors, eventsTotal, NO_RULE } from './metrics.j
 import { BurstLog } from '../telemetry/burst-log.js';
 import type { AlertMetrics } from './alert-metrics.js';
 
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+
 export class Pipeline {
   private active: RuleSet;
   private generation = 0;
@@ -49,6 +51,11 @@ export class Pipeline {
 
   /** The per-event entry point for one source (what SourceContext.emit is). */
   emitter<E>(source: string): (event: E) => void {
+    return this.evaluator<E>(source);
+  }
+
+  /** As emitter, returning the alerts sent (SourceContext.evaluate). */
+  evaluator<E>(source: string): (event: E) => readonly Alert[] {
     let seen = -1;
     let rules: SourceRuleSet<E> | undefined;
     const events = tally(eventsTotal, { source });
@@ -59,19 +66,20 @@ export class Pipeline {
         seen = this.generation;
       }
       events.inc();
-      if (!rules) return;
+      if (!rules) return NO_ALERTS;
       let alerts: readonly Alert[];
       try {
         alerts = rules.evaluate(event);
       } catch (err) {
         errors.inc();
         this.errorLog.note({ source, error: (err as Error).message });
-        return;
+        return NO_ALERTS;
       }
       for (let i = 0; i < alerts.length; i++) {
         this.publish(alerts[i]!);
         this.respond?.(alerts[i]!, event);
       }
+      return alerts;
     };
   }
 

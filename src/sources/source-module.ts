@@ -6,6 +6,7 @@
 // current rules (and every later rules swap), and reports readiness on /readyz.
 import type { Logger } from 'pino';
 import type { EventSource } from '../engine/event-source.js';
+import type { Alert } from '../engine/alert.js';
 import type { AnyEvent } from '../fields/types.js';
 
 /** A source's section of the agent config (`sources.<name>`). */
@@ -42,12 +43,35 @@ export interface RulesView {
   forSource(source: string): unknown;
 }
 
+/**
+ * Falco's `capture` section: when a rule fires (a rule with `capture: true`, or any rule in
+ * `all_rules` mode), record the events that follow for a while into a capture file.
+ */
+export interface RuleCaptureSettings {
+  enabled: boolean;
+  /** Files are `<path_prefix>_<event time ns>_<evt.num>.kcap`. */
+  path_prefix: string;
+  mode: 'rules' | 'all_rules';
+  /** ms, for rules without `capture_duration`. */
+  default_duration: number;
+  /** Hard cap per capture file, MiB (0: none). */
+  max_file_size_mb: number;
+  /** Kestrel: what a capture records. `process`: the triggering event's container, or (host) its process and descendants; `all`: every event, as Falco. */
+  scope: 'process' | 'all';
+  /** Kestrel: captures recording at once (different containers/processes); more triggers are counted and skipped. */
+  max_active: number;
+}
+
 export interface SourceContext<E> {
   /**
    * Evaluate one event now (synchronously) against the active rules and send its alerts to the
    * outputs. Never throws for a bad event: failures are counted and logged by the agent.
    */
   emit(event: E): void;
+  /** As emit, returning the alerts it sent (a shared empty array when none); given by the agent. */
+  evaluate?(event: E): readonly Alert[];
+  /** The agent's `capture` settings, for sources that record rule-triggered captures. */
+  capture?: RuleCaptureSettings;
   /** The rules active right now (changes on reload; see SourceRunner.rulesChanged). */
   rules(): RulesView;
   log: Logger;

@@ -140,7 +140,7 @@ rules:
 ${on('kill', '[{action: kill_process}]')}${on('reuse', '[{action: notify}, {action: kill_process}]')}${on('group', '[{action: kill_process_group}]')}${on('stop', '[{action: stop_container, parameters: {timeout_seconds: 1}}]')}${on('pause', '[{action: pause_container}]')}${on('all', '[{action: kill_container}]')}${on('dry', '[{action: kill_process}, {action: kill_container}]')}    dry_run: true
 `;
     writeFileSync(responsesFile, text);
-    live = await startLiveAgent([join(dir, 'rules.yaml')], {}, { responses: parseResponses(text, responsesFile) });
+    live = await startLiveAgent([join(dir, 'rules.yaml')], {}, {}, { responses: parseResponses(text, responsesFile) });
   }, 900_000);
 
   afterAll(async () => {

@@ -621,6 +621,56 @@ describe('container escapes', () => {
     `);
   });
 
+  it("Launch Privileged Container: a privileged container's first process; its later processes, and an unprivileged container's first, do not fire", async () => {
+    const a = await expectRules(
+      `container priv2 name=k8s_debug_dbg2 image=docker.io/library/busybox:1.36 privileged=true labels=io.kubernetes.pod.namespace=default,io.kubernetes.pod.name=dbg2
+       proc runc pid=710 parent=300 exe=/usr/bin/runc comm=runc:[2:INIT] container=priv2
+       710 execve vpid=1 /bin/sleep 3600`,
+      ['Launch Privileged Container'],
+    );
+    expect(a.priority).toBe('Informational');
+    expect(a.output_fields).toMatchObject({ 'proc.cmdline': 'sleep 3600', 'container.privileged': true, 'k8s.pod.name': 'dbg2' });
+    await expectQuiet(`
+      container priv3 name=k8s_debug_dbg3 image=docker.io/library/busybox:1.36 privileged=true
+      container plain1 name=k8s_app_a image=docker.io/library/busybox:1.36
+      container cni1 name=k8s_calico image=docker.io/calico/node:3.27 privileged=true
+      proc sleep pid=720 parent=300 exe=/bin/sleep container=priv3
+      proc runc pid=730 parent=300 exe=/usr/bin/runc comm=runc:[2:INIT] container=plain1
+      proc runc pid=740 parent=300 exe=/usr/bin/runc comm=runc:[2:INIT] container=cni1
+      720 spawn /bin/ls /
+      730 execve vpid=1 /bin/sleep 3600
+      740 execve vpid=1 /bin/calico-node
+    `);
+  });
+
+  it('Launch Sensitive Mount Container: a container mounting the docker socket starts; an ordinary volume does not fire', async () => {
+    const a = await expectRules(
+      `container sock1 name=k8s_ci_runner image=ghcr.io/acme/ci-runner:1 mounts=/var/run/docker.sock:/var/run/docker.sock
+       proc runc pid=750 parent=300 exe=/usr/bin/runc comm=runc:[2:INIT] container=sock1
+       750 execve vpid=1 /usr/bin/runner`,
+      ['Launch Sensitive Mount Container'],
+    );
+    expect(a.output_fields).toMatchObject({ 'container.mounts': '/var/run/docker.sock:/var/run/docker.sock::true:rprivate', 'proc.name': 'runner' });
+    await expectQuiet(`
+      container vol1 name=k8s_db image=docker.io/library/postgres:16 mounts=/srv/pg:/var/lib/postgresql/data
+      proc runc pid=760 parent=300 exe=/usr/bin/runc comm=runc:[2:INIT] container=vol1
+      760 execve vpid=1 /usr/bin/postgres
+    `);
+  });
+
+  it('Debugfs Launched in Privileged Container: debugfs in a privileged pod; in an unprivileged one it does not fire', async () => {
+    const a = await expectRules(
+      `container priv4 name=k8s_debug_dbg4 image=docker.io/library/debian:12 privileged=true
+       proc bash pid=770 parent=300 exe=/bin/bash container=priv4
+       770 spawn /sbin/debugfs -w /dev/sda1`,
+      ['Debugfs Launched in Privileged Container'],
+    );
+    expect(a.output_fields).toMatchObject({ 'proc.cmdline': 'debugfs -w /dev/sda1', 'container.name': 'k8s_debug_dbg4' });
+    await expectQuiet(`
+      310 spawn /sbin/debugfs -w /dev/sda1
+    `);
+  });
+
   it('Linux Kernel Module Injection Detected: a pod loads a module; modprobe on the host does not fire', async () => {
     const a = await expectRules(
       `310 spawn /sbin/insmod /tmp/rootkit.ko

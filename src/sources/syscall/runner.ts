@@ -1,6 +1,7 @@
 // The syscall source as the agent runs it: the eBPF collector feeding the record processor
 // (state + fields), each event evaluated against the syscall rules. The kernel filter follows
-// the rules: on every reload it is reprogrammed with what the new rules can match.
+// the rules: on every reload it is reprogrammed with what the new rules can match. Rules with
+// `capture: true` start captures of what follows (capture/rule-captures.ts).
 import type { RulesView, SourceContext, SourceRunner } from '../source-module.js';
 import type { SourceRuleSet } from '../../engine/ruleset.js';
 import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector/collector.js';
@@ -13,6 +14,8 @@ import type { SyscallEvent } from './syscall-event.js';
 import { RecordError, SyscallProcessor } from './batch-processor.js';
 import { ProcFs } from './state/procfs.js';
 import type { SyscallSourceConfig } from './config.js';
+import { RuleCaptures } from './capture/rule-captures.js';
+import { exportCaptureMetrics } from './capture/metrics.js';
 
 export class SyscallRunner implements SourceRunner<SyscallEvent> {
   readonly name = 'syscall';
@@ -23,6 +26,8 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
   private badBatches = 0;
   private dropTimer: NodeJS.Timeout | undefined;
   private droppedLogged = 0;
+  /** Rule-triggered captures (the agent's `capture` section), when enabled. */
+  captures: RuleCaptures | undefined;
 
   constructor(private readonly cfg: SyscallSourceConfig) {}
 
@@ -46,7 +51,14 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     const bootEpochNs = collector.bootEpochNs();
     const state: SyscallContext = newLiveContext({ bootEpochNs, procRoot: this.cfg.proc_root });
     const procfs = new ProcFs({ root: this.cfg.proc_root, bootEpochNs });
-    const processor = new SyscallProcessor(state, { procfs });
+    let captures: RuleCaptures | undefined;
+    const processor = new SyscallProcessor(state, { procfs, onCgroup: (id, entries) => captures?.cgroup(id, entries) });
+    const evaluate = ctx.evaluate;
+    if (ctx.capture?.enabled && evaluate) {
+      captures = new RuleCaptures(ctx.capture, state, processor.parser.cgroupPaths, ctx.rules, ctx.log);
+      this.captures = captures;
+      exportCaptureMetrics(() => this.captures);
+    }
     this.collector = collector;
     this.processor = processor;
     exportCollectorMetrics(() => ({ collector: this.collector?.counters(), stats: state.stats }));
@@ -55,8 +67,11 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
 
     // Attach first, then read /proc: a process started in between is in one or the other.
     // Batches wait (in the reader, then the kernel) until the scan below has finished.
-    const emit = ctx.emit;
-    collector.start((batch) => this.onBatch(processor, batch, emit));
+    const emit = captures && evaluate ? (e: SyscallEvent) => captures.onEvent(e, evaluate(e)) : ctx.emit;
+    collector.start((batch) => {
+      this.onBatch(processor, batch, emit);
+      captures?.endBatch();
+    });
     const t0 = Date.now();
     const n = procfs.scan(state.threads);
     this.reason = undefined;
@@ -132,6 +147,7 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     const c = this.collector;
     if (!c) return;
     await c.stop(); // every record read so far is evaluated
+    this.captures?.close();
     this.checkDrops();
     this.collector = undefined;
     await c.close();

@@ -1,6 +1,6 @@
 // Containers with a real podman: the container id comes from the process's cgroup, the metadata
-// from the runtime (asynchronously), and container.* fields of a record from a process in the
-// container carry it once it arrived — absent, never blocking, before.
+// from the OCI bundle on disk at once (privileged, mounts, name, image) and from the runtime
+// (asynchronously, labels and the rest); a record never waits for the runtime.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,13 +97,13 @@ describe.skipIf(!!reason)(`a real podman container${reason ? ` (SKIPPED: ${reaso
     expect(BigInt(meta!.startTs!)).toBeGreaterThan(1_700_000_000_000_000_000n);
   }, 30_000);
 
-  it('container.* of a record from the container: absent while the lookup runs, filled once it answered', async () => {
+  it("container.* of a record from the container: the bundle's metadata on the first record, the runtime's once it answered", async () => {
     const boot = bootEpochNs();
     const ctx = newLiveContext({ bootEpochNs: boot });
     const procfs = new ProcFs({ bootEpochNs: boot });
     procfs.scan(ctx.threads);
     const processor = new SyscallProcessor(ctx, { procfs });
-    const fields = ['container.id', 'container.name', 'container.image.repository', 'container.privileged', 'container.mount.dest[/tmp/kestrel-meta-*]', 'user.name', 'proc.name'];
+    const fields = ['container.id', 'container.name', 'container.image.repository', 'container.privileged', 'container.mount.dest[/tmp/kestrel-meta-*]', 'container.label[app]', 'user.name', 'proc.name'];
     const gets = fields.map((f) => [f, getter(f)] as const);
     const rec = encodeRecord({ type: KT.OPENAT, ts: 1n, ret: 3, tid: pid, pid, ppid: 0, comm: 'busybox', params: { fd: 3, dirfd: -100, name: '/etc/passwd', flags: 0 } });
     const rows: Record<string, unknown>[] = [];
@@ -112,13 +112,24 @@ describe.skipIf(!!reason)(`a real podman container${reason ? ` (SKIPPED: ${reaso
     expect(Date.now() - t0).toBeLessThan(500); // never waits for the runtime
     await ctx.containers.settle();
     processor.process(rec, (e) => rows.push(Object.fromEntries(gets.map(([f, g]) => [f, g(e)]))));
-    expect(rows[0]).toMatchObject({ 'container.id': id.slice(0, 12), 'container.name': undefined, 'container.privileged': undefined, 'user.name': 'root', 'proc.name': 'busybox' });
+    expect(rows[0]).toMatchObject({
+      'container.id': id.slice(0, 12),
+      'container.name': name,
+      'container.image.repository': 'localhost/kestrel-meta',
+      'container.privileged': true,
+      'container.mount.dest[/tmp/kestrel-meta-*]': '/data',
+      'container.label[app]': undefined, // podman keeps labels in its database, not in the bundle
+      'user.name': 'root',
+      'proc.name': 'busybox',
+    });
+    expect(ctx.containers.initialStats).toEqual({ found: 1, missing: 0, bad: 0 });
     expect(rows[1]).toMatchObject({
       'container.id': id.slice(0, 12),
       'container.name': name,
       'container.image.repository': 'localhost/kestrel-meta',
       'container.privileged': true,
       'container.mount.dest[/tmp/kestrel-meta-*]': '/data',
+      'container.label[app]': 'demo',
     });
     expect(ctx.containers.stats).toEqual({ lookupsStarted: 1, lookupsOk: 1, lookupsFailed: 0 });
   }, 30_000);

@@ -1,7 +1,7 @@
 // State tracking: fd tables through open/dup/close/fork/exec, paths resolved with cwd and dirfd,
 // process lifecycle, threads, sessions and groups, containers from cgroups, bounded tables.
 import { describe, expect, it } from 'vitest';
-import { containerFromCgroupPath, containerFromCgroups, parseProcCgroup } from '../../../src/sources/syscall/state/cgroup.js';
+import { containerFromCgroupPath, containerFromCgroups, parseProcCgroup, recordCgroups } from '../../../src/sources/syscall/state/cgroup.js';
 import { ProcessInfo, ThreadInfo } from '../../../src/sources/syscall/state/process.js';
 import { ThreadTable } from '../../../src/sources/syscall/state/threads.js';
 import { buildScenario } from '../../../src/sources/syscall/scenario/synthetic.js';
@@ -224,10 +224,18 @@ describe('containers from cgroups', () => {
     expect(containerFromCgroupPath('/')).toBeUndefined();
   });
 
-  it('reads /proc/PID/cgroup lines, v1 and v2', () => {
-    const entries = parseProcCgroup(`12:memory:/docker/${id}\n0::/system.slice/docker-${id}.scope\n`);
-    expect(entries).toEqual([`memory=/docker/${id}`, `unified=/system.slice/docker-${id}.scope`]);
-    expect(containerFromCgroups(entries)?.fullId).toBe(id);
+  it('reads /proc/PID/cgroup as libscap does: one entry per v1 controller, named hierarchies left out, the v2 line only on a v2-only host', () => {
+    const hybrid = parseProcCgroup(`12:memory:/docker/${id}\n4:cpu,cpuacct:/docker/${id}\n1:name=systemd:/system.slice/x\n0::/system.slice/docker-${id}.scope\n`);
+    expect(hybrid).toEqual([`memory=/docker/${id}`, `cpu=/docker/${id}`, `cpuacct=/docker/${id}`]);
+    expect(containerFromCgroups(hybrid)?.fullId).toBe(id);
+    const v2 = parseProcCgroup(`0::/system.slice/docker-${id}.scope\n`);
+    expect(v2).toEqual(['cpu', 'memory', 'cpuset'].map((c) => `${c}=/system.slice/docker-${id}.scope`));
+    expect(containerFromCgroups(v2)?.fullId).toBe(id);
+  });
+
+  it("a record's cgroups param as per-controller entries, names as libsinsp keeps them", () => {
+    expect(recordCgroups(['unified=/a'])).toEqual(['cpu=/a', 'memory=/a', 'cpuset=/a']);
+    expect(recordCgroups(['perf=/b', 'mem=/c', 'io=/d', 'cpuset_cgroup=/e'])).toEqual(['perf_event=/b', 'memory=/c', 'blkio=/d', 'cpuset=/e']);
   });
 
   it('an exec carrying a container cgroup moves the process into the container', () => {

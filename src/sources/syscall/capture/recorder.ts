@@ -1,16 +1,13 @@
 // `kestrel capture`: records from a live record source into a capture file, with the state the
 // records need to be evaluated later exactly as they would have been live.
-import { arch, release } from 'node:os';
 import { agentHostname } from '../../../engine/hostname.js';
 import type { SyscallContext } from '../state/context.js';
-import { EVENT_NAMES } from '../record/event-table.js';
-import { HDR_SIZE } from '../record/layout.js';
 import { newLiveContext } from '../state/live-context.js';
 import { SyscallProcessor } from '../batch-processor.js';
 import { ProcFs } from '../state/procfs.js';
 import { takeSnapshot } from '../state/snapshot.js';
 import type { RuntimeOptions } from '../state/runtimes.js';
-import { CaptureWriter } from './writer.js';
+import { CaptureWriter, liveCaptureInfo } from './writer.js';
 
 /** What `kestrel capture` needs of a live source; the eBPF collector (SyscallCollector) is one. */
 export interface LiveRecordSource {
@@ -52,16 +49,7 @@ export async function captureLive(opts: CaptureOptions): Promise<CaptureSummary>
   const bootEpochNs = source.bootEpochNs();
   const ctx: SyscallContext = newLiveContext({ bootEpochNs, ...(opts.procRoot ? { procRoot: opts.procRoot } : {}), ...(opts.runtimes ? { runtimes: opts.runtimes } : {}) });
   const procfs = new ProcFs({ ...(opts.procRoot ? { root: opts.procRoot } : {}), bootEpochNs });
-  const writer = new CaptureWriter(opts.output, {
-    kestrelVersion: opts.version ?? '0.0.0',
-    createdAt: new Date().toISOString(),
-    hostname: ctx.hostname || agentHostname(),
-    bootEpochNs: bootEpochNs.toString(),
-    kernel: release(),
-    arch: arch(),
-    recordHeaderSize: HDR_SIZE,
-    eventTypes: [...EVENT_NAMES],
-  });
+  const writer = new CaptureWriter(opts.output, liveCaptureInfo(ctx.hostname || agentHostname(), bootEpochNs, opts.version));
 
   // State updates found while a batch is processed are written before that batch's records;
   // updates arriving between batches (runtime answers) are written where they arrive.

@@ -6,7 +6,24 @@ import type { StateSnapshot } from '../state/snapshot.js';
 import type { ContainerInfo } from '../state/containers.js';
 import type { UserTables } from '../state/users.js';
 import { tablesToJson } from '../state/users.js';
+import { arch, release } from 'node:os';
+import { EVENT_NAMES } from '../record/event-table.js';
+import { HDR_SIZE } from '../record/layout.js';
 import { ChunkType, chunkHeader, fileHeader, jsonBytes, padding, type CaptureEnd, type CaptureInfo } from './format.js';
+
+/** The info chunk of a capture recorded live on this host now. */
+export function liveCaptureInfo(hostname: string, bootEpochNs: bigint, kestrelVersion = '0.0.0'): CaptureInfo {
+  return {
+    kestrelVersion,
+    createdAt: new Date().toISOString(),
+    hostname,
+    bootEpochNs: bootEpochNs.toString(),
+    kernel: release(),
+    arch: arch(),
+    recordHeaderSize: HDR_SIZE,
+    eventTypes: [...EVENT_NAMES],
+  };
+}
 
 const FLUSH_AT = 1 << 20;
 const ZEROS = Buffer.alloc(8);
@@ -43,6 +60,14 @@ export class CaptureWriter {
     this.chunk(ChunkType.STATE, jsonBytes(s));
   }
 
+  /** Records as one chunk (the parts are copied: the source may reuse its buffer). */
+  recordParts(parts: readonly Uint8Array[], count: number): void {
+    if (count === 0) return;
+    this.chunk(ChunkType.RECORDS, Buffer.concat(parts));
+    this.records += count;
+    this.batches++;
+  }
+
   /** A batch of records as received (copied: the source may reuse its buffer). */
   recordBatch(batch: Uint8Array, count: number): void {
     if (batch.length === 0) return;
@@ -70,6 +95,16 @@ export class CaptureWriter {
     while (off < all.length) off += writeSync(this.fd, all, off);
     this.parts = [];
     this.pending = 0;
+  }
+
+  /** Closes the file without the end chunk (a failed capture: readers report it cut short). */
+  abort(): void {
+    if (this.fd < 0) return;
+    try {
+      closeSync(this.fd);
+    } finally {
+      this.fd = -1;
+    }
   }
 
   close(end: Omit<CaptureEnd, 'records' | 'batches'>): void {

@@ -169,6 +169,12 @@ export const procFields: Def[] = [
   { name: 'proc.is_container_readiness_probe', type: 'BOOL', desc: "'true' if this process is running as a part of the container's readiness probe.", bind: () => () => false },
   { name: 'proc.fdopencount', type: 'UINT64', desc: 'Number of open FDs for the process.', bind: own((p) => p.fds.size) },
   { name: 'proc.fdlimit', type: 'INT64', desc: 'Maximum number of FDs the process can open.', bind: own((p) => (p.fdlimit ? p.fdlimit : undefined)) },
+  // memory as of the last exec/clone record (or the /proc read), as libsinsp keeps it from the same records
+  { name: 'proc.vmsize', type: 'UINT64', desc: 'Total virtual memory for the process (as kb).', bind: own((p) => p.vmSize) },
+  { name: 'proc.vmrss', type: 'UINT64', desc: 'Resident non-swapped memory for the process (as kb).', bind: own((p) => p.vmRss) },
+  { name: 'proc.vmswap', type: 'UINT64', desc: 'Swapped memory for the process (as kb).', bind: own((p) => p.vmSwap) },
+  { name: 'thread.vmsize', type: 'UINT64', desc: 'For the process main thread, this is the total virtual memory for the process (as kb). For the other threads, this field is zero.', bind: own((p, e) => (e.tid === p.pid ? p.vmSize : 0)) },
+  { name: 'thread.vmrss', type: 'UINT64', desc: 'For the process main thread, this is the resident non-swapped memory for the process (as kb). For the other threads, this field is zero.', bind: own((p, e) => (e.tid === p.pid ? p.vmRss : 0)) },
   { name: 'proc.nthreads', type: 'UINT64', desc: 'The number of alive threads that the process generating the event currently has, including the leader thread.', bind: own((p) => p.threads) },
   { name: 'proc.nchilds', type: 'UINT64', desc: 'The number of alive not leader threads that the process generating the event currently has.', bind: own((p) => Math.max(0, p.threads - 1)) },
   { name: 'thread.tid', type: 'INT64', desc: 'The id of the thread generating the event.', bind: () => (e) => e.tid },

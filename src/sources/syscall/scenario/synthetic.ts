@@ -7,6 +7,7 @@
 //   proc systemd pid=1 exe=/sbin/init
 //   proc nginx pid=100 parent=1 exe=/usr/sbin/nginx container=web1 uid=33
 //   100 spawn /bin/sh -c id                          # fork (child 101) + execve in the child
+//   300 spawn vpid=1 /bin/app                        # ... the child being pid 1 of its namespace
 //   101 openat /etc/shadow O_RDONLY                  # ret: the next free fd
 //   101 openat res=ENOENT /nonexistent O_RDONLY
 //   101 connect 1.2.3.4:4444                         # socket + connect (tcp)
@@ -65,6 +66,8 @@ interface Model {
   container: string;
   fds: Set<number>;
   env: string[];
+  /** pid in its own pid namespace, when not the host pid (`spawn vpid=1`: a container's first process). */
+  vpid?: number;
 }
 
 function tokenize(line: string): string[] {
@@ -422,6 +425,7 @@ class Builder {
       ret: opts.has('res') ? resValue(opts.get('res')!) : ret,
       tid: m.pid,
       pid: m.pid,
+      ...(m.vpid !== undefined ? { vpid: m.vpid, vtid: m.vpid } : {}),
       ppid: m.ppid,
       uid: m.uid,
       gid: m.gid,
@@ -468,6 +472,7 @@ class Builder {
         return;
       case 'execve':
       case 'execveat':
+        if (opts.has('vpid')) m.vpid = num(opts.get('vpid')!);
         this.exec(m, args, opts, cmd === 'execve' ? KT.EXECVE : KT.EXECVEAT);
         return;
       case 'exit':
@@ -619,6 +624,8 @@ class Builder {
   private fork(parent: Model, opts: Map<string, string>): Model {
     const pid = opts.has('pid') ? num(opts.get('pid')!) : this.freePid(parent.pid + 1);
     const child: Model = { ...parent, pid, ppid: parent.pid, fds: new Set(parent.fds), args: [...parent.args] };
+    if (opts.has('vpid')) child.vpid = num(opts.get('vpid')!);
+    else delete child.vpid;
     this.procs.set(pid, child);
     this.emit(
       parent,
@@ -637,8 +644,8 @@ class Builder {
         flags: SIGCHLD,
         uid: parent.uid,
         gid: parent.gid,
-        vtid: pid,
-        vpid: pid,
+        vtid: child.vpid ?? pid,
+        vpid: child.vpid ?? pid,
       },
       new Map([['comm', parent.comm]]),
     );

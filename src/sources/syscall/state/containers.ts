@@ -1,6 +1,8 @@
-// Container metadata by id. Records only ever read this table; lookups against the runtime run
-// asynchronously (src/sources/syscall/state/runtimes.ts) and fill entries in when they answer.
-// Until then (or when no runtime answers) the metadata fields have no value.
+// Container metadata by id. Records only ever read this table. When a container is first seen,
+// what its runtime left on disk (the OCI bundle, bundle.ts) is read at once, so its first record
+// already knows privileged, mounts and (for CRI) the pod; lookups against the runtime's API run
+// asynchronously (runtimes.ts) and complete the entry when they answer. Until then (or when no
+// runtime answers) the fields the bundle does not carry have no value.
 import type { CgroupContainer } from './cgroup.js';
 
 export interface ContainerMount {
@@ -41,11 +43,29 @@ export interface ContainerInfo extends ContainerMeta {
 }
 
 export type ContainerLookup = (c: ContainerInfo) => Promise<ContainerMeta | undefined>;
+/** Metadata available at once, without waiting (the OCI bundle on disk); counts into `stats`. */
+export type ContainerInitialLookup = (c: ContainerInfo, stats: InitialLookupStats) => ContainerMeta | undefined;
+
+export interface InitialLookupStats {
+  /** Containers whose bundle was found and read. */
+  found: number;
+  /** Containers with no bundle at any known place (their metadata waits for the runtime). */
+  missing: number;
+  /** Bundles found but unreadable (bad JSON): the runtime's answer is awaited instead. */
+  bad: number;
+}
 
 export interface ContainerStats {
   lookupsStarted: number;
   lookupsOk: number;
   lookupsFailed: number;
+}
+
+/** Time spent reading initial metadata on first sight (ns): the bundle read holds the event loop. */
+export interface InitialLookupTiming {
+  count: number;
+  totalNs: bigint;
+  maxNs: bigint;
 }
 
 export class ContainerStore {
@@ -54,8 +74,13 @@ export class ContainerStore {
   /** Called when an entry is added or its metadata arrives (capture records it). */
   onUpdate: ((c: ContainerInfo) => void) | undefined;
   private readonly inflight = new Set<Promise<void>>();
+  readonly initialTiming: InitialLookupTiming = { count: 0, totalNs: 0n, maxNs: 0n };
+  readonly initialStats: InitialLookupStats = { found: 0, missing: 0, bad: 0 };
 
-  constructor(private readonly lookup?: ContainerLookup) {}
+  constructor(
+    private readonly lookup?: ContainerLookup,
+    private readonly initial?: ContainerInitialLookup,
+  ) {}
 
   get(id: string): ContainerInfo | undefined {
     return this.byId.get(id);
@@ -76,10 +101,22 @@ export class ContainerStore {
     let c = this.byId.get(id);
     if (c) return c;
     c = { id, fullId: cg.fullId, type: cg.type, lookup: 'none' };
+    if (this.initial) this.readInitial(c, this.initial);
     this.byId.set(id, c);
     this.onUpdate?.(c);
     if (this.lookup) this.startLookup(c, this.lookup);
     return c;
+  }
+
+  private readInitial(c: ContainerInfo, initial: ContainerInitialLookup): void {
+    const t0 = process.hrtime.bigint();
+    const meta = initial(c, this.initialStats);
+    const dt = process.hrtime.bigint() - t0;
+    const t = this.initialTiming;
+    t.count++;
+    t.totalNs += dt;
+    if (dt > t.maxNs) t.maxNs = dt;
+    if (meta) Object.assign(c, meta);
   }
 
   private startLookup(c: ContainerInfo, lookup: ContainerLookup): void {

@@ -7,7 +7,8 @@ import type { SyscallContext } from './context.js';
 let current: () => SyscallContext | undefined = () => undefined;
 let registered = false;
 
-function counter(name: string, help: string, labels: string[], values: () => Record<string, number> | undefined): void {
+/** A counter read at scrape time from monotonic totals kept elsewhere (by label value). */
+export function scrapedCounter(name: string, help: string, labels: string[], values: () => Record<string, number> | undefined): void {
   const seen = new Map<string, number>();
   new Counter({
     name,
@@ -32,23 +33,50 @@ export function exportStateMetrics(ctx: () => SyscallContext | undefined): void 
   current = ctx;
   if (registered || registry.getSingleMetric('kestrel_syscall_container_lookups_total')) return;
   registered = true;
-  counter('kestrel_syscall_container_lookups_total', 'Container metadata lookups against the runtimes, by result (ok, failed: no runtime knew the container).', ['result'], () => {
+  scrapedCounter('kestrel_syscall_container_lookups_total', 'Container metadata lookups against the runtimes, by result (ok, failed: no runtime knew the container).', ['result'], () => {
     const s = current()?.containers.stats;
     return s ? { ok: s.lookupsOk, failed: s.lookupsFailed } : undefined;
   });
-  counter('kestrel_syscall_user_table_loads_total', 'Reads of /etc/passwd and /etc/group of a root (host or container), by result.', ['result'], () => {
-    const u = current()?.users;
-    return u ? { ok: u.lookups - u.loadFailures, failed: u.loadFailures } : undefined;
+  scrapedCounter(
+    'kestrel_syscall_user_table_loads_total',
+    'Reads of /etc/passwd and /etc/group of a root (host or container), by result (ok, failed: neither file; deferred: the root could not be reached yet, tried again shortly).',
+    ['result'],
+    () => {
+      const u = current()?.users;
+      return u ? { ok: u.lookups - u.loadFailures, failed: u.loadFailures, deferred: u.deferred } : undefined;
+    },
+  );
+  scrapedCounter(
+    'kestrel_syscall_container_bundle_reads_total',
+    "Reads of a new container's OCI bundle (config.json) on first sight, by result (found; missing: no bundle at a known place; bad: unreadable).",
+    ['result'],
+    () => {
+      const s = current()?.containers.initialStats;
+      return s ? { found: s.found, missing: s.missing, bad: s.bad } : undefined;
+    },
+  );
+  new Gauge({
+    name: 'kestrel_syscall_container_bundle_read_seconds_max',
+    help: "Longest synchronous read of a new container's bundle so far (it holds the event loop).",
+    registers: [registry],
+    collect() {
+      const t = current()?.containers.initialTiming;
+      if (t) this.set(Number(t.maxNs) / 1e9);
+    },
   });
-  counter('kestrel_syscall_threads_evicted_total', 'Threads dropped from the bounded thread table to make room.', [], () => {
+  scrapedCounter('kestrel_syscall_user_table_reloads_total', "Re-reads of a root's /etc/passwd or /etc/group after the file changed.", [], () => {
+    const u = current()?.users;
+    return u ? { '': u.reloads } : undefined;
+  });
+  scrapedCounter('kestrel_syscall_threads_evicted_total', 'Threads dropped from the bounded thread table to make room.', [], () => {
     const t = current()?.threads;
     return t ? { '': t.evicted } : undefined;
   });
-  counter('kestrel_syscall_proc_lookups_total', 'Processes first seen in a record and read from /proc.', [], () => {
+  scrapedCounter('kestrel_syscall_proc_lookups_total', 'Processes first seen in a record and read from /proc.', [], () => {
     const s = current()?.stats;
     return s ? { '': s.procLookups } : undefined;
   });
-  counter('kestrel_syscall_truncated_records_total', 'Records processed with at least one truncated argument.', [], () => {
+  scrapedCounter('kestrel_syscall_truncated_records_total', 'Records processed with at least one truncated argument.', [], () => {
     const s = current()?.stats;
     return s ? { '': s.truncatedRecords } : undefined;
   });

@@ -10,7 +10,7 @@ import { resolvePath } from '../record/paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, tupleName, type SockTuple } from '../record/sockaddr.js';
 import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../record/linux.js';
 import { resolvedPathParam } from './path-params.js';
-import { containerFromCgroups, parseProcCgroup, type CgroupContainer } from './cgroup.js';
+import { containerFromCgroups, parseProcCgroup, recordCgroups, type CgroupContainer } from './cgroup.js';
 import { FdInfo, FdType, L4_ICMP, L4_RAW, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERVER } from './fd.js';
 import { ProcessInfo, ThreadInfo } from './process.js';
 import type { ProcFs } from './procfs.js';
@@ -50,8 +50,16 @@ const P_EXE_INO_CTIME = paramId('exe_ino_ctime');
 const P_EXE_INO_MTIME = paramId('exe_ino_mtime');
 const P_FDLIMIT = paramId('fdlimit');
 const P_FILENAME = paramId('filename');
+const P_MSGCONTROL = paramId('msgcontrol');
+const P_VM_SIZE = paramId('vm_size');
+const P_VM_RSS = paramId('vm_rss');
+const P_VM_SWAP = paramId('vm_swap');
 const P_PATHNAME = paramId('pathname');
 const IPPROTO_ICMP = 1;
+/** struct cmsghdr on 64-bit: size_t cmsg_len, int cmsg_level, int cmsg_type. */
+const CMSG_HDR = 16;
+const SOL_SOCKET = 1;
+const SCM_RIGHTS = 1;
 const IPPROTO_ICMPV6 = 58;
 
 export interface ParserOptions {
@@ -71,6 +79,10 @@ export class StateParser {
   readonly cgroupPaths: Map<bigint, string[]>;
   /** The container of a cgroup list, by list (records of one container share one frozen list). */
   private readonly containerOf = new WeakMap<readonly string[], CgroupContainer | null>();
+  /** A record's cgroups param as per-controller entries, by the record's (shared, frozen) list. */
+  private readonly perController = new WeakMap<readonly string[], readonly string[]>();
+  /** v1 hosts: the full /proc list for the one entry a record names, read once per entry. */
+  private readonly v1Lists = new Map<string, readonly string[]>();
 
   constructor(
     private readonly ctx: SyscallContext,
@@ -131,8 +143,11 @@ export class StateParser {
       case KT.SENDTO:
       case KT.SENDMSG:
       case KT.RECVFROM:
+        this.io(e, p);
+        break;
       case KT.RECVMSG:
         this.io(e, p);
+        if (e.ret >= 0) this.receivedFds(e, p);
         break;
       case KT.DUP:
       case KT.DUP2:
@@ -298,6 +313,32 @@ export class StateParser {
     if (entries) this.setCgroups(p, entries);
   }
 
+  /**
+   * The per-controller list for a record's cgroups param (cgroup.ts recordCgroups). On a v1 host
+   * the record names one controller: live, the process's /proc/PID/cgroup gives the others, read
+   * once per distinct entry (and only when it still shows that entry).
+   */
+  private recordList(entries: readonly string[], pid: number): readonly string[] {
+    let out = this.perController.get(entries);
+    if (out) return out;
+    out = Object.freeze(recordCgroups(entries));
+    const only = out.length === 1 ? out[0]! : undefined;
+    if (only !== undefined && this.opts.procfs) {
+      let full = this.v1Lists.get(only);
+      if (!full) {
+        const read = readCgroup(this.opts.procfs.root, pid);
+        if (read && read.includes(only)) {
+          full = Object.freeze(read);
+          if (this.v1Lists.size >= 4096) this.v1Lists.clear(); // bounded: paths come and go with containers
+          this.v1Lists.set(only, full);
+        }
+      }
+      if (full) out = full;
+    }
+    if (Object.isFrozen(entries)) this.perController.set(entries, out);
+    return out;
+  }
+
   private setCgroups(p: ProcessInfo, entries: readonly string[]): void {
     p.cgroups = entries;
     let c = this.containerOf.get(entries);
@@ -326,8 +367,10 @@ export class StateParser {
     child.ppid = parent.pid;
     child.vpid = e.int(e.spec.index[P_VPID]!) ?? childPid;
     child.startTs = e.timeNs();
+    // CLOCK_BOOTTIME in the record, epoch ns in the field (as record timestamps)
     const pidnsTs = e.big(e.spec.index[P_PIDNS_INIT_START_TS]!);
-    if (pidnsTs) child.pidnsInitStartTs = pidnsTs;
+    if (pidnsTs) child.pidnsInitStartTs = pidnsTs + this.ctx.bootEpochNs;
+    this.memory(e, child);
     const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
     if (existing && existing.proc.pid === childPid) {
       // the child's own records came first: keep what it already did, inherit the rest
@@ -338,7 +381,7 @@ export class StateParser {
       child.containerId = existing.proc.containerId;
       this.threads.removeThread(childTid);
     }
-    if (cgroups) this.setCgroups(child, cgroups);
+    if (cgroups) this.setCgroups(child, this.recordList(cgroups, childPid));
     this.threads.addProcess(child);
     const t = new ThreadInfo(childTid, child);
     t.comm = e.str(e.spec.index[P_COMM]!) ?? parent.comm;
@@ -388,19 +431,28 @@ export class StateParser {
     p.exeCtime = e.big(idx[P_EXE_INO_CTIME]!) ?? 0n;
     p.exeMtime = e.big(idx[P_EXE_INO_MTIME]!) ?? 0n;
     p.fdlimit = e.int(idx[P_FDLIMIT]!) ?? p.fdlimit;
+    this.memory(e, p);
     const flags = e.int(idx[P_FLAGS]!) ?? 0;
     p.exeWritable = (flags & EXE_WRITABLE) !== 0;
     p.exeUpperLayer = (flags & EXE_UPPER_LAYER) !== 0;
     p.exeLowerLayer = (flags & EXE_LOWER_LAYER) !== 0;
     p.exeFromMemfd = (flags & EXE_FROM_MEMFD) !== 0 || p.exepath.startsWith('memfd:') || p.exepath.startsWith('/memfd:');
     const cgroups = e.argvList(e.spec.index[P_CGROUPS]!);
-    if (cgroups) this.setCgroups(p, cgroups);
+    if (cgroups) this.setCgroups(p, this.recordList(cgroups, p.pid));
     p.vpid = e.vpid;
     p.partial = false;
     const fds = p.fds;
     fds.forEach((fd, n) => {
       if (fd.cloexec) fds.delete(n);
     });
+  }
+
+  /** vm_size/vm_rss/vm_swap of an exec or clone record, when it carries them (KiB). */
+  private memory(e: SyscallEvent, p: ProcessInfo): void {
+    const idx = e.spec.index;
+    p.vmSize = e.int(idx[P_VM_SIZE]!) ?? p.vmSize;
+    p.vmRss = e.int(idx[P_VM_RSS]!) ?? p.vmRss;
+    p.vmSwap = e.int(idx[P_VM_SWAP]!) ?? p.vmSwap;
   }
 
   private setpgid(e: SyscallEvent, p: ProcessInfo): void {
@@ -565,6 +617,31 @@ export class StateParser {
     if (!t || (t.family !== AF_INET && t.family !== AF_INET6)) return;
     const sending = e.type === KT.SENDTO || e.type === KT.SENDMSG;
     e.fdNameChanged = this.applyTuple(fd, t, sending ? ROLE_CLIENT : ROLE_SERVER);
+  }
+
+  /**
+   * fds passed over a unix socket (SCM_RIGHTS in recvmsg's control data) become fds of the
+   * receiver, as libsinsp's process_recvmsg_ancillary_data adds them: live, each as /proc shows it
+   * now; otherwise (replay, or already closed) with no type or name.
+   */
+  private receivedFds(e: SyscallEvent, p: ProcessInfo): void {
+    const ctl = e.bytes(e.spec.index[P_MSGCONTROL]!);
+    if (!ctl || ctl.length < CMSG_HDR) return;
+    const dv = new DataView(ctl.buffer, ctl.byteOffset, ctl.byteLength);
+    for (let off = 0; off + CMSG_HDR <= ctl.length; ) {
+      const len = Number(dv.getBigUint64(off, true));
+      if (len < CMSG_HDR) return; // malformed: stop, as CMSG_NXTHDR would
+      const end = Math.min(off + len, ctl.length); // a truncated last record keeps the fds it has
+      if (dv.getInt32(off + 8, true) === SOL_SOCKET && dv.getInt32(off + 12, true) === SCM_RIGHTS) {
+        for (let at = off + CMSG_HDR; at + 4 <= end; at += 4) {
+          const n = dv.getInt32(at, true);
+          if (n < 0) continue;
+          const fd = this.opts.procfs?.readFd(p.pid, n) ?? new FdInfo(n);
+          p.fds.set(n, fd);
+        }
+      }
+      off += (len + 7) & ~7; // CMSG_ALIGN
+    }
   }
 
   private dup(p: ProcessInfo, oldfd: number, newfd: number, cloexec: boolean): void {

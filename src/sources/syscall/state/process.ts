@@ -41,6 +41,10 @@ export class ProcessInfo {
   exeLowerLayer = false;
   exeFromMemfd = false;
   fdlimit = 0;
+  /** Memory at the last exec or clone (or /proc read), KiB: total virtual, resident, swapped. */
+  vmSize = 0;
+  vmRss = 0;
+  vmSwap = 0;
   /** cgroup v2 id the process was last seen in (bigint), and its low 32 bits for quick checks. */
   cgroupId = 0n;
   cgroupIdLo = 0;
@@ -137,6 +141,9 @@ export class ProcessInfo {
     c.exeLowerLayer = this.exeLowerLayer;
     c.exeFromMemfd = this.exeFromMemfd;
     c.fdlimit = this.fdlimit;
+    c.vmSize = this.vmSize;
+    c.vmRss = this.vmRss;
+    c.vmSwap = this.vmSwap;
     c.cgroupId = this.cgroupId;
     c.cgroupIdLo = this.cgroupIdLo;
     c.cgroups = this.cgroups;

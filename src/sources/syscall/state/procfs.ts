@@ -17,6 +17,9 @@ function read(path: string): string | undefined {
   }
 }
 
+/** Key of the host's pid namespace in ProcFs.pidnsInit (namespace inodes are never 0). */
+const HOST_PIDNS = 0;
+
 function link(path: string): string | undefined {
   try {
     return readlinkSync(path);
@@ -97,15 +100,23 @@ export class ProcFs {
   scan(table: ThreadTable): number {
     this.sockets.clear();
     let n = 0;
+    const found: ProcessInfo[] = [];
     for (const pid of this.pids()) {
       const p = this.readProcess(pid);
       if (!p) continue;
       this.addWithThreads(table, p);
+      found.push(p);
       n++;
     }
+    // proc.pidns_init_start_ts of processes found here: the start of their namespace's pid 1
+    for (const p of found) if (!p.pidnsInitStartTs) p.pidnsInitStartTs = this.pidnsInit.get(this.nsKeyOf.get(p) ?? -1) ?? 0n;
     this.sockets.clear();
     return n;
   }
+
+  /** Start time of pid 1 of each pid namespace seen, by namespace inode (HOST_PIDNS: the host's). */
+  private readonly pidnsInit = new Map<number, bigint>();
+  private readonly nsKeyOf = new WeakMap<ProcessInfo, number>();
 
   /** Adds a process read from /proc and its threads. */
   addWithThreads(table: ThreadTable, p: ProcessInfo): void {
@@ -157,6 +168,17 @@ export class ProcFs {
     p.capInheritable = BigInt('0x' + (st.get('CapInh') ?? '0'));
     p.capPermitted = BigInt('0x' + (st.get('CapPrm') ?? '0'));
     p.capEffective = BigInt('0x' + (st.get('CapEff') ?? '0'));
+    const ns = /\[(\d+)\]/.exec(link(`${dir}/ns/pid`) ?? '');
+    if (ns) p.pidNs = Number(ns[1]);
+    // the namespace: the host's when NSpid has one level (its pid 1 may not be ours to readlink)
+    const nsKey = (st.get('NSpid')?.split(/\s+/).length ?? 1) <= 1 ? HOST_PIDNS : p.pidNs;
+    if (p.vpid === 1 && (nsKey === HOST_PIDNS ? pid === 1 : nsKey !== 0)) this.pidnsInit.set(nsKey, p.startTs);
+    p.pidnsInitStartTs = this.pidnsInit.get(nsKey) ?? 0n;
+    this.nsKeyOf.set(p, nsKey);
+    const kib = (k: string) => Number(st.get(k)?.split(/\s+/)[0] ?? 0) || 0;
+    p.vmSize = kib('VmSize');
+    p.vmRss = kib('VmRSS');
+    p.vmSwap = kib('VmSwap');
     const loginuid = read(`${dir}/loginuid`);
     if (loginuid !== undefined) p.loginuid = Number(loginuid.trim()) >>> 0;
     const cmdline = read(`${dir}/cmdline`);
@@ -248,6 +270,12 @@ export class ProcFs {
       if (target === undefined) continue;
       p.fds.set(num, this.fdFromLink(p.pid, num, target));
     }
+  }
+
+  /** One fd of a process as /proc shows it now; undefined when it (or the process) is gone. */
+  readFd(pid: number, num: number): FdInfo | undefined {
+    const target = link(`${this.root}/${pid}/fd/${num}`);
+    return target === undefined ? undefined : this.fdFromLink(pid, num, target);
   }
 
   /** An fd from its /proc/PID/fd link text. */

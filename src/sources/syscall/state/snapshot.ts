@@ -56,6 +56,10 @@ export interface ProcessJson {
   exeLowerLayer?: boolean;
   exeFromMemfd?: boolean;
   fdlimit?: number;
+  /** KiB */
+  vmSize?: number;
+  vmRss?: number;
+  vmSwap?: number;
   cgroupId: string;
   cgroups: string[];
   containerId: string;
@@ -144,6 +148,7 @@ export function processToJson(p: ProcessInfo, threads: ThreadInfo[]): ProcessJso
     ...(p.exeLowerLayer ? { exeLowerLayer: true } : {}),
     ...(p.exeFromMemfd ? { exeFromMemfd: true } : {}),
     ...(p.fdlimit ? { fdlimit: p.fdlimit } : {}),
+    ...(p.vmSize ? { vmSize: p.vmSize, vmRss: p.vmRss, vmSwap: p.vmSwap } : {}),
     cgroupId: p.cgroupId.toString(),
     cgroups: [...p.cgroups],
     containerId: p.containerId,
@@ -186,6 +191,9 @@ export function processFromJson(j: ProcessJson): { proc: ProcessInfo; threads: T
   p.exeLowerLayer = j.exeLowerLayer ?? false;
   p.exeFromMemfd = j.exeFromMemfd ?? false;
   p.fdlimit = j.fdlimit ?? 0;
+  p.vmSize = j.vmSize ?? 0;
+  p.vmRss = j.vmRss ?? 0;
+  p.vmSwap = j.vmSwap ?? 0;
   p.cgroupId = BigInt(j.cgroupId);
   p.cgroupIdLo = Number(p.cgroupId & 0xffffffffn);
   p.cgroups = j.cgroups;

@@ -238,11 +238,11 @@ describe('user.* and group.*', () => {
     });
   });
 
-  it('unknown users have no name; an unset login uid is -1', () => {
-    const f = lastFields(TREE + '100 setuid 4321\n100 openat comm=x /tmp/x O_RDONLY', ['user.name', 'user.loginuid']);
-    expect(f['user.name']).toBeUndefined();
+  it("unknown users read <NA> as in libsinsp's get_user() fallback; an unset login uid is -1 with login name <NA>", () => {
+    const f = lastFields(TREE + '100 setuid 4321\n100 openat comm=x /tmp/x O_RDONLY', ['user.name', 'user.homedir', 'user.shell', 'user.loginuid']);
+    expect(f).toMatchObject({ 'user.name': '<NA>', 'user.homedir': '<NA>', 'user.shell': '<NA>' });
     const g = lastFields(TREE + '20 openat /tmp/x O_RDONLY', ['user.loginuid', 'user.loginname', 'user.name']);
-    expect(g).toEqual({ 'user.loginuid': -1, 'user.loginname': undefined, 'user.name': 'root' });
+    expect(g).toEqual({ 'user.loginuid': -1, 'user.loginname': '<NA>', 'user.name': 'root' });
   });
 });
 
@@ -290,5 +290,23 @@ describe('fs.path.*', () => {
     expect(lastFields(TREE + '100 unlinkat notes.txt', f)).toEqual({ 'fs.path.name': '/home/alice/notes.txt', 'fs.path.nameraw': 'notes.txt', 'fs.path.source': undefined, 'fs.path.target': undefined, 'fs.path.targetraw': undefined });
     expect(lastFields(TREE + '100 renameat a.txt /tmp/b.txt', f)).toEqual({ 'fs.path.name': undefined, 'fs.path.nameraw': undefined, 'fs.path.source': '/home/alice/a.txt', 'fs.path.target': '/tmp/b.txt', 'fs.path.targetraw': '/tmp/b.txt' });
     expect(lastFields(TREE + '100 symlink ../../etc/shadow link', f)).toMatchObject({ 'fs.path.source': '../../etc/shadow', 'fs.path.target': '/home/alice/link' });
+  });
+});
+
+describe('thread.cgroups and thread.cgroup.<controller>', () => {
+  it('an exec into a v2 container cgroup: one entry per controller, as libsinsp lists v2 cgroups', () => {
+    const id = 'cd'.repeat(32);
+    const f = lastFields(
+      TREE + `100 raw execve ret=0 res=0 exe=app args=app tid=100 pid=100 ptid=1 comm=app cgroups=unified=/system.slice/docker-${id}.scope trusted_exepath=/app`,
+      ['thread.cgroups', 'thread.cgroup.memory', 'thread.cgroup.cpu', 'thread.cgroup.pids', 'container.id'],
+    );
+    const path = `/system.slice/docker-${id}.scope`;
+    expect(f).toEqual({
+      'thread.cgroups': `cpu=${path} memory=${path} cpuset=${path}`,
+      'thread.cgroup.memory': path,
+      'thread.cgroup.cpu': path,
+      'thread.cgroup.pids': undefined,
+      'container.id': id.slice(0, 12),
+    });
   });
 });

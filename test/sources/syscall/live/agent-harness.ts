@@ -29,8 +29,13 @@ export interface LiveAgent {
   stop(): Promise<void>;
 }
 
-/** `extra`: more agent options (e.g. responses). */
-export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}, extra: Partial<AgentOptions> = {}): Promise<LiveAgent> {
+/** `agentConfig`: more top-level agent settings (e.g. `capture`); `extra`: more agent options (e.g. responses). */
+export async function startLiveAgent(
+  rulesPaths: string[],
+  syscall: Record<string, unknown> = {},
+  agentConfig: Record<string, unknown> = {},
+  extra: Partial<AgentOptions> = {},
+): Promise<LiveAgent> {
   const out = new PassThrough();
   const alerts: AlertJson[] = [];
   let pending = '';
@@ -49,6 +54,7 @@ export async function startLiveAgent(rulesPaths: string[], syscall: Record<strin
       rule_matching: 'all',
       webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 0 },
       sources: { k8s_audit: { enabled: false }, syscall },
+      ...agentConfig,
     },
     process.cwd(),
   );

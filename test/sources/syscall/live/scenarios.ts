@@ -74,16 +74,16 @@ export async function executeFrom(dir: string): Promise<{ path: string; pid: num
   }
 }
 
-/** A busybox image for podman, made from the host's static busybox. */
-export function buildBusyboxImage(tag: string): string {
+/** A busybox image for podman, made from the host's static busybox (`extra`: more applet links, /etc/passwd and /etc/group lines). */
+export function buildBusyboxImage(tag: string, extra: { applets?: string[]; passwd?: string[]; group?: string[] } = {}): string {
   const root = scratchDir();
   mkdirSync(join(root, 'bin'));
   mkdirSync(join(root, 'etc'));
   mkdirSync(join(root, 'tmp'), { mode: 0o1777 });
   copyFileSync(BUSYBOX, join(root, 'bin', 'busybox'));
-  for (const a of ['sh', 'cat', 'true', 'nc']) symlinkSync('busybox', join(root, 'bin', a));
-  writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
+  for (const a of ['sh', 'cat', 'true', 'nc', ...(extra.applets ?? [])]) symlinkSync('busybox', join(root, 'bin', a));
+  writeFileSync(join(root, 'etc', 'passwd'), ['root:x:0:0:root:/root:/bin/sh', ...(extra.passwd ?? [])].join('\n') + '\n');
+  writeFileSync(join(root, 'etc', 'group'), ['root:x:0:', ...(extra.group ?? [])].join('\n') + '\n');
   writeFileSync(join(root, 'etc', 'shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o600 });
   const tar = join(root, '..', `${root.split('/').pop()}.tar`);
   const t = spawnSync('tar', ['-C', root, '-cf', tar, '.']);
@@ -100,11 +100,11 @@ export const PODMAN_RUN = [
   '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024',
 ];
 
-/** `podman run IMAGE args...`; resolves with the container's full id. */
-export async function podmanRun(image: string, args: string[]): Promise<{ id: string; code: number | null }> {
+/** `podman run [RUNARGS] IMAGE args...`; resolves with the container's full id. */
+export async function podmanRun(image: string, args: string[], runArgs: string[] = []): Promise<{ id: string; code: number | null }> {
   const dir = scratchDir();
   const cidfile = join(dir, 'cid');
-  const r = await runProcess('podman', [...PODMAN_RUN, '--cidfile', cidfile, image, ...args]);
+  const r = await runProcess('podman', [...PODMAN_RUN, '--cidfile', cidfile, ...runArgs, image, ...args]);
   const id = readFileSync(cidfile, 'utf8').trim();
   rmSync(dir, { recursive: true, force: true });
   return { id, code: r.code };
