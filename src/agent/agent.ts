@@ -7,11 +7,8 @@ import type { Writable } from 'node:stream';
 import { reportReadiness, rulesLoaded, rulesReloads } from './metrics.js';
 import { startHealthServer, type SourceStatus } from './http-server.js';
 import type { RuleSet } from '../engine/ruleset.js';
-import type { AlertOutput } from '../outputs/alert-output.js';
-import { FileOutput } from '../outputs/file.js';
-import { HttpOutput } from '../outputs/http.js';
-import { ProgramOutput } from '../outputs/program.js';
-import { StreamOutput } from '../outputs/stdout.js';
+import type { AlertOutput, CloseReport } from '../outputs/alert-output.js';
+import { createOutputs } from '../outputs/create.js';
 import { minPriority, type AgentConfig } from './config.js';
 import { Pipeline } from './pipeline.js';
 import { describeDiagnostic, loadAgentRules, logDiagnostics, type LoadedRules } from './agent-rules.js';
@@ -71,7 +68,7 @@ export class Agent {
       throw new RulesLoadError(loaded);
     }
     logDiagnostics(log, loaded);
-    const outputs = makeOutputs(opts);
+    const outputs = createOutputs(cfg, { json: opts.json ?? cfg.json_output, log, ...(opts.stdout ? { stdout: opts.stdout } : {}) });
     const agent = new Agent(opts, new Pipeline(loaded.ruleset, outputs, log), outputs, log);
     agent.recordRules(loaded.ruleset);
     log.info({ rules: agent.ruleCounts(loaded.ruleset), files: rulesOptions(opts).paths }, 'rules loaded');
@@ -192,9 +189,12 @@ export class Agent {
     return true;
   }
 
-  /** Stops the sources (each delivers what it accepted), flushes outputs, closes the server. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Stops the sources (each delivers what it accepted), gives the outputs `drainMs` to deliver
+   * what they hold, says what they could not (spooled or dropped), closes the server.
+   */
+  async stop(drainMs = this.opts.config.outputs_drain_timeout_ms): Promise<CloseReport[]> {
+    if (this.stopped) return [];
     this.stopped = true;
     await Promise.all(
       this.slots.map(async (s) => {
@@ -205,8 +205,26 @@ export class Agent {
         }
       }),
     );
-    await Promise.all(this.outputs.map((o) => o.close()));
+    const reports = await Promise.all(this.outputs.map((o) => o.close(drainMs)));
+    this.reportLeftovers(reports, `not delivered within ${drainMs} ms`);
     await this.health?.close();
+    return reports;
+  }
+
+  /** Stops the outputs at once (a second SIGTERM): what is queued is spooled or dropped, and said. */
+  abortOutputs(): CloseReport[] {
+    const reports = this.outputs.map((o) => o.abort());
+    this.reportLeftovers(reports, 'not delivered (stopped without waiting)');
+    return reports;
+  }
+
+  private reportLeftovers(reports: CloseReport[], why: string): void {
+    for (const r of reports) {
+      if (r.undelivered === 0) continue;
+      const lost = r.undelivered - r.spooled;
+      if (r.spooled > 0) this.log.warn({ output: r.output, spooled: r.spooled }, `output ${r.output}: ${r.spooled} alerts ${why}; kept in the spool for the next start`);
+      if (lost > 0) this.log.error({ output: r.output, dropped: lost }, `output ${r.output}: ${lost} alerts ${why}; dropped`);
+    }
   }
 
   private ruleCounts(rs: RuleSet): Record<string, number> {
@@ -227,15 +245,4 @@ function rulesOptions(opts: AgentOptions) {
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,
   };
-}
-
-function makeOutputs(opts: AgentOptions): AlertOutput[] {
-  const cfg = opts.config;
-  const common = { format: (opts.json ?? cfg.json_output) ? ('json' as const) : ('text' as const), maxQueued: cfg.outputs_queue_capacity, log: opts.log };
-  const outputs: AlertOutput[] = [];
-  if (cfg.stdout_output.enabled) outputs.push(new StreamOutput(common, opts.stdout ?? process.stdout));
-  if (cfg.file_output.enabled) outputs.push(new FileOutput(common, cfg.file_output.filename));
-  if (cfg.http_output.enabled) outputs.push(new HttpOutput(common, cfg.http_output));
-  if (cfg.program_output.enabled) outputs.push(new ProgramOutput(common, cfg.program_output));
-  return outputs;
 }

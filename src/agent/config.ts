@@ -6,11 +6,11 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from '../engine/rule.js';
-import type { HttpOutputConfig } from '../outputs/http.js';
-import type { ProgramOutputConfig } from '../outputs/program.js';
+import { checkOutputs, OUTPUT_DEFAULTS, resolveOutputPaths, type OutputsConfig } from '../outputs/config.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
 
-export interface AgentConfig {
+/** The output settings (outputs_*, json_include_*, *_output, ...) are the outputs' (outputs/config.ts). */
+export interface AgentConfig extends OutputsConfig {
   /** Rules files or directories, loaded in order. */
   rules_files: string[];
   json_output: boolean;
@@ -19,12 +19,6 @@ export interface AgentConfig {
   /** 'first': only the first matching rule alerts (Falco's default); 'all': every matching rule. */
   rule_matching: 'first' | 'all';
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-  /** Alerts each output may hold while it catches up; beyond that they are dropped and counted. */
-  outputs_queue_capacity: number;
-  stdout_output: { enabled: boolean };
-  file_output: { enabled: boolean; filename: string };
-  http_output: { enabled: boolean } & HttpOutputConfig;
-  program_output: { enabled: boolean } & ProgramOutputConfig;
   /** The metrics and health server. */
   webserver: { enabled: boolean; listen_address: string; listen_port: number };
   /** One section per source, by source name. */
@@ -38,11 +32,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   priority: 'debug',
   rule_matching: 'first',
   log_level: 'info',
-  outputs_queue_capacity: 10_000,
-  stdout_output: { enabled: true },
-  file_output: { enabled: false, filename: '' },
-  http_output: { enabled: false, url: '', user_agent: 'kestrel', insecure: false, ca_cert: '', timeout_ms: 5000, max_attempts: 3 },
-  program_output: { enabled: false, program: '', keep_alive: false },
+  ...OUTPUT_DEFAULTS,
   webserver: { enabled: true, listen_address: '127.0.0.1', listen_port: 8765 },
   sources: Object.fromEntries(MODULES.map((m) => [m.name, m.config.defaults])) as SourcesConfig,
 };
@@ -100,9 +90,7 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (!prio) errors.push(`priority ${JSON.stringify(c.priority)} is not one of ${PRIORITIES.join(', ')}`);
   if (!['first', 'all'].includes(c.rule_matching)) errors.push(`rule_matching must be "first" or "all"`);
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(c.log_level)) errors.push(`log_level ${JSON.stringify(c.log_level)} is not a pino level`);
-  if (c.file_output.enabled && !c.file_output.filename) errors.push('file_output.filename is required when file_output is enabled');
-  if (c.http_output.enabled && !/^https?:\/\//.test(c.http_output.url)) errors.push('http_output.url must be an http:// or https:// URL');
-  if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
+  checkOutputs(c, errors);
   const port = c.webserver.listen_port;
   if (!Number.isInteger(port) || port > 65535) errors.push('webserver.listen_port must be a port number (0-65535)');
   for (const m of MODULES) errors.push(...(m.config.check?.(sourceConfig(c, m), `sources.${m.name}`) ?? []));
@@ -118,8 +106,7 @@ export function minPriority(c: AgentConfig): Priority {
 function resolvePaths(c: AgentConfig, base: string): void {
   const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
   c.rules_files = c.rules_files.map(abs);
-  c.file_output.filename = abs(c.file_output.filename);
-  c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
+  resolveOutputPaths(c, abs);
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);
 }
 

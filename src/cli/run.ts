@@ -81,6 +81,7 @@ async function run(opts: RunOptions): Promise<number> {
     const stop = (signal: string) => {
       if (stopping) {
         log.warn(`${signal} again: exiting without waiting`);
+        agent.abortOutputs();
         process.exit(130);
       }
       stopping = true;
