@@ -107,6 +107,8 @@ export abstract class QueuedOutput implements AlertOutput {
     this.dropLog = new BurstLog(opts.log, `output ${name}: alerts dropped`);
     this.failLog = new BurstLog(opts.log, `output ${name}: delivery failed, retrying`);
     reportQueued(name, () => this.queue.length);
+    // A spool replayed from before: deliver it first (after the subclass has finished constructing).
+    if (this.queue.length > 0) queueMicrotask(() => this.startPump());
   }
 
   /**

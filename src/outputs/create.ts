@@ -41,7 +41,14 @@ export function createOutputs(c: OutputsConfig, o: CreateOutputsOptions): AlertO
   const streamLike = { ...common, buffered: c.buffered_outputs };
   const outputs: AlertOutput[] = [];
   if (c.stdout_output.enabled) outputs.push(new StreamOutput(streamLike, o.stdout ?? process.stdout));
-  if (c.syslog_output.enabled) outputs.push(new SyslogOutput(common, c.syslog_output));
+  if (c.syslog_output.enabled) {
+    // Falco's syslog output is on by default: a missing helper must not keep the agent from starting.
+    try {
+      outputs.push(new SyslogOutput(common, c.syslog_output));
+    } catch (err) {
+      o.log.error({ output: 'syslog' }, `${(err as Error).message}; alerts are not sent to syslog`);
+    }
+  }
   if (c.file_output.enabled) outputs.push(new FileOutput(streamLike, c.file_output.filename, c.file_output.keep_alive));
   if (c.http_output.enabled) outputs.push(httpOutput(c, common, o.log));
   if (c.program_output.enabled) outputs.push(new ProgramOutput(streamLike, c.program_output));

@@ -1,16 +1,11 @@
-import { mkdtempSync, readFileSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FileOutput } from '../../src/outputs/file.js';
 import { StreamOutput } from '../../src/outputs/stdout.js';
 import { registry } from '../../src/telemetry/metrics.js';
 import { makeAlerts } from './alerts.js';
 
 const log = pino({ level: 'silent' });
-const dir = mkdtempSync(join(tmpdir(), 'kestrel-outputs-'));
 
 async function metric(name: string, labels: Record<string, string>): Promise<number> {
   const m = await registry.getSingleMetric(name)?.get();
@@ -59,21 +54,5 @@ describe('stream (stdout) output', () => {
     expect(dropped).toBe(30 - written);
     expect(dropped).toBeGreaterThan(0);
     expect(lines).toHaveLength(written);
-  });
-});
-
-describe('file output', () => {
-  it('appends alerts and starts a new file on reopen (log rotation)', async () => {
-    const path = join(dir, 'alerts.log');
-    const out = new FileOutput({ format: 'json', maxQueued: 100, log }, path);
-    const [a, b] = makeAlerts(2);
-    out.write(a!);
-    await out.flush();
-    renameSync(path, `${path}.1`);
-    out.reopen();
-    out.write(b!);
-    await out.close();
-    expect(readFileSync(`${path}.1`, 'utf8').trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(readFileSync(path, 'utf8')).rule).toBe('Exec into pod');
   });
 });
