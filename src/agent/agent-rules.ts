@@ -6,12 +6,14 @@ import type { Diagnostic } from '../rules/diagnostics.js';
 import type { RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
 import type { Priority } from '../engine/rule.js';
+import type { AppendOutput } from '../engine/append-output.js';
 
 export interface RulesOptions {
   paths: string[];
   hostname?: string;
   minPriority: Priority;
   ruleMatching: 'first' | 'all';
+  appendOutput?: readonly AppendOutput[];
 }
 
 export interface LoadedRules {
@@ -26,6 +28,7 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     minPriority: opts.minPriority,
     ruleMatching: opts.ruleMatching,
+    ...(opts.appendOutput ? { appendOutput: opts.appendOutput } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };
 }

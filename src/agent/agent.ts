@@ -244,5 +244,6 @@ function rulesOptions(opts: AgentOptions) {
     paths: opts.rulesPaths && opts.rulesPaths.length > 0 ? opts.rulesPaths : cfg.rules_files,
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,
+    appendOutput: cfg.append_output,
   };
 }

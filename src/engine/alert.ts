@@ -75,6 +75,8 @@ export function buildAlert<E>(rule: CompiledRule<E>, event: E, hostname: string,
   const fields = rule.formatter.fields(event);
   // Falco's prefix "%evt.time" contributes evt.time to output_fields, as the raw timestamp.
   fields['evt.time'] = ns;
+  // append_output's extra_fields: a raw field keeps its type, a format is rendered text.
+  if (rule.extraFields) for (const f of rule.extraFields) fields[f.name] = f.raw ? (f.formatter.fields(event)[f.formatter.fieldKeys[0]!] ?? null) : f.formatter.format(event);
   return {
     hostname,
     output: `${prefix}: ${rule.spec.priority} ${rule.formatter.format(event)}`,

@@ -3,6 +3,7 @@
 // buffered_outputs, stdout/syslog/file/http/program_output) and Kestrel's delivery settings
 // beside them (queue bound, drain time, retries, spool). The agent's config loader merges these
 // defaults with the file like every other section; checkOutputs adds what the types cannot say.
+import type { AppendOutput } from '../engine/append-output.js';
 import type { HttpOutputConfig } from './http.js';
 import type { ProgramOutputConfig } from './program.js';
 import { FACILITIES, type SyslogOutputConfig } from './syslog.js';
@@ -38,6 +39,8 @@ export interface OutputsConfig {
   file_output: { enabled: boolean; keep_alive: boolean; filename: string };
   http_output: { enabled: boolean } & Omit<HttpOutputConfig, 'custom_headers'> & HttpDelivery;
   program_output: { enabled: boolean } & ProgramOutputConfig;
+  /** Falco's append_output (read by outputs/append-output-config.ts, applied when rules compile). */
+  append_output: AppendOutput[];
 }
 
 export const OUTPUT_DEFAULTS: OutputsConfig = {
@@ -75,6 +78,7 @@ export const OUTPUT_DEFAULTS: OutputsConfig = {
     spool: { directory: '', max_bytes: 256 * 1024 * 1024 },
   },
   program_output: { enabled: false, program: '', keep_alive: false },
+  append_output: [],
 };
 
 // RFC 9110 token characters; and headers the output sets itself.

@@ -6,19 +6,20 @@ import { matchesTooManyEventTypes } from '../engine/evttype.js';
 import { compileRule } from '../engine/compile-rule.js';
 import type { CompiledRule } from '../engine/ruleset.js';
 import type { EventSource } from '../engine/event-source.js';
+import type { AppendOutput } from '../engine/append-output.js';
 import { ERROR_CODES, type DiagnosticSink, type ErrorCode } from './diagnostics.js';
 import type { ResolvedRule } from './resolve.js';
 
 const NO_EVTTYPE = 'Rule matches too many evt.type values. This has a significant performance penalty.';
 
-export function compileRules(resolved: readonly ResolvedRule[], sources: ReadonlyMap<string, EventSource>, sink: DiagnosticSink): CompiledRule[] {
+export function compileRules(resolved: readonly ResolvedRule[], sources: ReadonlyMap<string, EventSource>, sink: DiagnosticSink, append: readonly AppendOutput[] = []): CompiledRule[] {
   const out: CompiledRule[] = [];
   for (const { spec, output } of resolved) {
     const source = sources.get(spec.source)!;
     const ref = { type: 'rule' as const, name: spec.name };
     let compiled: CompiledRule;
     try {
-      compiled = compileRule(spec, source);
+      compiled = compileRule(spec, source, append);
     } catch (e) {
       if (!(e instanceof CompileError)) throw e;
       const at = e.part === 'output' ? (e.pos ? output.locate(e.pos.offset) : spec.outputLocation) : e.pos?.at;
@@ -39,6 +40,6 @@ export function compileRules(resolved: readonly ResolvedRule[], sources: Readonl
 }
 
 function codeOf(e: CompileError): ErrorCode {
-  if (e.part === 'output') return e.code === 'unknown-field' ? 'output-unknown-field' : 'output-invalid';
+  if (e.part === 'output' || e.part === 'append_output') return e.code === 'unknown-field' ? 'output-unknown-field' : 'output-invalid';
   return e.code in ERROR_CODES ? (e.code as ErrorCode) : 'compile';
 }

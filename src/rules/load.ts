@@ -2,6 +2,7 @@
 // errors and warnings (all of them, not just the first).
 import { RuleSet, type CompiledRule, type RuleSetOptions } from '../engine/ruleset.js';
 import type { EventSource } from '../engine/event-source.js';
+import type { AppendOutput } from '../engine/append-output.js';
 import { Collector } from './collect.js';
 import { compileRules } from './compile-rules.js';
 import { ItemReader } from './read-item.js';
@@ -21,6 +22,8 @@ export interface LoadOptions extends RuleSetOptions {
    * not know which sources exist; the agent and the library entry point pass the built-in ones).
    */
   sources: ReadonlyMap<string, EventSource>;
+  /** Falco's append_output: text and fields added to the output of the rules each entry matches. */
+  appendOutput?: readonly AppendOutput[];
 }
 
 export interface LoadResult {
@@ -62,7 +65,7 @@ function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: Diag
     for (const doc of parseRulesText(text, sink)) for (const item of doc.items) reader.read(doc.ctx, item);
   }
   const resolved = resolveRules(collector, sink);
-  const compiled = compileRules(resolved, sources, sink);
+  const compiled = compileRules(resolved, sources, sink, options.appendOutput);
   const result: LoadResult = {
     ruleset: new RuleSet(compiled, sources, options),
     rules: compiled.map((c) => c.spec),
