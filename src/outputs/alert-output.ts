@@ -48,6 +48,8 @@ export interface AlertOutput {
 export interface QueuedOutputOptions {
   /** 'json' / 'text' with Falco's default properties, or the settings (json_include_*, ...). */
   format: AlertFormat | FormatOptions;
+  /** A formatter shared with other outputs (built from `format` when absent). */
+  formatter?: AlertFormatter;
   /** Bound of the in-memory queue (ignored when `queue` is given). */
   maxQueued: number;
   log: Logger;
@@ -100,7 +102,7 @@ export abstract class QueuedOutput implements AlertOutput {
     protected readonly opts: QueuedOutputOptions,
   ) {
     this.queue = opts.queue ?? new MemoryQueue(opts.maxQueued);
-    this.formatLine = alertFormatter(typeof opts.format === 'string' ? { json: opts.format === 'json', jsonProps: DEFAULT_JSON_PROPS, timeIso8601: false } : opts.format);
+    this.formatLine = opts.formatter ?? alertFormatter(typeof opts.format === 'string' ? { json: opts.format === 'json', jsonProps: DEFAULT_JSON_PROPS, timeIso8601: false } : opts.format);
     this.backoff = new Backoff(opts.backoff ?? DEFAULT_BACKOFF);
     this.written = outputWritten.labels({ output: name });
     this.retries = outputRetries.labels({ output: name });

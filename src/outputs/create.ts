@@ -7,7 +7,7 @@ import type { AlertOutput, QueuedOutputOptions } from './alert-output.js';
 import type { OutputsConfig } from './config.js';
 import { parseHeaders } from './config.js';
 import { FileOutput } from './file.js';
-import type { FormatOptions } from './format.js';
+import { sharedFormatter, type FormatOptions } from './format.js';
 import { HttpOutput } from './http.js';
 import { ProgramOutput } from './program.js';
 import { Spool } from './spool.js';
@@ -36,7 +36,8 @@ export function formatOptions(c: OutputsConfig, json: boolean): FormatOptions {
 }
 
 export function createOutputs(c: OutputsConfig, o: CreateOutputsOptions): AlertOutput[] {
-  const common: QueuedOutputOptions = { format: formatOptions(c, o.json), maxQueued: c.outputs_queue_capacity, log: o.log };
+  const format = formatOptions(c, o.json);
+  const common: QueuedOutputOptions = { format, formatter: sharedFormatter(format), maxQueued: c.outputs_queue_capacity, log: o.log };
   // Falco's buffered_outputs applies to the stream-like outputs (stdout, file, program).
   const streamLike = { ...common, buffered: c.buffered_outputs };
   const outputs: AlertOutput[] = [];

@@ -33,3 +33,20 @@ export function alertFormatter(o: FormatOptions): AlertFormatter {
   const render = o.json ? (a: Alert) => alertToJson(a, o.jsonProps) : alertToText;
   return o.timeIso8601 ? (a) => render(withIsoTime(a)) : render;
 }
+
+/**
+ * A formatter for several outputs with the same settings: the pipeline hands one alert to each
+ * output in turn, so the last alert's line is kept and formatted once.
+ */
+export function sharedFormatter(o: FormatOptions): AlertFormatter {
+  const render = alertFormatter(o);
+  let last: Alert | undefined;
+  let line = '';
+  return (a) => {
+    if (a !== last) {
+      line = render(a);
+      last = a;
+    }
+    return line;
+  };
+}
