@@ -1,7 +1,8 @@
 // The HTTP output's on-disk spool: alerts not delivered before a stop are delivered after the next
 // start, first and in order, exactly once; the bound drops (counted) only what does not fit; a
 // torn write is cut off and reported; a second SIGTERM (abort) still writes the queue to disk.
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -93,6 +94,23 @@ describe('http output spool', () => {
     after.push('line 3');
     await after.close();
     expect(Spool.open(dir, 1 << 20, failOnError).peek(10)).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+  });
+
+  it('records repeated by an abort-time "-final" segment are replayed once', async () => {
+    const dir = newDir();
+    const s = Spool.open(dir, 1 << 20, failOnError);
+    for (const l of ['a', 'b', 'c']) s.push(l);
+    await s.close();
+    // what closeSync writes when a commit of b and c was still in progress: b, c again, then d
+    const frame = (t: string) => {
+      const p = Buffer.from(t);
+      const h = Buffer.alloc(8);
+      h.writeUInt32LE(p.length, 0);
+      h.writeUInt32LE(crc32(p), 4);
+      return Buffer.concat([h, p]);
+    };
+    writeFileSync(join(dir, `${'1'.padStart(20, '0')}-final.seg`), Buffer.concat(['b', 'c', 'd'].map(frame)));
+    expect(Spool.open(dir, 1 << 20, failOnError).peek(10)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('abort (a second SIGTERM) writes what is queued to disk synchronously', () => {
