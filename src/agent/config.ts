@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PRIORITIES, type Priority } from '../engine/rule.js';
 import { checkOutputs, OUTPUT_DEFAULTS, resolveOutputPaths, type OutputsConfig } from '../outputs/config.js';
-import { parseAppendOutput } from '../outputs/append-output-config.js';
+import { readOutputExtras } from '../outputs/config-extras.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
 
 /** The output settings (outputs_*, json_include_*, *_output, ...) are the outputs' (outputs/config.ts). */
@@ -114,10 +114,10 @@ function resolvePaths(c: AgentConfig, base: string): void {
 /** Builds a config from parsed YAML (`base` resolves relative paths). Throws ConfigError listing every problem. */
 export function configFrom(user: unknown, base: string, where = 'config'): AgentConfig {
   const errors: string[] = [];
-  // append_output is a list of mappings, read by its own parser.
-  const { append_output, ...rest } = isPlainObject(user) ? user : { append_output: undefined };
-  const c = structuredClone(merge(AGENT_DEFAULTS, isPlainObject(user) ? rest : user, '', errors)) as AgentConfig;
-  c.append_output = parseAppendOutput(append_output, errors);
+  // The output settings the generic merge cannot read (append_output, a custom_headers mapping).
+  const pre = isPlainObject(user) ? readOutputExtras(user, errors) : { rest: user, appendOutput: [] };
+  const c = structuredClone(merge(AGENT_DEFAULTS, pre.rest, '', errors)) as AgentConfig;
+  c.append_output = pre.appendOutput;
   if (errors.length === 0) checkValues(c, errors);
   if (errors.length > 0) throw new ConfigError(errors.map((e) => `${where}: ${e}`).join('\n'));
   resolvePaths(c, base);

@@ -39,7 +39,7 @@ export interface OutputsConfig {
   file_output: { enabled: boolean; keep_alive: boolean; filename: string };
   http_output: { enabled: boolean } & Omit<HttpOutputConfig, 'custom_headers'> & HttpDelivery;
   program_output: { enabled: boolean } & ProgramOutputConfig;
-  /** Falco's append_output (read by outputs/append-output-config.ts, applied when rules compile). */
+  /** Falco's append_output (read by outputs/config-extras.ts, applied when rules compile). */
   append_output: AppendOutput[];
 }
 

@@ -65,6 +65,10 @@ describe('output settings', () => {
       '/var/lib/kestrel',
     );
     expect(c.outputs_drain_timeout_ms).toBe(3000);
+    expect(c.http_output.custom_headers).toEqual(['Authorization: Bearer abc', 'X-Cluster: prod']);
+    // falcosidekick's style: a mapping
+    expect(configFrom({ http_output: { custom_headers: { Authorization: 'Bearer abc', 'X-Retries': 3 } } }, '/').http_output.custom_headers).toEqual(['Authorization: Bearer abc', 'X-Retries: 3']);
+    expect(() => configFrom({ http_output: { custom_headers: { A: ['x'] } } }, '/', 'k.yaml')).toThrow('k.yaml: http_output.custom_headers.A must be a string');
     expect(c.http_output.spool).toEqual({ directory: '/var/lib/kestrel/spool', max_bytes: 1048576 });
   });
 
