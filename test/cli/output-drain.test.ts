@@ -43,6 +43,28 @@ async function postCreates(webhook: string, names: string[]): Promise<void> {
   expect(res.status).toBe(200);
 }
 
+describe.skipIf(!haveCli)('kestrel run: an HTTP receiver down for a while', () => {
+  it('gets every alert exactly once, in order, when it comes back; /metrics shows the retries and no drop', async () => {
+    receiver = await Receiver.start(() => 200);
+    const { k, webhook } = await start(mkdtempSync(join(tmpdir(), 'kestrel-outage-')), receiver.url, '');
+    const metrics = async () => (await fetch(`http://127.0.0.1:${k.port(/metrics and health on/)}/metrics`)).text();
+    const value = (text: string, re: RegExp) => Number(re.exec(text)?.[1] ?? 0);
+    await postCreates(webhook, ['a', 'b', 'c']);
+    await waitUntil(() => receiver!.acked.length === 3, 'the first 3 alerts');
+    await receiver.stop();
+    await postCreates(webhook, ['d', 'e', 'f', 'g', 'h']);
+    await waitUntil(async () => value(await metrics(), /^kestrel_output_retries_total\{output="http"\} (\d+)/m) >= 3, 'retries during the outage');
+    await receiver.listen();
+    await waitUntil(() => receiver!.acked.length === 8, 'all 8 alerts after the outage');
+    expect(receiver.all.map((r) => JSON.parse(r.body).output_fields['ka.target.name'])).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+    const text = await metrics();
+    expect(value(text, /^kestrel_output_written_total\{output="http"\} (\d+)/m)).toBe(8);
+    expect(text).not.toMatch(/^kestrel_output_dropped_total\{output="http"/m);
+    k.kill('SIGTERM');
+    expect(await k.exited).toBe(0);
+  });
+});
+
 describe.skipIf(!haveCli)('kestrel run: outputs at shutdown', () => {
   it('SIGTERM waits outputs_drain_timeout_ms for a stuck receiver, then says how many alerts were dropped', async () => {
     receiver = await Receiver.start(() => 'hang');
