@@ -10,16 +10,17 @@
 // undelivered records; a segment is deleted once everything in it was delivered.
 // Delivery is at least once across a crash (a record delivered after the last ack fsync is sent
 // again); across a clean stop (SIGTERM drain) it is exactly once.
-import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { MemoryQueue, type AlertQueue } from './queue.js';
 
 const HEADER = 8;
-// "-final" segments are written by closeSync (abort); they may repeat records a write in
-// progress at that moment also completed, so replay skips sequence numbers it already has.
-const SEGMENT_NAME = /^(\d{20})(-final)?\.seg$/;
+// A segment whose name is taken (a commit that failed, closeSync's "-final" at abort) gets a
+// suffix; such a segment may repeat records another one holds, so replay skips sequence numbers
+// it already has.
+const SEGMENT_NAME = /^(\d{20})(-[0-9a-z]+)?\.seg$/;
 
 interface Segment {
   first: bigint;
@@ -184,10 +185,23 @@ export class Spool implements AlertQueue {
       this.unwritten = [];
       const count = chunks.length / 2;
       this.inFlight = chunks;
-      const seg = await this.activeSegment();
       const buf = Buffer.concat(chunks);
-      await seg.handle.write(buf, 0, buf.length, null);
-      await seg.handle.datasync();
+      let seg: NonNullable<Spool['active']> | undefined;
+      try {
+        seg = await this.activeSegment();
+        await seg.handle.write(buf, 0, buf.length, null);
+        await seg.handle.datasync();
+      } catch (err) {
+        // Keep the records for the next commit, into a new segment that keeps their sequence
+        // numbers (what reached the old one is a torn tail or repeated records: replay skips both).
+        this.unwritten = [...chunks, ...this.unwritten];
+        this.inFlight = [];
+        if (seg) {
+          await seg.handle.close().catch(() => {});
+          this.active = undefined;
+        }
+        throw err;
+      }
       seg.bytes += buf.length;
       seg.seg.count += count;
       this.writtenSeq += BigInt(count);
@@ -215,7 +229,10 @@ export class Spool implements AlertQueue {
   }
 
   private newSegment(first: bigint): Segment {
-    return { first, count: 0, file: join(this.dir, `${first.toString().padStart(20, '0')}.seg`) };
+    const base = join(this.dir, first.toString().padStart(20, '0'));
+    let file = `${base}.seg`;
+    for (let n = 1; existsSync(file); n++) file = `${base}-${n}.seg`;
+    return { first, count: 0, file };
   }
 
   private async dropDeliveredSegments(acked: bigint): Promise<void> {
