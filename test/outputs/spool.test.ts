@@ -1,7 +1,7 @@
 // The HTTP output's on-disk spool: alerts not delivered before a stop are delivered after the next
 // start, first and in order, exactly once; the bound drops (counted) only what does not fit; a
 // torn write is cut off and reported; a second SIGTERM (abort) still writes the queue to disk.
-import { appendFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,6 +94,23 @@ describe('http output spool', () => {
     after.push('line 3');
     await after.close();
     expect(Spool.open(dir, 1 << 20, failOnError).peek(10)).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+  });
+
+  it('a failed write is reported and its records are written by the next commit, in order', async () => {
+    const dir = newDir();
+    const errors: Error[] = [];
+    const s = Spool.open(dir, 1 << 20, (e) => errors.push(e));
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, ''); // the directory is replaced by a file: writes fail (ENOTDIR)
+    s.push('a');
+    s.push('b');
+    await s.flushToDisk();
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOTDIR']);
+    rmSync(dir);
+    mkdirSync(dir);
+    s.push('c');
+    await s.flushToDisk();
+    expect(Spool.open(dir, 1 << 20, failOnError).peek(10)).toEqual(['a', 'b', 'c']);
   });
 
   it('records repeated by an abort-time "-final" segment are replayed once', async () => {
