@@ -51,6 +51,20 @@ describe('http output over TLS', () => {
     expect(r.acked.length).toBe(acked);
   });
 
+  it('insecure: true skips verifying the receiver (no CA given); without it the same setup is retried, not delivered', async () => {
+    const mtls = { mtls: true, client_cert: pki.clientCert, client_key: pki.clientKey };
+    const acked = r.acked.length;
+    const before = await metric('kestrel_output_retries_total', { output: 'http' });
+    const strict = https(mtls);
+    strict.write(numberedAlerts(1)[0]!);
+    await waitUntil(async () => (await metric('kestrel_output_retries_total', { output: 'http' })) - before >= 1, 'verification failure retried');
+    expect(await strict.close(0)).toMatchObject({ undelivered: 1 });
+    const lax = https({ ...mtls, insecure: true });
+    lax.write(numberedAlerts(1)[0]!);
+    await lax.close();
+    expect(r.acked.length).toBe(acked + 1);
+  });
+
   it('an unreadable client_key is an error naming the setting', () => {
     expect(() => https({ mtls: true, client_cert: pki.clientCert, client_key: '/nonexistent/client.key' })).toThrow(OutputSetupError);
     expect(() => https({ mtls: true, client_cert: pki.clientCert, client_key: '/nonexistent/client.key' })).toThrow(/http_output.client_key: cannot read \/nonexistent\/client.key/);
