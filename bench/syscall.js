@@ -45,7 +45,7 @@ const PROCS = opt('procs', 10_000);
 
 const dist = (p) => import(pathToFileURL(ROOT + 'dist/' + p).href);
 const { loadRules } = await dist('index.js');
-const { buildScenario } = await dist('sources/syscall/testing/synthetic.js');
+const { buildScenario } = await dist('sources/syscall/scenario/synthetic.js');
 const { newContext } = await dist('sources/syscall/state/context.js');
 const { SyscallProcessor } = await dist('sources/syscall/batch-processor.js');
 const { restoreSnapshot } = await dist('sources/syscall/state/snapshot.js');

@@ -9,7 +9,8 @@
         "addon/collector.cc",
         "addon/consumer.cc",
         "addon/errors.cc",
-        "addon/hooks.cc"
+        "addon/hooks.cc",
+        "addon/pidfd.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

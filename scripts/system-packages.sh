@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the live syscall source needs: the BPF/addon toolchain (clang, llvm, libbpf-dev,
 # bpftool, libelf-dev, zlib1g-dev, make, g++, python3 for node-gyp) and, for its container tests,
-# podman, runc and busybox-static, and debootstrap for the image's base (deploy/image/base.sh).
+# podman, runc and busybox-static, and debootstrap for the image's base (deploy/image/base.sh);
+# prometheus and prometheus-alertmanager for the end-to-end alerting test
+# (test/deploy/prometheus-e2e.test.ts; their services are not started).
 # As root, installs whatever is missing (apt-get update first); otherwise prints one message
 # naming what to install and carries on (the syscall source then reports itself unavailable and
 # its tests skip, saying why).
@@ -9,6 +11,7 @@ set -euo pipefail
 
 missing_build=()
 missing_test=()
+missing_plain=()   # installed without recommends
 need() { # need <list> <package> <probe...>
   local list=$1 pkg=$2; shift 2
   if ! "$@" >/dev/null 2>&1; then eval "$list+=(\"$pkg\")"; fi
@@ -29,10 +32,12 @@ need missing_test podman has_cmd podman
 need missing_test runc has_cmd runc
 need missing_test busybox-static static_busybox
 need missing_test debootstrap has_cmd debootstrap
+need missing_plain prometheus has_cmd prometheus
+need missing_plain prometheus-alertmanager has_cmd prometheus-alertmanager
 
-if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ]; then exit 0; fi
+if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ] && [ ${#missing_plain[@]} -eq 0 ]; then exit 0; fi
 
-all=("${missing_build[@]}" "${missing_test[@]}")
+all=("${missing_build[@]}" "${missing_test[@]}" "${missing_plain[@]}")
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "kestrel: the eBPF syscall collector needs packages that are not installed: ${all[*]}" \
        "(as root: apt-get install ${all[*]}); continuing without the live syscall source" >&2
@@ -42,8 +47,8 @@ fi
 echo "kestrel: installing ${all[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-if [ ${#missing_build[@]} -gt 0 ]; then
-  apt-get install -y -qq --no-install-recommends "${missing_build[@]}" >/dev/null
+if [ ${#missing_build[@]} -gt 0 ] || [ ${#missing_plain[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing_build[@]}" "${missing_plain[@]}" >/dev/null
 fi
 if [ ${#missing_test[@]} -gt 0 ]; then
   # podman's recommended packages bring its network backend and init

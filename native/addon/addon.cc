@@ -5,6 +5,7 @@
 #include "collector.h"
 #include "errors.h"
 #include "hooks.h"
+#include "pidfd.h"
 
 namespace kestrel {
 
@@ -51,6 +52,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("support", Napi::Function::New(env, Support));
   exports.Set("bootEpochNs", Napi::Function::New(env, BootEpochNs));
   exports.Set("hooks", Napi::Function::New(env, Hooks));
+  registerPidfd(env, exports);
   return exports;
 }
 

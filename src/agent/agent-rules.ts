@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { formatDiagnostic } from '../rules/diagnostics.js';
 import { loadRules } from '../rules/load.js';
 import type { Diagnostic } from '../rules/diagnostics.js';
-import type { RuleSet } from '../engine/ruleset.js';
+import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
-import type { Priority } from '../engine/rule.js';
+import type { Priority, RuleSpec } from '../engine/rule.js';
+import type { RulesLimits } from '../rules/limits.js';
 import type { AppendOutput } from '../engine/append-output.js';
 
 export interface RulesOptions {
@@ -13,6 +14,11 @@ export interface RulesOptions {
   hostname?: string;
   minPriority: Priority;
   ruleMatching: 'first' | 'all';
+  limits?: RulesLimits;
+  /** Told about each rule that throws on an event. */
+  onEvaluationError?: EvaluationErrorHandler;
+  isEnabled?: (spec: RuleSpec) => boolean;
+  /** append_output entries (and -p, as an entry per source). */
   appendOutput?: readonly AppendOutput[];
 }
 
@@ -28,6 +34,9 @@ export async function loadAgentRules(opts: RulesOptions): Promise<LoadedRules> {
     ...(opts.hostname ? { hostname: opts.hostname } : {}),
     minPriority: opts.minPriority,
     ruleMatching: opts.ruleMatching,
+    ...(opts.limits ? { limits: opts.limits } : {}),
+    ...(opts.onEvaluationError ? { onEvaluationError: opts.onEvaluationError } : {}),
+    ...(opts.isEnabled ? { isEnabled: opts.isEnabled } : {}),
     ...(opts.appendOutput ? { appendOutput: opts.appendOutput } : {}),
   });
   return { ruleset: res.errors.length === 0 ? res.ruleset : undefined, errors: res.errors, warnings: res.warnings };

@@ -33,30 +33,35 @@ export function register(program: Command): void {
     .option('-s, --source <name>', 'only this event source (e.g. syscall, k8s_audit)')
     .option('--json', 'print a JSON array')
     .action((opts: { source?: string; json?: boolean }) => {
-      const sources = builtinSources();
-      if (opts.source !== undefined && !sources.has(opts.source)) {
-        process.stderr.write(`kestrel fields: unknown source '${opts.source}' (known: ${[...sources.keys()].join(', ')})\n`);
-        process.exitCode = 1;
-        return;
-      }
-      const rows: FieldRow[] = [];
-      for (const [name, source] of sources) {
-        if (opts.source === undefined || opts.source === name) rows.push(...source.fields.all().map((f) => row(name, f)));
-      }
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-        return;
-      }
-      // Most names fit in 34 columns; a longer one pushes its line's type and description.
-      const width = Math.min(34, Math.max(0, ...rows.map((r) => usage(r).length)) + 2);
-      let current: string | undefined;
-      for (const r of rows) {
-        if (r.source !== current) {
-          process.stdout.write(`${current === undefined ? '' : '\n'}Source ${r.source}:\n`);
-          current = r.source;
-        }
-        const type = r.type + (r.list ? ' (list)' : '') + (r.outputOnly ? ' (output only)' : '');
-        process.stdout.write(`  ${usage(r).padEnd(width - 1)} ${type.padEnd(24)} ${r.desc}\n`);
-      }
+      process.exitCode = printFields(opts);
     });
+}
+
+/** Prints the fields (of one source, or all); returns the exit status. Also `run --list [SOURCE]`. */
+export function printFields(opts: { source?: string; json?: boolean }): number {
+  const sources = builtinSources();
+  if (opts.source !== undefined && !sources.has(opts.source)) {
+    process.stderr.write(`kestrel: unknown source '${opts.source}' (known: ${[...sources.keys()].join(', ')})\n`);
+    return 1;
+  }
+  const rows: FieldRow[] = [];
+  for (const [name, source] of sources) {
+    if (opts.source === undefined || opts.source === name) rows.push(...source.fields.all().map((f) => row(name, f)));
+  }
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    return 0;
+  }
+  // Most names fit in 34 columns; a longer one pushes its line's type and description.
+  const width = Math.min(34, Math.max(0, ...rows.map((r) => usage(r).length)) + 2);
+  let current: string | undefined;
+  for (const r of rows) {
+    if (r.source !== current) {
+      process.stdout.write(`${current === undefined ? '' : '\n'}Source ${r.source}:\n`);
+      current = r.source;
+    }
+    const type = r.type + (r.list ? ' (list)' : '') + (r.outputOnly ? ' (output only)' : '');
+    process.stdout.write(`  ${usage(r).padEnd(width - 1)} ${type.padEnd(24)} ${r.desc}\n`);
+  }
+  return 0;
 }

@@ -1,59 +1,70 @@
-// `kestrel replay [-r PATH]... [--json] FILE...`: evaluates the rules over recorded events and
-// prints the alerts. Each input format is a ReplayReader; the file's first bytes pick the reader.
-// Bad records are reported on stderr as file:line and skipped; the exit status is non-zero only
-// when the rules do not load or a file cannot be read.
-import { open } from 'node:fs/promises';
+// `kestrel replay [FALCO FLAGS] FILE...`: evaluates the rules over recorded events and prints the
+// alerts. Each input format is a ReplayReader; the file's first bytes pick the reader. Bad
+// records are reported on stderr as file:line and skipped; the exit status is non-zero only when
+// the rules do not load or a file cannot be read. Falco's flags as for `run` (falco-options.ts):
+// the config gives rules_files, priority, rule_matching, `rules:` and json_output. A rule that
+// throws on an event is skipped for that event (the other rules still run), reported on stderr
+// with the event (the first few per rule) and counted in the closing summary; any such error
+// also makes the exit status non-zero.
 import type { Command } from 'commander';
+import { minPriority } from '../agent/config.js';
+import { rulesOptionsFor } from '../agent/agent.js';
+import { addFalcoOptions, cliSelection, listRules, packageVersion, prepareCli, printFormat, supportInfo, type FalcoCliOptions } from './falco-options.js';
+import { defaultConfigPath } from './run.js';
 import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
 import { formatDiagnostic } from '../rules/diagnostics.js';
-import { defaultRulesPath } from '../rules/defaults.js';
 import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
-import type { RuleSet } from '../engine/ruleset.js';
-import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/k8saudit/audit-log.js';
-import { looksLikeCapture } from '../sources/syscall/capture/format.js';
-import { readCapture } from '../sources/syscall/capture/reader.js';
+import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
+import { readerFor, replayReaders, type BadRecordHandler, type ReplayReader } from '../agent/replay-readers.js';
 
-export interface ReplayReader {
-  /** The event source the records belong to (rules with this `source:` are evaluated). */
-  source: string;
-  /** What the reader reads, for messages. */
-  describe: string;
-  /** Whether the file, by its first bytes, is this reader's format. */
-  detect(head: Buffer): boolean;
-  /** The events of the file, in order; reports bad records through onBad. Throws if unreadable. */
-  read(file: string, onBad: BadRecordHandler): AsyncIterable<unknown>;
-}
-
-/** Input formats, tried in order. */
-export const replayReaders: ReplayReader[] = [
-  { source: 'syscall', describe: 'Kestrel syscall captures (kestrel capture)', detect: looksLikeCapture, read: (file) => readCapture(file).events() },
-  { source: 'k8s_audit', describe: 'Kubernetes audit events (JSON lines or EventList)', detect: looksLikeAuditJson, read: readAuditLog },
-];
-
-const collect = (value: string, previous: string[]) => [...previous, value];
+export { replayReaders, type ReplayReader };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
-    .description('evaluate the rules over recorded events (kube-apiserver audit logs, ...) and print the alerts')
-    .argument('<file...>', 'recorded events')
-    .option('-r, --rules <path>', 'rules file or directory; repeatable; default: the bundled rules/', collect, [])
-    .option('--json', 'print alerts as JSON lines (Falco json_output)')
-    .action(async (files: string[], opts: { rules: string[]; json?: boolean }) => {
-      process.exitCode = await replay(files, opts.rules.length > 0 ? opts.rules : [defaultRulesPath()], opts.json ? 'json' : 'text');
-    });
+    .description('evaluate the rules over recorded events (kube-apiserver audit logs, kestrel captures) and print the alerts')
+    .argument('[file...]', 'recorded events');
+  addFalcoOptions(cmd, "configuration file (Kestrel's or Falco's falco.yaml): rules_files, priority, rule_matching, rules, json_output", defaultConfigPath()).action(
+    async (files: string[], opts: FalcoCliOptions & { config: string }) => {
+      process.exitCode = await replayCommand(files, opts);
+    },
+  );
 }
 
-async function head(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(4096);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
+function fail(message: string, status = 2): number {
+  process.stderr.write(`kestrel replay: ${message}\n`);
+  return status;
+}
+
+async function replayCommand(files: string[], opts: FalcoCliOptions & { config: string }): Promise<number> {
+  const prepared = await prepareCli(opts, opts.config, fail);
+  if ('status' in prepared) return prepared.status;
+  const loaded = prepared.loaded;
+  const config = loaded.config;
+  for (const w of loaded.warnings) process.stderr.write(`kestrel replay: warning: ${w}\n`);
+  const agentOpts = {
+    config,
+    rulesPaths: opts.rules,
+    selection: cliSelection(opts),
+    ...(opts.print !== undefined ? { appendOutput: printFormat(opts.print) } : {}),
+  };
+  const rules = rulesOptionsFor(agentOpts);
+  if (opts.support) {
+    process.stdout.write(JSON.stringify(await supportInfo(packageVersion(), loaded, rules.paths), null, 2) + '\n');
+    return 0;
   }
+  if (opts.L) return listRules(rules.paths, config.rules, opts);
+  if (files.length === 0) return fail('no recorded events given (FILE...)');
+  if (rules.paths.length === 0) return fail('no rules files: set rules_files in the config or pass -r', 1);
+  const format = (opts.json ?? config.json_output) ? 'json' : 'text';
+  const deadline = opts.M !== undefined ? Date.now() + Number(opts.M) * 1000 : undefined;
+  if (opts.dryRun) {
+    const loadedRules = await loadRules(rules.paths, { sources: builtinSources(), minPriority: minPriority(config) });
+    for (const e of loadedRules.errors) process.stderr.write(formatDiagnostic(e) + '\n');
+    return loadedRules.errors.length > 0 ? 1 : 0;
+  }
+  return replay(files, rules, format, deadline);
 }
 
 function write(text: string): Promise<void> | undefined {
@@ -61,8 +72,29 @@ function write(text: string): Promise<void> | undefined {
   return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
-export async function replay(files: string[], rulesPaths: string[], format: AlertFormat): Promise<number> {
-  const loaded = await loadRules(rulesPaths, { sources: builtinSources() });
+type ReplayRules = ReturnType<typeof rulesOptionsFor>;
+
+/** Evaluation errors shown per rule; the rest are only counted. */
+const SHOWN_PER_RULE = 3;
+
+export async function replay(files: string[], rules: ReplayRules, format: AlertFormat, deadline?: number): Promise<number> {
+  let file = '';
+  const evaluationErrors = new Map<string, number>();
+  const onEvaluationError: EvaluationErrorHandler = (rule, error, event) => {
+    const n = (evaluationErrors.get(rule.name) ?? 0) + 1;
+    evaluationErrors.set(rule.name, n);
+    if (n > SHOWN_PER_RULE) return;
+    let identity: string;
+    try {
+      identity = JSON.stringify(rule.source.identify?.(event) ?? {});
+    } catch {
+      identity = '(unidentifiable)';
+    }
+    const more = n === SHOWN_PER_RULE ? ' (further errors of this rule are only counted)' : '';
+    process.stderr.write(`${file}: rule ${JSON.stringify(rule.name)} failed on event ${identity}: ${(error as Error)?.message ?? String(error)}${more}\n`);
+  };
+  const { paths, ...ruleOptions } = rules;
+  const loaded = await loadRules(paths, { sources: builtinSources(), ...ruleOptions, onEvaluationError });
   for (const d of [...loaded.errors, ...loaded.warnings]) {
     if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
   }
@@ -79,24 +111,24 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     bad++;
     process.stderr.write(`${b.file}:${b.line}${b.column ? `:${b.column}` : ''}: skipped: ${b.message}\n`);
   };
-  for (const file of files) {
-    let reader: ReplayReader | undefined;
+  for (file of files) {
+    if (deadline !== undefined && Date.now() > deadline) break;
+    let reader: ReplayReader;
     try {
-      const h = await head(file);
-      reader = replayReaders.find((r) => r.detect(h));
+      reader = await readerFor(file);
     } catch (err) {
-      process.stderr.write(`kestrel replay: cannot read ${file}: ${(err as Error).message}\n`);
-      status = 1;
-      continue;
-    }
-    if (!reader) {
-      process.stderr.write(`kestrel replay: ${file}: not a format replay reads (${replayReaders.map((r) => r.describe).join('; ')})\n`);
+      const e = err as NodeJS.ErrnoException;
+      process.stderr.write(`kestrel replay: ${e.code ? `cannot read ${file}: ` : ''}${e.message}\n`);
       status = 1;
       continue;
     }
     const rules = ruleset.forSource(reader.source);
     try {
       for await (const event of reader.read(file, onBad)) {
+        if (deadline !== undefined && Date.now() > deadline) {
+          process.stderr.write('kestrel replay: -M: time is up\n');
+          break;
+        }
         events++;
         if (!rules) continue;
         for (const a of rules.evaluate(event)) {
@@ -110,6 +142,9 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
       status = 1;
     }
   }
-  process.stderr.write(`kestrel replay: ${events} event(s) from ${files.length} file(s), ${alerts} alert(s), ${bad} record(s) skipped\n`);
-  return status;
+  let failed = 0;
+  for (const n of evaluationErrors.values()) failed += n;
+  process.stderr.write(`kestrel replay: ${events} event(s) from ${files.length} file(s), ${alerts} alert(s), ${bad} record(s) skipped, ${failed} evaluation error(s)\n`);
+  for (const [rule, n] of evaluationErrors) process.stderr.write(`kestrel replay: rule ${JSON.stringify(rule)}: ${n} evaluation error(s)\n`);
+  return failed > 0 ? 1 : status;
 }

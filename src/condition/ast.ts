@@ -86,6 +86,8 @@ export interface TransformerExpr {
   kind: 'transformer';
   name: TransformerName;
   args: Array<FieldOperand | ValueExpr | TransformerListExpr>;
+  /** The field argument written right after the call, `getopt(proc.args, "nt:")[t]` (libsinsp's field_transformer_expr arg). */
+  arg?: string;
   pos: Pos;
 }
 
@@ -139,7 +141,7 @@ export type BinaryOperator =
   | 'pmatch';
 
 /**
- * `oneof`/`anyof`/`allof` list modifiers (libsinsp, Falco 0.44+): after a string operator and before a
- * parenthesised list, e.g. `proc.name startswith anyof (kube-, etcd-)`.
+ * `oneof`/`anyof`/`allof` list modifiers (libsinsp, Falco 0.44+): after a string operator and a blank,
+ * then a blank and a parenthesised list or a list name, e.g. `proc.name startswith anyof (kube-, etcd-)`.
  */
 export type ListModifier = 'oneof' | 'anyof' | 'allof';

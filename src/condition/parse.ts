@@ -65,9 +65,16 @@ function fromGenerated(err: GeneratedSyntaxError, text: string): ConditionSyntax
   return new ConditionSyntaxError(reason, line, column, offset, expected, found);
 }
 
-// `tolower (proc.name)` reads as the macro `tolower` followed by a stray '(' in libsinsp too.
+// `tolower (proc.name)` reads as the macro `tolower` followed by a stray '(' in libsinsp too; a list
+// modifier needs a blank on both sides (`= oneof (a)`), else it is a plain value before a stray '('.
 function hint(text: string, offset: number): string {
   if (text[offset] !== '(') return '';
+  // eslint-disable-next-line no-control-regex -- \x08 (backspace) is a blank to libsinsp's lexer
+  const modifier = /(=|==|!=|[a-z]+)?( *)(oneof|anyof|allof)([ \t\x08\r\n]*)$/.exec(text.slice(0, offset));
+  if (modifier) {
+    if (modifier[4] === '') return ` (a blank is required between "${modifier[3]}" and "(")`;
+    if (modifier[1] !== undefined && modifier[2] === '') return ` (a blank is required between "${modifier[1]}" and "${modifier[3]}")`;
+  }
   // eslint-disable-next-line no-control-regex -- \x08 (backspace) is a blank to libsinsp's lexer
   const before = /([a-z0-9]+)[ \t\x08\r\n]+$/.exec(text.slice(0, offset))?.[1];
   return before !== undefined && TRANSFORMER_NAMES.has(before)

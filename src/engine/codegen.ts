@@ -60,10 +60,19 @@ function listOf(test: Test, all: boolean): (v: unknown) => boolean {
   return (v) => (Array.isArray(v) ? (all ? every(v, test) : some(v, test)) : test(v as Scalar));
 }
 
+/**
+ * Values passed as named parameters; the ones after these go in one array parameter `K`. A
+ * function's parameters are pushed on the stack when it is called with spread arguments, so a
+ * condition with 100,000 checks would overflow it: bounded by passing the rest in an array.
+ */
+const NAMED_PARAMS = 4096;
+
 /** Writes the JavaScript of condition trees; every rule-derived value becomes a parameter. */
 class Emitter<E> {
   readonly names: string[] = [];
   readonly values: unknown[] = [];
+  /** Values beyond NAMED_PARAMS, read as K[i]. */
+  readonly rest: unknown[] = [];
 
   constructor(
     private readonly memo?: (node: Tree<E>, inner: () => string) => string | undefined,
@@ -79,6 +88,10 @@ class Emitter<E> {
   }
 
   param(value: unknown): string {
+    if (this.names.length >= NAMED_PARAMS) {
+      this.rest.push(value);
+      return `K[${this.rest.length - 1}]`;
+    }
     const name = `k${this.names.length}`;
     this.names.push(name);
     this.values.push(value);
@@ -123,8 +136,8 @@ class Emitter<E> {
 export function generate<E>(tree: Tree<E>): Predicate<E> {
   const em = new Emitter<E>();
   const body = em.expr(tree);
-  const factory = new Function(...em.names, `"use strict"; return function condition(e) { let v; return ${body}; };`);
-  return factory(...em.values) as Predicate<E>;
+  const factory = new Function(...em.names, 'K', `"use strict"; return function condition(e) { let v; return ${body}; };`);
+  return factory(...em.values, em.rest) as Predicate<E>;
 }
 
 /**
@@ -200,6 +213,6 @@ export function generateChunk<E>(
     ...Array.from({ length: slots.values }, (_, i) => `f${i} = U`),
   ];
   const body = `let v, t${locals.map((l) => ', ' + l).join('')}; switch (from) { ${cases.join(' ')} } return -1;`;
-  const factory = new Function('W', 'M', 'U', ...em.names, `"use strict"; return function chunk(e, from, q, q1) { ${body} };`);
-  return factory(at, memo, UNSET, ...em.values) as ChunkFunction<E>;
+  const factory = new Function('W', 'M', 'U', ...em.names, 'K', `"use strict"; return function chunk(e, from, q, q1) { ${body} };`);
+  return factory(at, memo, UNSET, ...em.values, em.rest) as ChunkFunction<E>;
 }

@@ -5,7 +5,7 @@ import type { BinaryOperator } from '../condition/ast.js';
 import { compileGlob } from './glob.js';
 import { V4, ipv4, parseIPv6, v4InNet, v6Equal, v6InNet, type IPNet, type IPv4Net, type IPv6Net } from './ip.js';
 import { PathPrefixMatcher } from './pmatch.js';
-import { compileRegex } from './regex.js';
+import { compileRegex, type FullMatcher } from './regex.js';
 import { bytesEndWith, bytesEqual, bytesIndexOf, bytesStartWith, includesAsciiCI, asciiLower, unhex, utf8 } from './text.js';
 import {
   ValueError,
@@ -100,7 +100,7 @@ function stringTest(op: Op, s: string): Test {
       return (v) => g(v as string);
     }
     case 'regex': {
-      let re: RegExp;
+      let re: FullMatcher;
       try {
         re = compileRegex(s);
       } catch (e) {

@@ -105,6 +105,10 @@ class Compiler<E> {
     const right = e.right;
     if (right.kind === 'field' || right.kind === 'transformer') return this.rhsField(e, op, left);
     const listOp = op === 'in' || op === 'intersects' || op === 'pmatch';
+    // A modifier takes a list; a name after it that the loader did not expand names no list.
+    if (e.modifier && right.kind === 'value') {
+      throw new CompileError(`filter error: list modifier '${e.modifier}' needs a list of values, and '${right.value}' is not a list`, 'bad-value', right.pos);
+    }
     if (right.kind === 'list' && !listOp && !e.modifier) {
       throw new CompileError(`filter error: operator '${op}' takes a single value, not a list`, 'bad-value', right.pos);
     }

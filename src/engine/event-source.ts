@@ -14,4 +14,6 @@ export interface EventSource<E = AnyEvent> {
   typeOf?(event: E): number;
   /** Event time, nanoseconds since the Unix epoch. */
   timeOf(event: E): bigint;
+  /** What identifies the event in a log line (an audit ID, a record number): a few short values. */
+  identify?(event: E): Record<string, string | number>;
 }

@@ -23,8 +23,7 @@ export function operandKey(o: FieldOperand | ValueExpr | TransformerListExpr): s
     case 'transformer_list':
       return `(${o.items.map(operandKey).join(',')})`;
     case 'transformer': {
-      const selector = (o as { arg?: string }).arg; // getopt(...)[x]
-      return `${o.name}(${o.args.map(operandKey).join(',')})${selector === undefined ? '' : `[${JSON.stringify(selector)}]`}`;
+      return `${o.name}(${o.args.map(operandKey).join(',')})${o.arg === undefined ? '' : `[${JSON.stringify(o.arg)}]`}`; // getopt(...)[x]
     }
   }
 }

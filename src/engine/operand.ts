@@ -139,6 +139,8 @@ function compileTransformer<E>(t: TransformerExpr, ctx: OperandContext<E>): Oper
     }
     return compileOperand(inner, ctx);
   }
+  // Only getopt selects with a field argument (`getopt(...)[t]`); libsinsp refuses it elsewhere.
+  if (t.arg !== undefined && name !== 'getopt') fail(`transformer '${name}' does not take an argument ([${t.arg}])`, 'bad-transformer', t.pos, ctx.part);
   const args = t.args.map((a) => compileOperand(a, ctx));
   const text = `${name}(${args.map((a) => a.text).join(', ')})`;
   const fields = args.flatMap((a) => a.fields);
@@ -283,8 +285,8 @@ function getopt<E>(t: TransformerExpr, args: Operand<E>[], base: Base<E>, ctx: O
   if (!argv.list) fail(`getopt() first argument must be a list`, 'bad-transformer', t.pos, ctx.part);
   if (optstr.list) fail(`getopt() second argument (optstring) must be a single value`, 'bad-transformer', t.pos, ctx.part);
   if (argv.type !== 'CHARBUF' || optstr.type !== 'CHARBUF') fail(`getopt() arguments must be strings`, 'bad-transformer', t.pos, ctx.part);
-  // `getopt(...)[t]`: the parser may attach the selector as `arg` on the transformer node.
-  const selector = (t as TransformerExpr & { arg?: string }).arg;
+  // `getopt(...)[t]`: one option's value instead of the list.
+  const selector = t.arg;
   if (selector !== undefined && selector.length !== 1) fail(`getopt() field argument must be a single option character`, 'bad-transformer', t.pos, ctx.part);
   const constOpt = t.args[1]!.kind === 'value' ? parseOptstring((t.args[1] as ValueExpr).value) : undefined;
   const argvGet = argv.get;

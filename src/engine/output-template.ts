@@ -115,7 +115,7 @@ class TokenReader<E> {
     if (name === 'getopt' && this.t[i] === '[') {
       const close = this.t.indexOf(']', i);
       if (close > i) {
-        (ast as TransformerExpr & { arg?: string }).arg = this.t.slice(i + 1, close);
+        ast.arg = this.t.slice(i + 1, close);
         i = close + 1;
       }
     }

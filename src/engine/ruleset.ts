@@ -3,7 +3,7 @@
 // every slot), so an event visits only its type's rules, through that type's plan (plan.ts:
 // evt.type checks folded, repeated subtrees computed once per event). A RuleSet is immutable: on
 // reload the agent builds a new one and swaps it.
-import { hostname as osHostname } from 'node:os';
+import { agentHostname } from './hostname.js';
 import type { Predicate } from './compile-rule.js';
 import type { CompileWarning } from './errors.js';
 import type { OutputFormatter } from './output-template.js';
@@ -28,8 +28,11 @@ export interface CompiledRule<E = AnyEvent> {
   readonly warnings: readonly CompileWarning[];
 }
 
-/** Called when a rule's condition or output throws on an event (the rule then counts as not matching). */
-export type EvaluationErrorHandler = (rule: CompiledRule, error: unknown) => void;
+/**
+ * Called when a rule's condition or output throws on an event (the rule then counts as not
+ * matching, and the event goes on to the other rules).
+ */
+export type EvaluationErrorHandler = (rule: CompiledRule, error: unknown, event: unknown) => void;
 
 export interface RuleSetOptions {
   hostname?: string;
@@ -39,6 +42,8 @@ export interface RuleSetOptions {
   ruleMatching?: 'first' | 'all';
   /** Rules less severe than this are not evaluated (Falco's `priority` setting). */
   minPriority?: Priority;
+  /** Whether a rule runs (Falco's rule selection); default: the rule's own `enabled`. */
+  isEnabled?: (spec: RuleSpec) => boolean;
 }
 
 const EMPTY: readonly Alert[] = Object.freeze([]) as readonly Alert[];
@@ -105,9 +110,9 @@ export class SourceRuleSet<E = AnyEvent> {
   }
 
 
-  private failed(rule: CompiledRule<E>, error: unknown): void {
+  private failed(rule: CompiledRule<E>, error: unknown, event: E): void {
     this.evaluationErrors++;
-    this.onError?.(rule, error);
+    this.onError?.(rule as CompiledRule, error, event);
   }
 
   /** A stamp no memo slot holds yet: every evaluation starts with empty slots. */
@@ -135,7 +140,7 @@ export class SourceRuleSet<E = AnyEvent> {
         return runPlan(plan, event, from, q, q + 1);
       } catch (err) {
         const i = plan.at[0]!;
-        this.failed(plan.rules[i]!, err);
+        this.failed(plan.rules[i]!, err, event);
         from = i + 1;
       }
     }
@@ -154,7 +159,7 @@ export class SourceRuleSet<E = AnyEvent> {
       try {
         alert = buildAlert(r, event, this.hostname, this.timeText);
       } catch (err) {
-        this.failed(r, err);
+        this.failed(r, err, event);
         continue;
       }
       if (this.firstMatch) return [alert];
@@ -187,10 +192,11 @@ export class RuleSet {
 
   constructor(rules: readonly CompiledRule[], sources: ReadonlyMap<string, EventSource>, options: RuleSetOptions = {}) {
     this.rules = Object.freeze([...rules]);
-    const host = options.hostname ?? osHostname();
+    const host = options.hostname ?? agentHostname();
     const first = (options.ruleMatching ?? 'first') === 'first';
     const minLevel = PRIORITIES.indexOf(options.minPriority ?? 'Debug');
-    const enabled = rules.filter((r) => r.spec.enabled && PRIORITIES.indexOf(r.spec.priority) <= minLevel);
+    const isEnabled = options.isEnabled ?? ((spec: RuleSpec) => spec.enabled);
+    const enabled = rules.filter((r) => isEnabled(r.spec) && PRIORITIES.indexOf(r.spec.priority) <= minLevel);
     const names = new Set<string>([...sources.keys(), ...enabled.map((r) => r.source.name)]);
     for (const name of names) {
       const source = sources.get(name) ?? enabled.find((r) => r.source.name === name)!.source;

@@ -1,6 +1,6 @@
-// The output settings the agent's generic config merge cannot read: append_output as falco.yaml
-// writes it, checked and turned into the engine's entries, and http_output.custom_headers given
-// as a mapping (falcosidekick's style) rather than a list of "Name: value".
+// The output settings the agent's generic config merge cannot read (its CUSTOM readers):
+// append_output as falco.yaml writes it, checked and turned into the engine's entries, and
+// http_output.custom_headers, a list of "Name: value" or a mapping (falcosidekick's style).
 //   append_output:
 //     - match: { source: syscall, tags: [container], rule: "Terminal shell in container" }
 //       extra_output: "on CPU %evt.cpu"
@@ -72,20 +72,17 @@ export function parseAppendOutput(value: unknown, errors: string[]): AppendOutpu
   });
 }
 
-/**
- * Takes append_output out of the file's top-level mapping (parsed here) and turns a
- * custom_headers mapping into the list form; the rest goes through the generic merge.
- */
-export function readOutputExtras(user: Record<string, unknown>, errors: string[]): { rest: Record<string, unknown>; appendOutput: AppendOutput[] } {
-  const { append_output, ...rest } = user;
-  const http = rest['http_output'];
-  if (isMapping(http) && isMapping(http['custom_headers'])) {
-    const headers: string[] = [];
-    for (const [k, v] of Object.entries(http['custom_headers'])) {
-      if (typeof v === 'string' || typeof v === 'number') headers.push(`${k}: ${v}`);
-      else errors.push(`http_output.custom_headers.${k} must be a string`);
-    }
-    rest['http_output'] = { ...http, custom_headers: headers };
+/** custom_headers as the list of "Name: value" the output checks: given so, or as a mapping. */
+export function headerList(value: unknown, errors: string[]): string[] {
+  if (Array.isArray(value) && value.every((h) => typeof h === 'string')) return value;
+  if (!isMapping(value)) {
+    errors.push('http_output.custom_headers must be a list of "Name: value" or a mapping of names to values');
+    return [];
   }
-  return { rest, appendOutput: parseAppendOutput(append_output, errors) };
+  const headers: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v === 'string' || typeof v === 'number') headers.push(`${k}: ${v}`);
+    else errors.push(`http_output.custom_headers.${k} must be a string`);
+  }
+  return headers;
 }

@@ -9,18 +9,29 @@ import type { EventSource } from '../engine/event-source.js';
 import type { AppendOutput } from '../engine/append-output.js';
 import { ERROR_CODES, type DiagnosticSink, type ErrorCode } from './diagnostics.js';
 import type { ResolvedRule } from './resolve.js';
+import { STACK_EXHAUSTED } from './limits.js';
 
 const NO_EVTTYPE = 'Rule matches too many evt.type values. This has a significant performance penalty.';
 
-export function compileRules(resolved: readonly ResolvedRule[], sources: ReadonlyMap<string, EventSource>, sink: DiagnosticSink, append: readonly AppendOutput[] = []): CompiledRule[] {
+export function compileRules(
+  resolved: readonly ResolvedRule[],
+  sources: ReadonlyMap<string, EventSource>,
+  sink: DiagnosticSink,
+  /** Falco's append_output and -p (an entry per source): what the rules an entry matches get appended. */
+  appendOutput: readonly AppendOutput[] = [],
+): CompiledRule[] {
   const out: CompiledRule[] = [];
   for (const { spec, output } of resolved) {
     const source = sources.get(spec.source)!;
     const ref = { type: 'rule' as const, name: spec.name };
     let compiled: CompiledRule;
     try {
-      compiled = compileRule(spec, source, append);
+      compiled = compileRule(spec, source, appendOutput);
     } catch (e) {
+      if (e instanceof RangeError) {
+        sink.error('condition-too-large', STACK_EXHAUSTED, spec.location, ref);
+        continue;
+      }
       if (!(e instanceof CompileError)) throw e;
       const at = e.part === 'output' ? (e.pos ? output.locate(e.pos.offset) : spec.outputLocation) : e.pos?.at;
       if (e.code === 'unknown-field' && spec.skipIfUnknownFilter) {

@@ -53,6 +53,10 @@ export const ERROR_CODES = {
   'condition-syntax': 'LOAD_ERR_COMPILE_CONDITION',
   'list-item-syntax': 'LOAD_ERR_COMPILE_CONDITION',
   'list-error': 'LOAD_ERR_COMPILE_CONDITION',
+  // Over a loader limit (limits.ts); Falco has none, the nearest of its codes:
+  'file-too-large': 'LOAD_ERR_FILE_READ',
+  'list-too-large': 'LOAD_ERR_VALIDATE',
+  'condition-too-large': 'LOAD_ERR_COMPILE_CONDITION',
   // The compiler's CompileErrorCode values, for errors in a condition:
   'unknown-field': 'LOAD_ERR_COMPILE_CONDITION',
   'field-argument': 'LOAD_ERR_COMPILE_CONDITION',

@@ -37,6 +37,18 @@ const OPERATORS = new Set([
 /** supported_operators(true): the operators taking a list. */
 const LIST_OPERATORS = new Set(['in', 'intersects', 'pmatch']);
 
+/** The string operators a list modifier may follow (libsinsp's s_binary_str_ops). */
+const STRING_OPERATORS = new Set(['=', '==', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex']);
+
+/** `startswith anyof`: a string operator with a list modifier (Falco 0.44 exception comps). */
+function isModifiedComp(comp: string): boolean {
+  const m = /^(\S+)\s+(oneof|anyof|allof)$/.exec(comp);
+  return m !== null && STRING_OPERATORS.has(m[1]!);
+}
+
+/** Whether a comp takes a list of values: a list operator, or an operator with a modifier. */
+const takesList = (comp: string): boolean => LIST_OPERATORS.has(comp) || isModifiedComp(comp);
+
 function entry(item: string, location: SourceLocation): ExceptionEntry {
   return { list: false, item, items: [], location };
 }
@@ -59,7 +71,7 @@ export function validateException(source: EventSource | undefined, ex: Exception
       throw new ItemError('exception-invalid', 'Fields and comps lists must have equal length', ex.location);
     }
     for (const c of ex.comps.items) {
-      if (!OPERATORS.has(c.item)) throw new ItemError('exception-invalid', `'${c.item}' is not a supported comparison operator`, c.location);
+      if (!OPERATORS.has(c.item) && !isModifiedComp(c.item)) throw new ItemError('exception-invalid', `'${c.item}' is not a supported comparison operator`, c.location);
     }
     if (source) {
       for (const f of fields.items) {
@@ -69,7 +81,7 @@ export function validateException(source: EventSource | undefined, ex: Exception
   } else {
     if (!ex.comps || (!ex.comps.list && ex.comps.item === '')) ex.comps = entry('in', ex.location);
     if (ex.comps.list) throw new ItemError('exception-invalid', 'Fields and comps must both be strings', ex.location);
-    if (!LIST_OPERATORS.has(ex.comps.item)) {
+    if (!takesList(ex.comps.item)) {
       throw new ItemError('exception-invalid', 'When fields is a single value, comps must be one of (in, pmatch, intersects)', ex.comps.location);
     }
     if (source && !isFieldDefined(source, fields.item)) {
@@ -183,7 +195,7 @@ export function conditionWithExceptions(condition: MappedText, exceptions: reado
               appendItem(icond, v, 'item');
             });
             icond.append(')', value.location);
-          } else appendItem(icond, value, LIST_OPERATORS.has(comp.item) ? 'list' : 'scalar');
+          } else appendItem(icond, value, takesList(comp.item) ? 'list' : 'scalar');
         });
         icond.append(')', at);
       }

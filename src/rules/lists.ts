@@ -2,13 +2,15 @@
 // compile_list_infos + resolve_list):
 // - a list's items that name a list defined before it are replaced by that list's items as
 //   written (one level);
-// - in a condition, an unquoted value inside `( ... )` that names a list is replaced by the
+// - in a condition, an unquoted value inside `( ... )`, or alone after a list modifier or a list
+//   operator (`startswith anyof my_list`, `in my_list`), that names a list is replaced by the
 //   list's items; among those, a name of a list defined *after* that list is replaced in turn
 //   (Falco substitutes lists into the text in definition order);
 // - any other name stays a literal string, and a quoted value never names a list.
-import type { Expr, ListExpr, ValueExpr } from '../condition/ast.js';
+import type { BinaryCheckExpr, Expr, ListExpr, ValueExpr } from '../condition/ast.js';
 import { annotate } from './annotate.js';
-import type { DiagnosticSink } from './diagnostics.js';
+import { ItemError, type DiagnosticSink } from './diagnostics.js';
+import { DEFAULT_RULES_LIMITS, LIMIT_KEYS } from './limits.js';
 import { quoteItem } from './exceptions.js';
 import type { ListInfo, ListItemText } from './items.js';
 import { MappedText } from './mapped-text.js';
@@ -30,6 +32,8 @@ export class ListTable {
   constructor(
     private readonly lists: ReadonlyMap<string, ListInfo>,
     private readonly sink: DiagnosticSink,
+    /** Most items a list, or one `( ... )` of a condition, may hold once expanded (limits.ts). */
+    private readonly maxItems = DEFAULT_RULES_LIMITS.maxListItems,
   ) {
     for (const list of lists.values()) {
       const items: ListItemText[] = [];
@@ -37,11 +41,21 @@ export class ListTable {
         const ref = lists.get(item.text);
         if (ref && ref.index < list.visibility) {
           this.used.add(ref.name);
-          items.push(...ref.items);
+          for (const r of ref.items) items.push(r);
         } else items.push(item);
+        if (items.length > maxItems) break;
       }
       this.flat.set(list.name, items);
+      if (items.length > maxItems) {
+        this.tooMany(list.name);
+        this.values.set(list.name, null); // unusable: its uses report it
+      }
     }
+  }
+
+  private tooMany(name: string): void {
+    const info = this.lists.get(name)!;
+    this.sink.error('list-too-large', `list has more than ${this.maxItems} items once the lists it names are expanded (${LIMIT_KEYS.maxListItems})`, info.location, { type: 'list', name });
   }
 
   /**
@@ -65,6 +79,8 @@ export class ListTable {
         return child !== expr.child ? { ...expr, child } : expr;
       }
       case 'binary': {
+        const named = this.namedList(expr);
+        if (named) return { ...expr, right: this.expandList(named, problems) };
         if (expr.right.kind !== 'list') return expr;
         const right = this.expandList(expr.right, problems);
         return right !== expr.right ? { ...expr, right } : expr;
@@ -72,6 +88,18 @@ export class ListTable {
       default:
         return expr;
     }
+  }
+
+  /**
+   * `proc.name startswith oneof my_list`, `proc.name in my_list`: where a list is expected (after a
+   * modifier or a list operator), a bare list name stands for `(my_list)`, as Falco's textual
+   * substitution makes it.
+   */
+  private namedList(expr: BinaryCheckExpr): ListExpr | undefined {
+    const r = expr.right;
+    if (r.kind !== 'value' || r.quoted || !this.lists.has(r.value)) return undefined;
+    if (!expr.modifier && expr.op !== 'in' && expr.op !== 'intersects' && expr.op !== 'pmatch') return undefined;
+    return { kind: 'list', items: [r], pos: r.pos };
   }
 
   private expandList(list: ListExpr, problems: ListProblem[]): ListExpr {
@@ -84,8 +112,12 @@ export class ListTable {
       }
       this.used.add(v.value);
       const vals = this.expandedValues(v.value);
-      if (vals) items.push(...vals);
+      if (vals) for (const x of vals) items.push(x);
       else problems.push({ name: v.value, value: v });
+      if (items.length > this.maxItems) {
+        const at = list.pos.at ?? v.pos.at;
+        throw new ItemError('list-too-large', `more than ${this.maxItems} values in one list once its lists are expanded (${LIMIT_KEYS.maxListItems})`, at);
+      }
     }
     return { ...list, items };
   }
@@ -107,8 +139,14 @@ export class ListTable {
             out = null;
             break;
           }
-          out.push(...sub);
+          for (const x of sub) out.push(x);
         } else out.push(v);
+        // lists naming later lists twice can double at each step: bounded here
+        if (out.length > this.maxItems) {
+          this.tooMany(name);
+          out = null;
+          break;
+        }
       }
     }
     this.expanded.set(name, out);

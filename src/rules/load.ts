@@ -13,6 +13,7 @@ import { resolveRules } from './resolve.js';
 import type { RuleSpec } from '../engine/rule.js';
 import type { Diagnostic } from './diagnostics.js';
 import { ENGINE_VERSION, formatSemver } from './versions.js';
+import { DEFAULT_RULES_LIMITS, type RulesLimits } from './limits.js';
 
 export type { RulesText } from './read.js';
 
@@ -22,7 +23,9 @@ export interface LoadOptions extends RuleSetOptions {
    * not know which sources exist; the agent and the library entry point pass the built-in ones).
    */
   sources: ReadonlyMap<string, EventSource>;
-  /** Falco's append_output: text and fields added to the output of the rules each entry matches. */
+  /** Bounds on the rules input (limits.ts); each unset one takes its default. */
+  limits?: Partial<RulesLimits>;
+  /** Falco's append_output (and -p): text and fields added to the output of the rules each entry matches. */
   appendOutput?: readonly AppendOutput[];
 }
 
@@ -48,7 +51,7 @@ export interface LoadResult {
 /** Loads rules files and directories (their *.yaml/*.yml files, in name order), in the order given. */
 export async function loadRules(paths: readonly string[], options: LoadOptions): Promise<LoadResult> {
   const sink = new DiagnosticSink();
-  const texts = await readRulesPaths(paths, sink);
+  const texts = await readRulesPaths(paths, sink, limitsOf(options));
   return loadTexts(texts, options, sink);
 }
 
@@ -57,14 +60,19 @@ export function loadRulesFromText(texts: readonly RulesText[], options: LoadOpti
   return loadTexts(texts, options, new DiagnosticSink());
 }
 
+function limitsOf(options: LoadOptions): RulesLimits {
+  return { ...DEFAULT_RULES_LIMITS, ...options.limits };
+}
+
 function loadTexts(texts: readonly RulesText[], options: LoadOptions, sink: DiagnosticSink): LoadResult {
   const sources = options.sources;
+  const limits = limitsOf(options);
   const collector = new Collector(sources, sink);
   const reader = new ItemReader(collector, sink);
   for (const text of texts) {
-    for (const doc of parseRulesText(text, sink)) for (const item of doc.items) reader.read(doc.ctx, item);
+    for (const doc of parseRulesText(text, sink, limits)) for (const item of doc.items) reader.read(doc.ctx, item);
   }
-  const resolved = resolveRules(collector, sink);
+  const resolved = resolveRules(collector, sink, limits);
   const compiled = compileRules(resolved, sources, sink, options.appendOutput);
   const result: LoadResult = {
     ruleset: new RuleSet(compiled, sources, options),

@@ -31,11 +31,12 @@ export class MacroTable {
     macros: ReadonlyMap<string, MacroInfo>,
     private readonly lists: ListTable,
     private readonly sink: DiagnosticSink,
+    maxConditionBytes?: number,
   ) {
     for (const info of macros.values()) {
       let parsed: Expr | null = null;
       try {
-        parsed = this.expandLists(parseMapped(info.condition, info.location), info.location);
+        parsed = this.expandLists(parseMapped(info.condition, info.location, maxConditionBytes), info.location);
       } catch (e) {
         if (!(e instanceof ItemError)) throw e;
         sink.error(e.code, e.message, e.at, { type: 'macro', name: info.name });

@@ -5,6 +5,7 @@ import { isMap, isSeq, LineCounter, parseAllDocuments, type Node } from 'yaml';
 import type { DiagnosticSink } from './diagnostics.js';
 import { offsetLocation } from './mapped-text.js';
 import { deref, isNullNode, type FileCtx } from './yaml-values.js';
+import { DEFAULT_RULES_LIMITS, LIMIT_KEYS, type RulesLimits } from './limits.js';
 
 /** A rules file's name (as shown in diagnostics) and content. */
 export interface RulesText {
@@ -14,8 +15,12 @@ export interface RulesText {
 
 const RULES_FILE = /\.ya?ml$/i;
 
+function tooLarge(bytes: number, limits: RulesLimits): string {
+  return `rules file is ${bytes} bytes, more than ${limits.maxFileBytes} (${LIMIT_KEYS.maxFileBytes}); not loaded`;
+}
+
 /** Files first-to-last: a directory contributes its *.yaml/*.yml files in name order (not recursive). */
-export async function readRulesPaths(paths: readonly string[], sink: DiagnosticSink): Promise<RulesText[]> {
+export async function readRulesPaths(paths: readonly string[], sink: DiagnosticSink, limits: RulesLimits = DEFAULT_RULES_LIMITS): Promise<RulesText[]> {
   const out: RulesText[] = [];
   for (const path of paths) {
     let files: string[];
@@ -35,6 +40,12 @@ export async function readRulesPaths(paths: readonly string[], sink: DiagnosticS
     }
     for (const file of files) {
       try {
+        // a file over the limit is not even read into memory
+        const { size } = await stat(file);
+        if (size > limits.maxFileBytes) {
+          sink.error('file-too-large', tooLarge(size, limits), { file, line: 1, column: 1 }, { type: 'file', name: file });
+          continue;
+        }
         out.push({ name: file, content: await readFile(file, 'utf8') });
       } catch (e) {
         sink.error('file-read', `Cannot read rules file: ${(e as Error).message}`, { file, line: 0, column: 0 });
@@ -54,7 +65,12 @@ export interface ParsedItems {
  * skipped, as Falco does); null entries are skipped. A YAML syntax error rejects the whole
  * file, as Falco's LoadAll does, after reporting every syntax error found.
  */
-export function parseRulesText(text: RulesText, sink: DiagnosticSink): ParsedItems[] {
+export function parseRulesText(text: RulesText, sink: DiagnosticSink, limits: RulesLimits = DEFAULT_RULES_LIMITS): ParsedItems[] {
+  const bytes = Buffer.byteLength(text.content);
+  if (bytes > limits.maxFileBytes) {
+    sink.error('file-too-large', tooLarge(bytes, limits), { file: text.name, line: 1, column: 1 }, { type: 'file', name: text.name });
+    return [];
+  }
   const lc = new LineCounter();
   const docs = parseAllDocuments(text.content, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   let syntaxErrors = 0;

@@ -11,6 +11,7 @@ import { ListTable } from './lists.js';
 import { MacroTable, type ResolveProblem } from './macros.js';
 import type { MappedText } from './mapped-text.js';
 import type { RuleSpec } from '../engine/rule.js';
+import { ConditionMeter, DEFAULT_RULES_LIMITS, STACK_EXHAUSTED, type RulesLimits } from './limits.js';
 
 /** A resolved rule, with its output template's places in the rules files (for output errors). */
 export interface ResolvedRule {
@@ -38,25 +39,36 @@ const DEPRECATED_FIELDS = new Map([
   ['evt.wait_latency', LATENCY],
 ]);
 
-export function resolveRules(collector: Collector, sink: DiagnosticSink): ResolvedRule[] {
-  const lists = new ListTable(collector.lists, sink);
-  const macros = new MacroTable(collector.macros, lists, sink);
+export function resolveRules(collector: Collector, sink: DiagnosticSink, limits: RulesLimits = DEFAULT_RULES_LIMITS): ResolvedRule[] {
+  const lists = new ListTable(collector.lists, sink, limits.maxListItems);
+  const macros = new MacroTable(collector.macros, lists, sink, limits.maxConditionBytes);
+  const meter = new ConditionMeter(limits);
   const out: ResolvedRule[] = [];
   for (const rule of collector.rules.values()) {
     if (rule.unknownSource) continue;
     const ref = { type: 'rule' as const, name: rule.name };
     try {
       const text = rule.exceptions.length ? conditionWithExceptions(rule.condition, rule.exceptions, rule.location) : rule.condition;
-      const parsed = macros.expandLists(parseMapped(text, rule.location), rule.location);
+      const parsed = macros.expandLists(parseMapped(text, rule.location, limits.maxConditionBytes), rule.location);
       const problems: ResolveProblem[] = [];
       const condition = macros.resolveRule(parsed, problems);
       for (const p of problems) sink.error(p.code, p.message, p.at ?? rule.location, ref);
       if (problems.length) continue;
+      // before any recursive pass over the expanded condition
+      const tooBig = meter.check(condition);
+      if (tooBig) {
+        sink.error('condition-too-large', tooBig.message, tooBig.pos.at ?? rule.location, ref);
+        continue;
+      }
       if (hasUnsafeNaCheck(condition)) sink.warn('unsafe-na-check', NA_WARNING, rule.location, ref);
       warnDeprecatedFields(condition, rule, sink);
       const output = outputOf(rule, sink);
       out.push({ spec: toSpec(rule, condition, text.text, output.text), output });
     } catch (e) {
+      if (e instanceof RangeError) {
+        sink.error('condition-too-large', STACK_EXHAUSTED, rule.location, ref);
+        continue;
+      }
       if (!(e instanceof ItemError)) throw e;
       sink.error(e.code, e.message, e.at ?? rule.location, ref);
     }

@@ -17,6 +17,11 @@ export interface ConfigSection<C extends { enabled: boolean }> {
   readonly defaults: C;
   /** Problems beyond types (ranges, combinations), each naming its key under `path`. */
   check?(config: C, path: string): string[];
+  /**
+   * Settles defaults that depend on other settings, given the keys the user set (`user`: the
+   * section as written, possibly empty).
+   */
+  complete?(config: C, user: Readonly<Record<string, unknown>>): void;
   /** Makes relative file paths absolute against `base` (the config file's directory). */
   resolvePaths?(config: C, base: string): void;
 }

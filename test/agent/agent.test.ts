@@ -92,6 +92,14 @@ describe('agent', () => {
     await expect(Agent.start({ config: s.config, log: s.log, stdout: s.stdout, runners: {} })).rejects.toBeInstanceOf(RulesLoadError);
   });
 
+  it('loads the rules within the config rules_limits', async () => {
+    const s = setup('- rule: r\n  desc: d\n  condition: not (ka.verb = a or ka.verb = b)\n  output: o\n  priority: INFO\n  source: k8s_audit\n');
+    s.config.rules_limits.max_condition_depth = 1;
+    const err = await Agent.start({ config: s.config, log: s.log, stdout: s.stdout, runners: {} }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RulesLoadError);
+    expect(s.logs.join('')).toContain('condition nests deeper than 1 levels once macros are inlined (rules_limits.max_condition_depth)');
+  });
+
   it('runs the real k8s_audit runner from the built-in table', async () => {
     expect(Object.keys(sourceRunners())).toContain('k8s_audit');
     const s = setup(rule('Exec', 'create'));

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SYSCALL_DEFAULTS } from '../../src/sources/syscall/config.js';
-import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority } from '../../src/agent/config.js';
+import { AGENT_DEFAULTS, ConfigError, configFrom, loadConfig, minPriority, rulesLimits } from '../../src/agent/config.js';
+import { DEFAULT_RULES_LIMITS } from '../../src/rules/limits.js';
 
 const DEFAULT_CONFIG = new URL('../../config/kestrel.yaml', import.meta.url).pathname;
 
@@ -12,7 +13,7 @@ describe('agent configuration', () => {
     const c = await loadConfig(DEFAULT_CONFIG);
     expect(c.rules_files).toEqual([new URL('../../rules', import.meta.url).pathname]);
     expect(c.sources.k8s_audit).toMatchObject({ address: '127.0.0.1', port: 9765, path: '/k8s-audit', plain_http: true, allow_unauthenticated: true, max_body_bytes: 12 * 1024 * 1024, max_event_bytes: 256 * 1024 });
-    expect(c.webserver).toEqual({ enabled: true, listen_address: '127.0.0.1', listen_port: 8765 });
+    expect(c.webserver).toMatchObject({ enabled: true, listen_address: '127.0.0.1', listen_port: 8765, prometheus_metrics_enabled: true, ssl_enabled: false });
     expect(c.stdout_output.enabled).toBe(true);
     expect(c.sources.syscall.enabled).toBe(true);
   });
@@ -22,7 +23,8 @@ describe('agent configuration', () => {
     expect(c.rules_files).toEqual(['/etc/kestrel/my-rules']);
     expect(c.sources.k8s_audit.tls).toEqual({ cert_file: '/etc/kestrel/tls/c.crt', key_file: '', client_ca_file: '' });
     expect(c.sources.k8s_audit.port).toBe(9765);
-    expect(c.sources.k8s_audit.address).toBe('0.0.0.0');
+    // Setting one key keeps every other at its documented default: loopback, plain HTTP, no auth.
+    expect(c.sources.k8s_audit).toMatchObject({ address: '127.0.0.1', plain_http: true, allow_unauthenticated: true });
     expect(c.sources.syscall).toEqual({ ...SYSCALL_DEFAULTS, ring_buffer_bytes: 1 << 20 });
     expect(() => configFrom({ sources: { syscall: { ring_buffer_mb: 16 } } }, '/x', 'k.yaml')).toThrow('k.yaml: unknown setting sources.syscall.ring_buffer_mb');
     expect(() => configFrom({ sources: { syscall: { ring_buffer_bytes: 5000 } } }, '/x', 'k.yaml')).toThrow(
@@ -54,6 +56,14 @@ describe('agent configuration', () => {
     expect(() => configFrom({ file_output: { enabled: true } }, '/')).toThrow(/file_output.filename is required/);
     expect(minPriority(configFrom({ priority: 'INFO' }, '/'))).toBe('Informational');
     expect(minPriority(configFrom({ priority: 'Warning' }, '/'))).toBe('Warning');
+  });
+
+  it('rules_limits: the shipped file states the loader defaults; values are checked; partial sections keep the rest', async () => {
+    expect(rulesLimits(await loadConfig(DEFAULT_CONFIG))).toEqual(DEFAULT_RULES_LIMITS);
+    expect(rulesLimits(configFrom({ rules_limits: { max_condition_depth: 50 } }, '/'))).toEqual({ ...DEFAULT_RULES_LIMITS, maxConditionDepth: 50 });
+    expect(() => configFrom({ rules_limits: { max_list_items: 0, max_file_bytes: 1.5 } }, '/', 'k.yaml')).toThrow(
+      'k.yaml: rules_limits.max_file_bytes must be a positive integer\nk.yaml: rules_limits.max_list_items must be a positive integer',
+    );
   });
 
   it('points at the line of a YAML syntax error', async () => {

@@ -15,8 +15,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['condition', 'telemetry'],
   ['fields'],
   ['engine'],
-  ['rules', 'sources', 'outputs'],
+  ['rules', 'sources', 'outputs', 'respond'],
   ['agent'],
+  ['ruletest'], // `kestrel test`: rule unit tests over the built-in sources
   ['cli'],
 ];
 

@@ -61,7 +61,7 @@ describe.skipIf(!haveCli)('kestrel run', () => {
     writeFileSync(cfg, `rules_files: [rules.yaml]\nwebserver: { listen_port: 0 }\nsources:\n  syscall: { enabled: false }\n  k8s_audit: { port: 0, plain_http: false, bearer_tokens: [t] }\n`);
     const k = (running = new KestrelProcess(['run', '-c', cfg]));
     await k.waitForLog(/kestrel running/);
-    expect(k.stderr).toMatch(/source k8s_audit cannot start: webhook on 0.0.0.0:0: HTTPS needs tls.cert_file/);
+    expect(k.stderr).toMatch(/source k8s_audit cannot start: webhook on 127.0.0.1:0: HTTPS needs tls.cert_file/);
     const port = k.port(/metrics and health on/);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -110,7 +110,7 @@ describe.skipIf(!haveCli)('kestrel run', () => {
   it('refuses a config with unknown keys or wrong types, naming them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kestrel-run-'));
     const cfg = join(dir, 'kestrel.yaml');
-    writeFileSync(cfg, 'json_outptu: true\nwebserver: { listen_port: "8765" }\n');
+    writeFileSync(cfg, 'json_outptu: true\nwebserver: { listen_port: "eighty" }\n');
     const k = (running = new KestrelProcess(['run', '-c', cfg]));
     expect(await k.exited).toBe(2);
     expect(k.stderr).toContain('unknown setting json_outptu');

@@ -2,6 +2,7 @@
 // (falcosecurity/libs userspace/libsinsp/test/filter_parser.ut.cpp) must be accepted and rejected here.
 import { describe, expect, it } from 'vitest';
 import { ConditionSyntaxError, parseCondition } from '../../src/condition/parse.js';
+import type { Expr, FieldOperand, ListExpr, TransformerListExpr, ValueExpr } from '../../src/condition/ast.js';
 
 const accepted = [
   // smoke tests
@@ -127,5 +128,67 @@ describe('libsinsp parser conformance', () => {
 
   it.each(rejected)('rejects %s', (text) => {
     expect(() => parseCondition(text)).toThrow(ConditionSyntaxError);
+  });
+});
+
+// libsinsp's pos_visitor (filter_parser.ut.cpp position_* tests): each node's kind, then its
+// 0-based offset, line and column, in visiting order.
+function positions(text: string): string {
+  let out = '';
+  const at = (kind: string, p: { offset: number; line: number; column: number }) => (out += `${kind}${p.offset} ${p.line} ${p.column}`);
+  const visit = (n: Expr | FieldOperand | ValueExpr | ListExpr | TransformerListExpr): void => {
+    at(n.kind === 'transformer_list' ? 'transformer_list' : n.kind, n.pos);
+    if (n.kind === 'and' || n.kind === 'or') n.children.forEach(visit);
+    else if (n.kind === 'not') visit(n.child);
+    else if (n.kind === 'unary') visit(n.left);
+    else if (n.kind === 'binary') {
+      visit(n.left);
+      visit(n.right);
+    } else if (n.kind === 'transformer') n.args.forEach(visit);
+  };
+  visit(parseCondition(text));
+  return out;
+}
+
+describe('libsinsp parser conformance: node positions', () => {
+  it.each([
+    ['proc.name exists', 'unary0 1 1field0 1 1'],
+    ['proc.name=nginx', 'binary0 1 1field0 1 1value10 1 11'],
+    ['proc.aname[3]=nginx', 'binary0 1 1field0 1 1value14 1 15'],
+    ['proc.name =nginx', 'binary0 1 1field0 1 1value11 1 12'],
+    ['proc.name= nginx', 'binary0 1 1field0 1 1value11 1 12'],
+    ['proc.name = nginx', 'binary0 1 1field0 1 1value12 1 13'],
+    ['proc.name in (nginx, apache)', 'binary0 1 1field0 1 1list13 1 14'],
+    ['proc.name in ( nginx, apache)', 'binary0 1 1field0 1 1list13 1 14'],
+    ['not proc.name=nginx', 'not0 1 1binary4 1 5field4 1 5value14 1 15'],
+    ['proc.name=nginx or proc.name=apache', 'or0 1 1binary0 1 1field0 1 1value10 1 11binary19 1 20field19 1 20value29 1 30'],
+    ['(proc.name=nginx or proc.name=apache)', 'or1 1 2binary1 1 2field1 1 2value11 1 12binary20 1 21field20 1 21value30 1 31'],
+    ['proc.name=nginx and proc.name=apache', 'and0 1 1binary0 1 1field0 1 1value10 1 11binary20 1 21field20 1 21value30 1 31'],
+    ['(proc.name=nginx and proc.name=apache)', 'and1 1 2binary1 1 2field1 1 2value11 1 12binary21 1 22field21 1 22value31 1 32'],
+    [
+      '(proc.aname[2]=nginx and evt.type in (connect,accept)) or (not fd.name exists) or (proc.name=apache and evt.type=switch)',
+      'or0 1 1and1 1 2binary1 1 2field1 1 2value15 1 16binary25 1 26field25 1 26list37 1 38not59 1 60unary63 1 64field63 1 64' +
+        'and83 1 84binary83 1 84field83 1 84value93 1 94binary104 1 105field104 1 105value113 1 114',
+    ],
+    [
+      '\n(proc.aname[2]=nginx\n     and evt.type in (connect,accept))\n   or (not fd.name exists)\n   or (proc.name=apache\n       and evt.type=switch)',
+      'or0 1 1and2 2 2binary2 2 2field2 2 2value16 2 16binary31 3 10field31 3 10list43 3 22not68 4 8unary72 4 12field72 4 12' +
+        'and95 5 8binary95 5 8field95 5 8value105 5 18binary123 6 12field123 6 12value132 6 21',
+    ],
+    // libsinsp keeps val(...) as a transformer node ("transformer55 1 56field59 1 60"); Kestrel's AST
+    // holds the compared field itself, at the same place as libsinsp's inner field
+    [
+      'b64(evt.name) exists and tolower(toupper(evt.type)) in val(some.field) or proc.name=b64(tolower(some.field))',
+      'or0 1 1and0 1 1unary0 1 1transformer0 1 1field4 1 5binary25 1 26transformer25 1 26transformer33 1 34field41 1 42' +
+        'field59 1 60binary74 1 75field74 1 75transformer84 1 85transformer88 1 89field96 1 97',
+    ],
+  ])('%j -> %s', (text, expected) => {
+    expect(positions(text)).toBe(expected);
+  });
+
+  it('places a transformer list inside its transformer (position_transformer_list)', () => {
+    const p = positions('join("-", (fd.name, fd.directory)) = value');
+    expect(p).toContain('transformer0 1 1');
+    expect(p).toContain('transformer_list');
   });
 });

@@ -8,6 +8,7 @@ import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import * as core from 'kubernetes-models/v1';
 import * as apps from 'kubernetes-models/apps/v1';
+import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as monitoring from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,6 +57,7 @@ interface ModelRef {
 const MODELS: Record<string, ModelRef> = {
   v1: { module: 'kubernetes-models/v1', classes: core },
   'apps/v1': { module: 'kubernetes-models/apps/v1', classes: apps },
+  'rbac.authorization.k8s.io/v1': { module: 'kubernetes-models/rbac.authorization.k8s.io/v1', classes: rbac },
   'monitoring.coreos.com/v1': { module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1', classes: monitoring },
 };
 

@@ -179,6 +179,14 @@ describe.skipIf(skip)('deploy/base', () => {
     for (const m of w.container.volumeMounts) if (volumeOf(w.pod, m.name).hostPath) expect(m.readOnly, m.mountPath).toBe(true);
   });
 
+  it("both agents report the node's name as hostname (downward API), not the pod's", () => {
+    for (const source of ['syscall', 'k8s_audit'] as const) {
+      const w = workloadRunning(s, source);
+      const env = w.container.env.find((e: Any) => e.name === 'KESTREL_HOSTNAME');
+      expect(env?.valueFrom, source).toEqual({ fieldRef: { fieldPath: 'spec.nodeName' } });
+    }
+  });
+
   it('serves the audit webhook over mTLS on the node loopback, unprivileged', () => {
     const w = workloadRunning(s, 'k8s_audit');
     const a = w.config.sources.k8s_audit;
@@ -201,7 +209,7 @@ describe.skipIf(skip)('deploy/base', () => {
     for (const v of w.pod.spec.volumes) expect(v.hostPath, `${v.name}: no host path`).toBeUndefined();
   });
 
-  it('grants no Kubernetes API access, because the agent makes no API call', () => {
+  it('grants no Kubernetes API access, because the agent makes no API call (automatic responses, src/respond/, get theirs from deploy/respond)', () => {
     const rbac = s.objects.filter((o: K8sObject) => /^(Cluster)?Role(Binding)?$/.test(o.kind));
     expect(rbac).toEqual([]);
     const sa = s.objects.find((o) => o.kind === 'ServiceAccount')!;
@@ -217,8 +225,10 @@ describe.skipIf(skip)('deploy/base', () => {
     const walk = (dir: string) => {
       for (const e of readdirSync(dir, { withFileTypes: true })) {
         const p = join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (/\.ts$/.test(e.name) && /KUBERNETES_SERVICE_HOST|\/var\/run\/secrets\/kubernetes\.io|serviceaccount\/token/.test(readFileSync(p, 'utf8'))) offenders.push(p);
+        // src/respond/ calls the API for the opt-in responses; deploy/respond grants its RBAC
+        if (e.isDirectory()) {
+          if (p !== join(ROOT, 'src', 'respond')) walk(p);
+        } else if (/\.ts$/.test(e.name) && /KUBERNETES_SERVICE_HOST|\/var\/run\/secrets\/kubernetes\.io|serviceaccount\/token/.test(readFileSync(p, 'utf8'))) offenders.push(p);
       }
     };
     walk(join(ROOT, 'src'));

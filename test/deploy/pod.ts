@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ROOT } from './k8s.js';
@@ -80,7 +81,7 @@ export async function runPod(w: Workload, s: Shipped, parent: string, opts: PodO
   if ((sc.runAsNonRoot ?? psc.runAsNonRoot) && !uid) throw new Error('runAsNonRoot without a non-zero runAsUser');
   if (uid !== undefined) args.push('--user', `${uid}:${gid}`);
   if (psc.fsGroup !== undefined) args.push('--group-add', String(psc.fsGroup));
-  for (const e of c.env ?? []) args.push('-e', `${e.name}=${e.value}`);
+  for (const e of c.env ?? []) args.push('-e', `${e.name}=${envValue(e)}`);
 
   const skipped: string[] = [];
   for (const m of c.volumeMounts) {
@@ -166,4 +167,11 @@ export async function alertFrom(run: Run, what: string, match: (a: Any) => boole
 export async function stop(run: Run): Promise<void> {
   spawnSync('podman', ['--cgroup-manager', 'cgroupfs', 'stop', '-t', '10', run.name], { encoding: 'utf8' });
   if (run.child.exitCode === null) await new Promise((r) => run.child.once('exit', r));
+}
+
+/** A container env entry's value as the kubelet would set it; podman runs on "the node". */
+function envValue(e: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath?: string } } }): string {
+  if (e.value !== undefined) return e.value;
+  if (e.valueFrom?.fieldRef?.fieldPath === 'spec.nodeName') return hostname();
+  throw new Error(`env ${e.name}: no podman equivalent for ${JSON.stringify(e.valueFrom)}`);
 }

@@ -42,8 +42,9 @@ export function mountFor(container: any, path: string): any {
   return mounts.find((m: { mountPath: string }) => path === m.mountPath || path.startsWith(m.mountPath.replace(/\/$/, '') + '/'));
 }
 
-export function loadShipped(): Shipped {
-  const objects = kustomize(join(DEPLOY, 'base'));
+/** `dir`: the kustomization to render (deploy/base, or an overlay such as deploy/respond). */
+export function loadShipped(dir = join(DEPLOY, 'base')): Shipped {
+  const objects = kustomize(dir);
   const configMap = find(objects, 'ConfigMap', 'kestrel-config');
   const rulesMap = find(objects, 'ConfigMap', 'kestrel-rules');
   const workloads = objects

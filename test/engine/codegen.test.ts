@@ -2,6 +2,7 @@
 // the semantics the operator tests check through it.
 import { describe, expect, it } from 'vitest';
 import { m, pred } from './fixtures/helpers.js';
+import { generate, type Tree } from '../../src/engine/codegen.js';
 
 const hostile = [
   '"); throw new Error("pwned"); ("',
@@ -52,5 +53,22 @@ describe('generated predicates', () => {
     expect(p(e({ 'proc.name': 'a', 'proc.pid': 2, 'fd.name': '/tmp/x', 'user.uid': 5 }))).toBe(true);
     expect(p(e({ 'proc.name': 'a', 'proc.pid': 2, 'fd.name': '/etc', 'user.uid': 0 }))).toBe(true);
     expect(p(e({ 'proc.name': 'b' }))).toBe(true);
+  });
+});
+
+describe('generated predicates for very large conditions', () => {
+  it('take 100,000 checks (200,000 values: past what spread arguments fit on the stack)', () => {
+    const n = 100_000;
+    const leaves: Tree<{ v: string }>[] = Array.from({ length: n }, (_, i) => ({
+      kind: 'scalar',
+      get: (e: { v: string }) => e.v,
+      test: () => false,
+      ne: true,
+      fast: { op: '!==', k: `v${i}` },
+      key: `k${i}`,
+    }));
+    const p = generate<{ v: string }>({ kind: 'and', children: leaves });
+    expect(p({ v: 'other' })).toBe(true);
+    expect(p({ v: `v${n - 1}` })).toBe(false); // the last check reads a value held in the K array
   });
 });

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RuleSet, type CompiledRule } from '../../src/engine/ruleset.js';
 import type { SyscallEvent } from '../../src/sources/syscall/syscall-event.js';
 import { builtinSources } from '../../src/agent/source-list.js';
-import { buildScenario } from '../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../src/sources/syscall/scenario/synthetic.js';
 import { haveUpstream, processorFor, UPSTREAM, upstreamRules } from '../sources/syscall/helpers.js';
 
 if (!haveUpstream) console.warn(`SKIPPED: upstream Falco rules not found at ${UPSTREAM}`);

@@ -93,6 +93,47 @@ describe('exception condition text, as Falco builds it', () => {
     expect(fired(r, audit({ verb: 'get', user: { username: 'x', groups: ['devs'] } }))).toEqual(['r']);
   });
 
+  it('a string operator with a list modifier as comps (Falco 0.44): one field takes the values as the list', () => {
+    const r = load(
+      ruleWith(`
+        - name: system_users
+          fields: ka.user.name
+          comps: startswith anyof
+          values: ["system:", kube-]`),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.rules[0]!.conditionText).toBe('(ka.verb = get) and not (ka.user.name startswith anyof (system:, kube-))');
+    expect(fired(r, ev('system:kubelet'))).toEqual([]);
+    expect(fired(r, ev('kube-proxy'))).toEqual([]);
+    expect(fired(r, ev('alice'))).toEqual(['r']);
+  });
+
+  it('a modifier comp among several fields takes its value as a list', () => {
+    const r = load(
+      ruleWith(`
+        - name: ops_in_system_namespaces
+          fields: [ka.user.name, ka.target.namespace]
+          comps: [=, startswith oneof]
+          values:
+            - [alice, [kube-, openshift-]]`),
+    );
+    expect(r.errors).toEqual([]);
+    expect(r.rules[0]!.conditionText).toBe('(ka.verb = get) and not (( ka.user.name = alice and  ka.target.namespace startswith oneof (kube-, openshift-)))');
+    expect(fired(r, ev('alice', 'kube-system'))).toEqual([]);
+    expect(fired(r, ev('alice', 'default'))).toEqual(['r']);
+  });
+
+  it('refuses a modifier after a list or numeric operator in comps', () => {
+    for (const comps of ['in anyof', '"<= oneof"']) {
+      const r = load(ruleWith(`
+        - name: bad
+          fields: ka.user.name
+          comps: ${comps}
+          values: [a]`));
+      expect(errorCodes(r), comps).toEqual(['exception-invalid']);
+    }
+  });
+
   it('adds nothing for an exception without values', () => {
     const r = load(
       ruleWith(`

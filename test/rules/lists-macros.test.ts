@@ -19,6 +19,33 @@ describe('lists', () => {
     expect(fired(r, user('admins'))).toEqual([]);
   });
 
+  it('expands a list named right after a list modifier or a list operator, as Falco substitutes it', () => {
+    const r = load(yaml`
+      - list: system_prefixes
+        items: ["system:", kube-]
+      - list: oneof
+        items: [carol]
+      ${k8sRule('prefixed', 'ka.user.name startswith anyof system_prefixes')}
+      ${k8sRule('named oneof', 'ka.user.name = anyof oneof')}
+      ${k8sRule('in a name', 'ka.user.name in oneof')}
+    `);
+    expect(r.errors).toEqual([]);
+    expect(fired(r, user('system:kubelet'))).toEqual(['prefixed']);
+    expect(fired(r, user('kube-proxy'))).toEqual(['prefixed']);
+    expect(fired(r, user('carol'))).toEqual(['named oneof', 'in a name']);
+    expect(fired(r, user('system_prefixes'))).toEqual([]);
+  });
+
+  it('refuses a list modifier followed by a name that names no list, at the name', () => {
+    const text = yaml`
+      ${k8sRule('typo', 'ka.user.name startswith anyof sytem_prefixes')}
+    `;
+    const r = load(text);
+    expect(r.errors.map((e) => [where(e), e.message])).toEqual([
+      [posOf('rules.yaml', text, 'sytem_prefixes'), expect.stringMatching(/list modifier 'anyof' needs a list of values, and 'sytem_prefixes' is not a list/)],
+    ]);
+  });
+
   it('keeps a name that names no list as a literal string, and mixes names and literals', () => {
     const r = load(yaml`
       - list: admins

@@ -35,17 +35,19 @@ export interface K8sAuditConfig {
   cluster_name?: string;
 }
 
+// The documented defaults (config/kestrel.yaml): setting only `port` keeps the loopback,
+// plain-HTTP, unauthenticated receiver; serving off loopback takes explicit TLS settings.
 export const K8S_AUDIT_DEFAULTS: K8sAuditConfig = {
   enabled: true,
-  address: '0.0.0.0',
+  address: '127.0.0.1',
   port: 9765,
   path: '/k8s-audit',
-  plain_http: false,
+  plain_http: true,
   allow_plain_http_off_loopback: false,
   tls: { cert_file: '', key_file: '', client_ca_file: '' },
   bearer_tokens: [],
   bearer_token_file: '',
-  allow_unauthenticated: false,
+  allow_unauthenticated: true,
   max_body_bytes: 12 * 1024 * 1024,
   max_event_bytes: 256 * 1024,
   max_queued_events: 20_000,
@@ -84,6 +86,10 @@ export function configProblem(cfg: K8sAuditConfig): string | undefined {
 
 export const k8sAuditConfigSection: ConfigSection<K8sAuditConfig> = {
   defaults: K8S_AUDIT_DEFAULTS,
+  complete(c, user) {
+    // Unauthenticated is the loopback default only: off loopback it must be asked for.
+    if (user.allow_unauthenticated === undefined) c.allow_unauthenticated = isLoopback(c.address);
+  },
   check(c, path) {
     return Number.isInteger(c.port) && c.port <= 65535 ? [] : [`${path}.port must be a port number (0-65535)`];
   },

@@ -91,3 +91,32 @@ export function itemSizes(buf: Buffer): number[] | undefined {
   }
   return sizes;
 }
+
+/**
+ * The byte length of `JSON.stringify(value)` (compact UTF-8), computed with a work list rather
+ * than by serialising: exact for any nesting depth, where JSON.stringify overflows the stack.
+ */
+export function jsonByteLength(value: unknown): number {
+  let total = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const v = pending.pop();
+    if (Array.isArray(v)) {
+      total += 2 + Math.max(0, v.length - 1); // [ ] and the commas
+      for (const x of v) pending.push(x === undefined ? null : x);
+    } else if (v !== null && typeof v === 'object') {
+      let members = 0;
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        members++;
+        total += Buffer.byteLength(JSON.stringify(k)) + 1; // "key":
+        pending.push(x);
+      }
+      total += 2 + Math.max(0, members - 1);
+    } else {
+      total += Buffer.byteLength(JSON.stringify(v) ?? 'null');
+    }
+  }
+  return total;
+}

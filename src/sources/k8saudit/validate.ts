@@ -8,10 +8,17 @@ export const STAGES = new Set(['RequestReceived', 'ResponseStarted', 'ResponseCo
 export const LEVELS = new Set(['None', 'Metadata', 'Request', 'RequestResponse']);
 
 /**
- * How deep an event may nest (the event object itself is level 1). Real audit events stay well
- * under 100; every recursive consumer of an accepted event (JSON.stringify for json.obj and for
- * field values, the fields' own walks) must fit on the stack, which overflows from ~5,000 levels.
+ * How deep an event may nest (the event object itself is level 1), outside the request and
+ * response bodies. Real audit events stay well under 100; the checks here render these members
+ * with JSON.stringify, which overflows from ~5,000 levels.
+ *
+ * The bodies (requestObject, responseObject) may nest deeper: they hold what the client sent, and
+ * like Falco's k8saudit plugin Kestrel still evaluates the fields it reads there (walks that are
+ * iterative), so a deep value beside `securityContext.privileged: true` cannot hide the pod from
+ * the rules. A field that renders a deep body whole (json.obj) throws for that rule only, which
+ * the engine counts in kestrel_evaluation_errors_total.
  */
+export const BODY_MEMBERS: ReadonlySet<string> = new Set(['requestObject', 'responseObject']);
 export const MAX_EVENT_DEPTH = 1000;
 
 export interface Rejection {
@@ -55,7 +62,7 @@ export function eventProblem(item: Json, index: number): Rejection | undefined {
   const e = item as JsonObject;
   // First: the checks below render values with JSON.stringify, which a deep value overflows.
   for (const key in e) {
-    if (nestsDeeperThan(e[key]!, MAX_EVENT_DEPTH - 1)) {
+    if (!BODY_MEMBERS.has(key) && nestsDeeperThan(e[key]!, MAX_EVENT_DEPTH - 1)) {
       return bad('too-deep', `${JSON.stringify(key.slice(0, 100))} nests more than ${MAX_EVENT_DEPTH} levels deep`);
     }
   }

@@ -13,8 +13,8 @@ import { auditEventsRejected } from './metrics.js';
 import { SeenEvents } from './dedupe.js';
 import { AuditEvent, type Json, type JsonObject } from './event.js';
 import type { EventQueue } from './queue.js';
-import { itemSizes } from './item-sizes.js';
-import { eventProblem, itemsOf, MAX_EVENT_DEPTH, nestsDeeperThan, type Rejection } from './validate.js';
+import { itemSizes, jsonByteLength } from './item-sizes.js';
+import { eventProblem, itemsOf, type Rejection } from './validate.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -127,8 +127,8 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
       if (data.length > opts.maxEventBytes) {
         sizes = itemSizes(data);
         if (sizes === undefined && items.length === 1) sizes = [data.length];
-        // (a value too deep to serialise is rejected as too-deep below)
-        if (sizes?.length !== items.length) sizes = items.map((it) => (nestsDeeperThan(it, MAX_EVENT_DEPTH) ? 0 : Buffer.byteLength(JSON.stringify(it))));
+        // measured without serialising: a request body may nest deeper than JSON.stringify can go
+        if (sizes?.length !== items.length) sizes = items.map(jsonByteLength);
       }
       const accepted: AuditEvent[] = [];
       const rejected: Rejection[] = [];

@@ -10,4 +10,5 @@ export const syscallSource: EventSource<SyscallEvent> = {
   eventTypes: EVENT_NAMES,
   typeOf: (e) => e.type,
   timeOf: (e) => e.timeNs(),
+  identify: (e) => ({ 'evt.num': e.num, 'evt.type': EVENT_NAMES[e.type] ?? String(e.type), tid: e.tid }),
 };

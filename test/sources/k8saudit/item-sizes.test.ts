@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { itemSizes } from '../../../src/sources/k8saudit/item-sizes.js';
+import { itemSizes, jsonByteLength } from '../../../src/sources/k8saudit/item-sizes.js';
 import * as fx from './fixtures.js';
 
 const sizesOf = (text: string) => itemSizes(Buffer.from(text));
@@ -24,5 +24,20 @@ describe('itemSizes: per-event byte sizes of a raw body', () => {
     expect(sizesOf('{"kind":"Event","items":"no"}')).toBeUndefined();
     expect(sizesOf('{"kind":"Event","auditID":"x"}')).toBeUndefined();
     expect(sizesOf('{"kind":"items","items":[]}')).toEqual([]);
+  });
+});
+
+describe('jsonByteLength: the compact JSON size of a parsed value, at any depth', () => {
+  it('equals the bytes of JSON.stringify for events, escapes and multibyte text', () => {
+    for (const v of [fx.podCreate({ privileged: true }), fx.configMapCreate({ 'a"}]{[': 'x\\"y\u0001é😀' }), [], {}, [1, null, true, 'x', { a: [] }], 'plain', 0.5]) {
+      expect(jsonByteLength(v)).toBe(Buffer.byteLength(JSON.stringify(v)));
+    }
+  });
+
+  it('measures a value nested 100,000 levels deep, which JSON.stringify cannot serialise', () => {
+    const depth = 100_000;
+    const v = JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+    expect(() => JSON.stringify(v)).toThrow(RangeError);
+    expect(jsonByteLength(v)).toBe(2 * depth);
   });
 });

@@ -29,7 +29,9 @@ async function start(cfg: Partial<K8sAuditConfig>, sink?: (e: AuditEvent) => voi
   const events: AuditEvent[] = [];
   const logs: string[] = [];
   const log = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
-  const full: K8sAuditConfig = { ...K8S_AUDIT_DEFAULTS, address: '127.0.0.1', port: 0, ...cfg, tls: { ...cfg.tls } };
+  // HTTPS with authentication unless a test says otherwise (the documented defaults are the
+  // loopback plain-HTTP receiver).
+  const full: K8sAuditConfig = { ...K8S_AUDIT_DEFAULTS, plain_http: false, allow_unauthenticated: false, address: '127.0.0.1', port: 0, ...cfg, tls: { ...cfg.tls } };
   const runner = new K8sAuditRunner(full);
   await runner.start({ emit: sink ?? ((e) => events.push(e)), rules: () => ({ forSource: () => undefined }), log });
   const { port } = runner.address()!;

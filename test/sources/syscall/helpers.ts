@@ -9,7 +9,7 @@ import type { SyscallEvent } from '../../../src/sources/syscall/syscall-event.js
 import { SyscallProcessor } from '../../../src/sources/syscall/batch-processor.js';
 import { syscallSource } from '../../../src/sources/syscall/source.js';
 import { restoreSnapshot } from '../../../src/sources/syscall/state/snapshot.js';
-import { buildScenario, type Scenario } from '../../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario, type Scenario } from '../../../src/sources/syscall/scenario/synthetic.js';
 
 export const UPSTREAM = new URL('../../../../shared/upstream-rules/', import.meta.url).pathname;
 export const UPSTREAM_FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].map((f) => UPSTREAM + f);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { containerFromCgroupPath, containerFromCgroups, parseProcCgroup } from '../../../src/sources/syscall/state/cgroup.js';
 import { ProcessInfo, ThreadInfo } from '../../../src/sources/syscall/state/process.js';
 import { ThreadTable } from '../../../src/sources/syscall/state/threads.js';
-import { buildScenario } from '../../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../../src/sources/syscall/scenario/synthetic.js';
 import { fieldsAt, processorFor } from './helpers.js';
 
 const TREE = `

@@ -1,12 +1,12 @@
 // The generic event fields libsinsp offers for every plugin event source, for k8s_audit.
-import { hostname } from 'node:os';
+import { agentHostname } from '../../../engine/hostname.js';
 import type { FieldDef } from '../../../fields/types.js';
 import type { AuditEvent } from '../event.js';
 import { datetimeNs, datetimeS, iso8601Ns, timeNs, timeS } from './time.js';
 
 type Def = FieldDef<AuditEvent>;
 
-const host = hostname();
+const host = agentHostname();
 
 export const evtFields: Def[] = [
   { name: 'evt.time', type: 'CHARBUF', desc: 'Event timestamp as a time string that includes the nanosecond part.', bind: () => (e) => timeNs(e.timeNs) },

@@ -61,7 +61,9 @@ export const NO_INDEX = -1;
 /**
  * The plugin's getValuesRecursive: follows `keys`; where the value is an array, either fans out
  * over every element (missing leaves become `undefined` entries) or, with an index, takes one.
- * Returns undefined when the path is not available at all.
+ * Returns undefined when the path is not available at all. The plugin recurses per array level;
+ * this walks with its own work list, so arrays nested any depth (a hostile request body) cannot
+ * overflow the stack. The order of the values is the document's.
  */
 export function valuesRecursive(
   v: Json | undefined,
@@ -69,25 +71,40 @@ export function valuesRecursive(
   keys: readonly string[],
   from = 0,
 ): Array<Json | undefined> | undefined {
-  for (let i = from; i < keys.length; i++) {
-    if (Array.isArray(v)) {
-      if (index === NO_INDEX) {
-        const out: Array<Json | undefined> = [];
-        for (const el of v) {
-          const vals = valuesRecursive(el, index, keys, i);
-          if (vals === undefined) out.push(undefined);
-          else for (const x of vals) out.push(x);
+  const out: Array<Json | undefined> = [];
+  let fannedOut = false;
+  const pending: Array<Json | undefined> = [v];
+  const pendingKey: number[] = [from];
+  while (pending.length > 0) {
+    let cur = pending.pop();
+    let i = pendingKey.pop()!;
+    let leaf = true;
+    for (; i < keys.length; i++) {
+      if (Array.isArray(cur)) {
+        if (index === NO_INDEX) {
+          fannedOut = true;
+          leaf = false;
+          for (let j = cur.length - 1; j >= 0; j--) {
+            pending.push(cur[j]);
+            pendingKey.push(i);
+          }
+          break;
         }
-        return out;
+        if (index >= cur.length) {
+          cur = undefined;
+          break;
+        }
+        cur = cur[index];
       }
-      if (index >= v.length) return undefined;
-      v = v[index];
+      const k = keys[i]!;
+      cur = k === '' ? cur : step(cur, k);
+      if (cur === undefined) break;
     }
-    const k = keys[i]!;
-    v = k === '' ? v : step(v, k);
-    if (v === undefined) return undefined;
+    if (leaf) out.push(cur);
   }
-  return [v as Json];
+  // Without a fan-out there is exactly one walk: its value, or nothing available.
+  if (!fannedOut) return out[0] === undefined && keys.length > from ? undefined : out;
+  return out;
 }
 
 /** Strings of the defined values (the plugin's arrayAsStringsSkipNil). */

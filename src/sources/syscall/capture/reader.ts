@@ -22,6 +22,7 @@ import {
   type CaptureEnd,
   type CaptureInfo,
 } from './format.js';
+import { bootEpochProblem, memberOffset } from './info.js';
 
 export class CaptureError extends Error {
   constructor(
@@ -98,6 +99,8 @@ export function readCapture(file: string): CaptureReplay {
               const info = json<CaptureInfo>(file, payload, at);
               if (info.recordHeaderSize !== HDR_SIZE) throw new CaptureError(file, at, `record header size ${info.recordHeaderSize} is not ${HDR_SIZE}`);
               replay.info = info;
+              const badBoot = bootEpochProblem(info.bootEpochNs);
+              if (badBoot) throw new CaptureError(file, at + memberOffset(payload, 'bootEpochNs'), `INFO chunk: ${badBoot}`);
               ctx.bootEpochNs = BigInt(info.bootEpochNs);
               ctx.hostname = info.hostname;
               break;

@@ -1,6 +1,7 @@
 // `kestrel capture`: records from a live record source into a capture file, with the state the
 // records need to be evaluated later exactly as they would have been live.
-import { arch, hostname, release } from 'node:os';
+import { arch, release } from 'node:os';
+import { agentHostname } from '../../../engine/hostname.js';
 import type { SyscallContext } from '../state/context.js';
 import { EVENT_NAMES } from '../record/event-table.js';
 import { HDR_SIZE } from '../record/layout.js';
@@ -54,7 +55,7 @@ export async function captureLive(opts: CaptureOptions): Promise<CaptureSummary>
   const writer = new CaptureWriter(opts.output, {
     kestrelVersion: opts.version ?? '0.0.0',
     createdAt: new Date().toISOString(),
-    hostname: ctx.hostname || hostname(),
+    hostname: ctx.hostname || agentHostname(),
     bootEpochNs: bootEpochNs.toString(),
     kernel: release(),
     arch: arch(),

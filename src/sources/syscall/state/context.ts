@@ -1,6 +1,6 @@
 // Everything the syscall fields can reach beyond the record: the state tables and the few
 // host facts (boot time, hostname) a capture carries along so a replay answers the same.
-import { hostname } from 'node:os';
+import { agentHostname } from '../../../engine/hostname.js';
 import { ContainerStore } from './containers.js';
 import { ThreadTable } from './threads.js';
 import { UserDb } from './users.js';
@@ -49,7 +49,7 @@ export interface SyscallContext {
 export function newContext(parts: Partial<SyscallContext> = {}): SyscallContext {
   return {
     bootEpochNs: parts.bootEpochNs ?? 0n,
-    hostname: parts.hostname ?? hostname(),
+    hostname: parts.hostname ?? agentHostname(),
     threads: parts.threads ?? new ThreadTable(),
     users: parts.users ?? new UserDb(),
     containers: parts.containers ?? new ContainerStore(),

@@ -1,12 +1,14 @@
-// Synthetic captures: a scenario (testing/synthetic.ts) written as a capture file,
+// Synthetic captures: a scenario (scenario/synthetic.ts) written as a capture file,
 // exactly as `kestrel capture` would have written the same activity.
 import { arch, release } from 'node:os';
 import { EVENT_NAMES } from '../record/event-table.js';
 import { HDR_SIZE } from '../record/layout.js';
-import type { Scenario } from './synthetic.js';
+import type { Scenario } from '../scenario/synthetic.js';
 import { CaptureWriter } from '../capture/writer.js';
+import type { CaptureInfo } from '../capture/format.js';
 
-export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRecords?: number } = {}): { bytes: number } {
+/** `info` overrides INFO chunk values (to write captures no recorder would, for tests). */
+export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRecords?: number; info?: Partial<CaptureInfo> } = {}): { bytes: number } {
   const w = new CaptureWriter(path, {
     kestrelVersion: 'synthetic',
     createdAt: new Date(Number(s.bootEpochNs / 1_000_000n)).toISOString(),
@@ -16,6 +18,7 @@ export function writeScenarioCapture(path: string, s: Scenario, opts: { batchRec
     arch: arch(),
     recordHeaderSize: HDR_SIZE,
     eventTypes: [...EVENT_NAMES],
+    ...opts.info,
   });
   w.state(s.snapshot);
   const per = opts.batchRecords ?? 64;

@@ -6,7 +6,7 @@ import type { RuleSet } from '../../../../src/engine/ruleset.js';
 import { readCapture } from '../../../../src/sources/syscall/capture/reader.js';
 import { writeScenarioCapture } from '../../../../src/sources/syscall/testing/scenario-capture.js';
 import type { SyscallEvent } from '../../../../src/sources/syscall/syscall-event.js';
-import { buildScenario } from '../../../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../../../src/sources/syscall/scenario/synthetic.js';
 
 export function tmpFile(name: string): string {
   return join(mkdtempSync(join(tmpdir(), 'kestrel-cap-')), name);

@@ -13,7 +13,7 @@ import { CaptureWriter } from '../../../../src/sources/syscall/capture/writer.js
 import { EVENT_NAMES } from '../../../../src/sources/syscall/record/event-table.js';
 import type { SyscallEvent } from '../../../../src/sources/syscall/syscall-event.js';
 import { HDR_SIZE } from '../../../../src/sources/syscall/record/layout.js';
-import { buildScenario } from '../../../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../../../src/sources/syscall/scenario/synthetic.js';
 import { CLI, haveCli, KestrelProcess } from '../../../cli/kestrel-process.js';
 import { processorFor } from '../helpers.js';
 import { replayAlerts, tmpFile } from './capture-helpers.js';

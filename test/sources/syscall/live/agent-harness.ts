@@ -3,7 +3,7 @@
 import { PassThrough } from 'node:stream';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import pino from 'pino';
-import { Agent } from '../../../../src/agent/agent.js';
+import { Agent, type AgentOptions } from '../../../../src/agent/agent.js';
 import { configFrom } from '../../../../src/agent/config.js';
 import type { SyscallRunner } from '../../../../src/sources/syscall/runner.js';
 
@@ -29,7 +29,8 @@ export interface LiveAgent {
   stop(): Promise<void>;
 }
 
-export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}): Promise<LiveAgent> {
+/** `extra`: more agent options (e.g. responses). */
+export async function startLiveAgent(rulesPaths: string[], syscall: Record<string, unknown> = {}, extra: Partial<AgentOptions> = {}): Promise<LiveAgent> {
   const out = new PassThrough();
   const alerts: AlertJson[] = [];
   let pending = '';
@@ -52,7 +53,7 @@ export async function startLiveAgent(rulesPaths: string[], syscall: Record<strin
     process.cwd(),
   );
   const log = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
-  const agent = await Agent.start({ config, rulesPaths, log, stdout: out });
+  const agent = await Agent.start({ config, rulesPaths, log, stdout: out, ...extra });
   const runner = agent.runner('syscall') as SyscallRunner | undefined;
   if (!runner?.ready()) {
     await agent.stop();

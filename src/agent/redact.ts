@@ -1,0 +1,28 @@
+// The effective configuration with its secrets hidden, for `kestrel config` and `--support`:
+// values of keys that name a secret (tokens, passwords, authorization headers, keys' contents),
+// and in every string the password of a URL (`//user:pass@`) and URL query values (webhook
+// tokens are often there). File paths stay: a path to a key file is not the key.
+const SECRET_KEY = /(token|password|passwd|secret|authorization|api[-_]?key|cookie)/i;
+export const REDACTED = '<redacted>';
+
+function redactText(s: string): string {
+  return s
+    .replace(/(\/\/[^/\s:@]+):[^@\s/]*@/g, `$1:${REDACTED}@`)
+    .replace(/([?&][^=&\s#]+)=[^&\s#'"]*/g, `$1=${REDACTED}`);
+}
+
+export function redact(value: unknown, key = ''): unknown {
+  if (SECRET_KEY.test(key) && !/_file$|_path$/.test(key)) {
+    if (Array.isArray(value)) return value.map(() => REDACTED);
+    if (value === '' || value === null || value === undefined || typeof value === 'boolean') return value;
+    return REDACTED;
+  }
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, key));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redact(v, k);
+    return out;
+  }
+  return value;
+}
