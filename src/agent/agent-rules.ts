@@ -7,6 +7,7 @@ import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
 import { builtinSources } from './source-list.js';
 import type { Priority, RuleSpec } from '../engine/rule.js';
 import type { RulesLimits } from '../rules/limits.js';
+import type { AppendOutput } from '../engine/append-output.js';
 
 export interface RulesOptions {
   paths: string[];
@@ -17,7 +18,8 @@ export interface RulesOptions {
   /** Told about each rule that throws on an event. */
   onEvaluationError?: EvaluationErrorHandler;
   isEnabled?: (spec: RuleSpec) => boolean;
-  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
+  /** append_output entries (and -p, as an entry per source). */
+  appendOutput?: readonly AppendOutput[];
 }
 
 export interface LoadedRules {

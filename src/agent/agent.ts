@@ -9,11 +9,8 @@ import type { Writable } from 'node:stream';
 import { reportReadiness, rulesLoaded, rulesReloads } from './metrics.js';
 import { startHealthServer, type SourceStatus } from './http-server.js';
 import type { EvaluationErrorHandler, RuleSet } from '../engine/ruleset.js';
-import type { AlertOutput } from '../outputs/alert-output.js';
-import { FileOutput } from '../outputs/file.js';
-import { HttpOutput } from '../outputs/http.js';
-import { ProgramOutput } from '../outputs/program.js';
-import { StreamOutput } from '../outputs/stdout.js';
+import type { AlertOutput, CloseReport } from '../outputs/alert-output.js';
+import { createOutputs } from '../outputs/create.js';
 import { minPriority, pinoLevel, rulesLimits, type AgentConfig } from './config.js';
 import { AlertMetrics } from './alert-metrics.js';
 import { agentHostname } from '../engine/hostname.js';
@@ -292,10 +289,7 @@ export class Agent {
     this.alertMetrics.configure(alertMetricsOptions(next));
     const changed: string[] = [];
     if (outputSettings(prev) !== outputSettings(next)) {
-      const old = this.outputs;
-      this.outputs = makeOutputs(this.opts);
-      this.pipeline.setOutputs(this.outputs);
-      await Promise.all(old.map((o) => o.close()));
+      await this.replaceOutputs(prev.http_output.spool.directory !== '' || next.http_output.spool.directory !== '');
       changed.push('outputs');
     }
     if (JSON.stringify(prev.webserver) !== JSON.stringify(next.webserver)) {
@@ -319,9 +313,28 @@ export class Agent {
     this.log.info({ changed }, changed.length > 0 ? `configuration applied: ${changed.join(', ')}` : 'configuration applied (no output, server or source setting changed)');
   }
 
-  /** Stops the sources (each delivers what it accepted), flushes outputs, closes the server. */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * New outputs for the new settings. The old ones get outputs_drain_timeout_ms to deliver what
+   * they hold; with a spool they are closed first (one process at a time owns a spool
+   * directory; alerts raised meanwhile are counted as dropped, reason closed), otherwise the new
+   * ones take the alerts at once.
+   */
+  private async replaceOutputs(spool: boolean): Promise<void> {
+    const old = this.outputs;
+    const drainMs = this.opts.config.outputs_drain_timeout_ms;
+    const closeOld = async () => this.reportLeftovers(await Promise.all(old.map((o) => o.close(drainMs))), `not delivered within ${drainMs} ms of the reload`);
+    if (spool) await closeOld();
+    this.outputs = makeOutputs(this.opts);
+    this.pipeline.setOutputs(this.outputs);
+    if (!spool) await closeOld();
+  }
+
+  /**
+   * Stops the sources (each delivers what it accepted), gives the outputs `drainMs` to deliver
+   * what they hold, says what they could not (spooled or dropped), closes the server.
+   */
+  async stop(drainMs = this.opts.config.outputs_drain_timeout_ms): Promise<CloseReport[]> {
+    if (this.stopped) return [];
     this.stopped = true;
     await Promise.all(
       this.slots.map(async (s) => {
@@ -334,8 +347,26 @@ export class Agent {
     );
     process.off('SIGUSR2', this.toggleKillSwitch);
     await this.responder?.close();
-    await Promise.all(this.outputs.map((o) => o.close()));
+    const reports = await Promise.all(this.outputs.map((o) => o.close(drainMs)));
+    this.reportLeftovers(reports, `not delivered within ${drainMs} ms`);
     await this.health?.close();
+    return reports;
+  }
+
+  /** Stops the outputs at once (a second SIGTERM): what is queued is spooled or dropped, and said. */
+  abortOutputs(): CloseReport[] {
+    const reports = this.outputs.map((o) => o.abort());
+    this.reportLeftovers(reports, 'not delivered (stopped without waiting)');
+    return reports;
+  }
+
+  private reportLeftovers(reports: CloseReport[], why: string): void {
+    for (const r of reports) {
+      if (r.undelivered === 0) continue;
+      const lost = r.undelivered - r.spooled;
+      if (r.spooled > 0) this.log.warn({ output: r.output, spooled: r.spooled }, `output ${r.output}: ${r.spooled} alerts ${why}; kept in the spool for the next start`);
+      if (lost > 0) this.log.error({ output: r.output, dropped: lost }, `output ${r.output}: ${lost} alerts ${why}; dropped`);
+    }
   }
 
   private ruleCounts(rs: RuleSet): Record<string, number> {
@@ -364,7 +395,8 @@ export function rulesOptionsFor(
     minPriority: minPriority(cfg),
     ruleMatching: cfg.rule_matching,
     isEnabled: ruleSelector(cfg.rules, opts.selection),
-    ...(opts.appendOutput ? { appendOutput: [{ source: 'syscall', format: opts.appendOutput }] } : {}),
+    // append_output, then -p (Falco's command line appends to every syscall rule)
+    appendOutput: [...cfg.append_output, ...(opts.appendOutput ? [{ source: 'syscall', extraOutput: opts.appendOutput }] : [])],
   };
 }
 
@@ -387,11 +419,5 @@ function outputSettings(c: AgentConfig): string {
 
 function makeOutputs(opts: AgentOptions): AlertOutput[] {
   const cfg = opts.config;
-  const common = { format: (opts.json ?? cfg.json_output) ? ('json' as const) : ('text' as const), maxQueued: cfg.outputs_queue_capacity, log: opts.log };
-  const outputs: AlertOutput[] = [];
-  if (cfg.stdout_output.enabled) outputs.push(new StreamOutput(common, opts.stdout ?? process.stdout));
-  if (cfg.file_output.enabled) outputs.push(new FileOutput(common, cfg.file_output.filename));
-  if (cfg.http_output.enabled) outputs.push(new HttpOutput(common, cfg.http_output));
-  if (cfg.program_output.enabled) outputs.push(new ProgramOutput(common, cfg.program_output));
-  return outputs;
+  return createOutputs(cfg, { json: opts.json ?? cfg.json_output, log: opts.log, ...(opts.stdout ? { stdout: opts.stdout } : {}) });
 }

@@ -9,12 +9,13 @@ import { ConfigReadError, locate, readConfigSource, type ConfigFileRead, type Re
 import { hasNoEffectKeysBelow, noEffectReason, renameFalcoKeys } from './falco-keys.js';
 import { PRIORITIES, type Priority } from '../engine/rule.js';
 import { DEFAULT_RULES_LIMITS, type RulesLimits } from '../rules/limits.js';
-import type { HttpOutputConfig } from '../outputs/http.js';
-import type { ProgramOutputConfig } from '../outputs/program.js';
+import { checkOutputs, OUTPUT_DEFAULTS, resolveOutputPaths, type OutputsConfig } from '../outputs/config.js';
+import { headerList, parseAppendOutput } from '../outputs/config-extras.js';
 import { sourceConfig, sourceModules as MODULES, type SourcesConfig } from './source-list.js';
 import type { RuleCaptureSettings } from '../sources/source-module.js';
 
-export interface AgentConfig {
+/** The output settings (outputs_*, json_include_*, *_output, ...) are the outputs' (outputs/config.ts). */
+export interface AgentConfig extends OutputsConfig {
   /** Rules files or directories, loaded in order. */
   rules_files: string[];
   json_output: boolean;
@@ -34,12 +35,6 @@ export interface AgentConfig {
   rules: RuleSelection[];
   /** Labels of falco_events (falco-exporter's metric). */
   alert_metrics: { k8s_pod_labels: boolean; max_series: number };
-  /** Alerts each output may hold while it catches up; beyond that they are dropped and counted. */
-  outputs_queue_capacity: number;
-  stdout_output: { enabled: boolean };
-  file_output: { enabled: boolean; filename: string };
-  http_output: { enabled: boolean } & HttpOutputConfig;
-  program_output: { enabled: boolean } & ProgramOutputConfig;
   /** The metrics and health server. */
   webserver: {
     enabled: boolean;
@@ -77,11 +72,7 @@ export const AGENT_DEFAULTS: AgentConfig = {
   config_files: [],
   rules: [],
   alert_metrics: { k8s_pod_labels: true, max_series: 10_000 },
-  outputs_queue_capacity: 10_000,
-  stdout_output: { enabled: true },
-  file_output: { enabled: false, filename: '' },
-  http_output: { enabled: false, url: '', user_agent: 'kestrel', insecure: false, ca_cert: '', timeout_ms: 5000, max_attempts: 3 },
-  program_output: { enabled: false, program: '', keep_alive: false },
+  ...OUTPUT_DEFAULTS,
   webserver: {
     enabled: true,
     listen_address: '127.0.0.1',
@@ -172,7 +163,18 @@ const CUSTOM: Record<string, (v: unknown, path: string, ctx: MergeContext) => un
     });
     return v;
   },
+  // The outputs' settings that are lists of mappings or free mappings (outputs/config-extras.ts).
+  append_output: (v, path, ctx) => withErrors(ctx, path, (errors) => parseAppendOutput(v, errors)),
+  'http_output.custom_headers': (v, path, ctx) => withErrors(ctx, path, (errors) => headerList(v, errors)),
 };
+
+/** Runs a reader whose messages name their key, placing each at where `path` was set. */
+function withErrors<T>(ctx: MergeContext, path: string, read: (errors: string[]) => T): T {
+  const errors: string[] = [];
+  const value = read(errors);
+  for (const e of errors) ctx.errors.push(`${ctx.at(path)}: ${e}`);
+  return value;
+}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -254,9 +256,7 @@ function checkValues(c: AgentConfig, errors: string[]): void {
   if (!PINO_LEVELS.includes(level) && !(level in SYSLOG_LEVELS)) {
     errors.push(`log_level ${JSON.stringify(c.log_level)} is not one of emergency, alert, critical, error, warning, notice, info, debug (or trace, fatal, warn)`);
   }
-  if (c.file_output.enabled && !c.file_output.filename) errors.push('file_output.filename is required when file_output is enabled');
-  if (c.http_output.enabled && !/^https?:\/\//.test(c.http_output.url)) errors.push('http_output.url must be an http:// or https:// URL');
-  if (c.program_output.enabled && !c.program_output.program) errors.push('program_output.program is required when program_output is enabled');
+  checkOutputs(c, errors);
   for (const [k, v] of Object.entries(c.rules_limits)) if (!Number.isInteger(v) || v < 1) errors.push(`rules_limits.${k} must be a positive integer`);
   const port = c.webserver.listen_port;
   if (!Number.isInteger(port) || port > 65535) errors.push('webserver.listen_port must be a port number (0-65535)');
@@ -280,9 +280,8 @@ export function minPriority(c: AgentConfig): Priority {
 function resolvePaths(c: AgentConfig, base: string): void {
   const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);
   c.rules_files = c.rules_files.map(abs);
-  c.file_output.filename = abs(c.file_output.filename);
+  resolveOutputPaths(c, abs);
   c.capture.path_prefix = abs(c.capture.path_prefix);
-  c.http_output.ca_cert = abs(c.http_output.ca_cert ?? '');
   c.webserver.ssl_certificate = abs(c.webserver.ssl_certificate);
   c.responses_file = abs(c.responses_file);
   for (const m of MODULES) m.config.resolvePaths?.(sourceConfig(c, m), base);

@@ -5,12 +5,11 @@
 // - renamed: moved to Kestrel's key before the settings are checked (RENAMED);
 // - accepted with no effect: one warning naming the key and why (NO_EFFECT), never an error, so
 //   a falco.yaml (or the Helm chart's render of it) starts the agent unchanged.
-// Keys Kestrel's own config knows always win over this table: when a later version makes one of
-// these keys effective (the outputs' keys below), it simply stops warning.
+// Keys Kestrel's own config knows always win over this table (the outputs' keys are all its own:
+// outputs/config.ts).
 import type { Raw } from './config-source.js';
 
 const BUILT_IN_PLUGINS = 'plugins are built in: k8saudit and json are the k8s_audit source (sources.k8s_audit), container is part of the syscall source';
-const OUTPUTS_LATER = 'this build of Kestrel does not implement it for its outputs';
 
 /** Falco keys accepted without effect, by dotted path (a section covers everything below it). */
 export const NO_EFFECT: Readonly<Record<string, string>> = {
@@ -36,25 +35,6 @@ export const NO_EFFECT: Readonly<Record<string, string>> = {
   grpc_output: 'gRPC is not supported (deprecated in Falco)',
   'webserver.threadiness': 'the server runs on the event loop',
   'webserver.k8s_audit_endpoint': 'the audit webhook is the k8s_audit source (sources.k8s_audit.path)',
-  // The outputs' Falco keys (JSON shape, time format, buffering, syslog, HTTP TLS and headers).
-  json_include_output_property: OUTPUTS_LATER,
-  json_include_message_property: OUTPUTS_LATER,
-  json_include_output_fields_property: OUTPUTS_LATER,
-  json_include_tags_property: OUTPUTS_LATER,
-  time_format_iso_8601: OUTPUTS_LATER,
-  buffered_outputs: OUTPUTS_LATER,
-  append_output: OUTPUTS_LATER,
-  syslog_output: OUTPUTS_LATER,
-  'file_output.keep_alive': OUTPUTS_LATER,
-  'http_output.ca_bundle': OUTPUTS_LATER,
-  'http_output.ca_path': OUTPUTS_LATER,
-  'http_output.mtls': OUTPUTS_LATER,
-  'http_output.client_cert': OUTPUTS_LATER,
-  'http_output.client_key': OUTPUTS_LATER,
-  'http_output.echo': OUTPUTS_LATER,
-  'http_output.compress_uploads': OUTPUTS_LATER,
-  'http_output.keep_alive': OUTPUTS_LATER,
-  'http_output.max_consecutive_timeouts': OUTPUTS_LATER,
 };
 
 /** Why a Falco key has no effect here, or undefined when `path` is not such a key. */

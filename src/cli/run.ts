@@ -149,6 +149,7 @@ function supervise(agent: Agent, opts: RunOptions, log: Logger, replay: FileRunn
     const stop = (why: string, status = 0) => {
       if (stopping) {
         log.warn(`${why} again: exiting without waiting`);
+        agent.abortOutputs();
         process.exit(130);
       }
       stopping = true;

@@ -75,6 +75,8 @@ export function buildAlert<E>(rule: CompiledRule<E>, event: E, hostname: string,
   const fields = rule.formatter.fields(event);
   // Falco's prefix "%evt.time" contributes evt.time to output_fields, as the raw timestamp.
   fields['evt.time'] = ns;
+  // append_output's extra_fields: a raw field keeps its type, a format is rendered text.
+  if (rule.extraFields) for (const f of rule.extraFields) fields[f.name] = f.raw ? (f.formatter.fields(event)[f.formatter.fieldKeys[0]!] ?? null) : f.formatter.format(event);
   return {
     hostname,
     output: `${prefix}: ${rule.spec.priority} ${rule.formatter.format(event)}`,
@@ -95,16 +97,41 @@ function jsonValue(v: OutputValue): string {
   return JSON.stringify(v);
 }
 
-/** One line of JSON, as Falco prints with json_output (bigints as exact integers). */
-export function alertToJson(a: Alert): string {
-  const fields = Object.keys(a.output_fields)
-    .map((k) => `${JSON.stringify(k)}:${jsonValue(a.output_fields[k]!)}`)
-    .join(',');
-  return (
-    `{"hostname":${JSON.stringify(a.hostname)},"output":${JSON.stringify(a.output)},"output_fields":{${fields}},` +
-    `"priority":${JSON.stringify(a.priority)},"rule":${JSON.stringify(a.rule)},"source":${JSON.stringify(a.source)},` +
-    `"tags":${JSON.stringify(a.tags)},"time":${JSON.stringify(a.time)}}`
-  );
+/** Which optional properties the JSON carries (Falco's json_include_*_property settings). */
+export interface JsonProps {
+  output: boolean;
+  tags: boolean;
+  message: boolean;
+  outputFields: boolean;
+}
+
+/** Falco's defaults: output, output_fields and tags, no message. */
+export const DEFAULT_JSON_PROPS: JsonProps = { output: true, tags: true, message: false, outputFields: true };
+
+/**
+ * The rule's rendered output without the `<time>: <Priority> ` prefix (Falco's `message`). The
+ * prefix's time text never contains ": <Priority> ", so the first occurrence ends the prefix.
+ */
+export function alertMessage(a: Alert): string {
+  const marker = `: ${a.priority} `;
+  const at = a.output.indexOf(marker);
+  return at < 0 ? a.output : a.output.slice(at + marker.length);
+}
+
+/** One line of JSON, as Falco prints with json_output (bigints as exact integers, keys sorted). */
+export function alertToJson(a: Alert, props: JsonProps = DEFAULT_JSON_PROPS): string {
+  let out = `{"hostname":${JSON.stringify(a.hostname)}`;
+  if (props.message) out += `,"message":${JSON.stringify(alertMessage(a))}`;
+  if (props.output) out += `,"output":${JSON.stringify(a.output)}`;
+  if (props.outputFields) {
+    const fields = Object.keys(a.output_fields)
+      .map((k) => `${JSON.stringify(k)}:${jsonValue(a.output_fields[k]!)}`)
+      .join(',');
+    out += `,"output_fields":{${fields}}`;
+  }
+  out += `,"priority":${JSON.stringify(a.priority)},"rule":${JSON.stringify(a.rule)},"source":${JSON.stringify(a.source)}`;
+  if (props.tags) out += `,"tags":${JSON.stringify(a.tags)}`;
+  return out + `,"time":${JSON.stringify(a.time)}}`;
 }
 
 // C0 controls, DEL, C1 controls and the Unicode line/paragraph separators: whatever a terminal

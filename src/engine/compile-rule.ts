@@ -25,7 +25,8 @@ import { generate, type Fast, type Predicate, type Tree } from './codegen.js';
 import { checkKey, isEventTypeCheck, operandKey } from './key.js';
 import { conditionTrees } from './plan.js';
 import { compileOperand, type Operand, type OperandContext } from './operand.js';
-import { compileOutput } from './output-template.js';
+import { compileOutput, type OutputFormatter } from './output-template.js';
+import { appendFor, type AppendOutput } from './append-output.js';
 import type { CompiledRule } from './ruleset.js';
 import { ValueError, checkValue, isNumericType, isStringType, parseNumber, parseBool } from './values.js';
 
@@ -288,20 +289,37 @@ export function compileCondition<E>(expr: Expr, source: EventSource<E>): Compile
   return { predicate, warnings: c.warnings };
 }
 
-/** Compiles a rule: condition, output template, event types. Throws CompileError. */
-export function compileRule<E>(spec: RuleSpec, source: EventSource<E>): CompiledRule<E> {
+/**
+ * Compiles a rule: condition, output template (with what append_output adds to it), event
+ * types. Throws CompileError; one in the appended text has `part` 'append_output'.
+ */
+export function compileRule<E>(spec: RuleSpec, source: EventSource<E>, append: readonly AppendOutput[] = []): CompiledRule<E> {
   const condition = compileCondition(spec.condition, source);
   const types = analyzeEventTypes(spec.condition, source);
+  const extra = append.length > 0 ? appendFor(append, { name: spec.name, source: source.name, tags: spec.tags }, source) : undefined;
   const formatter = compileOutput(spec.output, source);
+  const appended = extra?.text ? compileAppended(spec.output + extra.text, source) : undefined;
+  const extraFields = extra?.fields.map((f) => ({ name: f.name, raw: f.raw, formatter: compileAppended(f.raw ? `%${f.format}` : f.format, source) }));
   return {
+    ...(extraFields && extraFields.length > 0 ? { extraFields } : {}),
     name: spec.name,
     spec,
     source,
     predicate: condition.predicate,
     constant: condition.constant,
-    formatter,
+    formatter: appended ?? formatter,
     eventTypes: types.codes,
     warnings: [...condition.warnings, ...types.warnings],
   };
 }
 
+
+/** A template made with append_output's text: its errors are append_output's, not the rule's. */
+function compileAppended<E>(template: string, source: EventSource<E>): OutputFormatter<E> {
+  try {
+    return compileOutput(template, source);
+  } catch (e) {
+    if (e instanceof CompileError) throw new CompileError(`append_output: ${e.message}`, e.code, undefined, 'append_output');
+    throw e;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Pos } from '../condition/ast.js';
 
 /** Which text of a rule an error points into: the condition (AST positions) or the output template. */
-export type CompilePart = 'condition' | 'output';
+export type CompilePart = 'condition' | 'output' | 'append_output';
 
 export type CompileErrorCode =
   | 'unknown-field'

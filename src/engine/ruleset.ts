@@ -21,6 +21,8 @@ export interface CompiledRule<E = AnyEvent> {
   /** Set when the condition folded to a constant; false: the rule can never match. */
   readonly constant?: boolean;
   readonly formatter: OutputFormatter<E>;
+  /** append_output's extra_fields: added to output_fields, not to the text. */
+  readonly extraFields?: ReadonlyArray<{ name: string; raw: boolean; formatter: OutputFormatter<E> }>;
   /** The event type codes the rule can match ('all' for sources without event types too). */
   readonly eventTypes: ReadonlySet<number> | 'all';
   readonly warnings: readonly CompileWarning[];

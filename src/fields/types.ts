@@ -57,6 +57,13 @@ export interface FieldDef<E = AnyEvent> {
   arg?: FieldArg;
   /** Shown in `kestrel fields` and used by output formatting only, never in conditions. */
   outputOnly?: boolean;
+  /**
+   * Appended to every rule's output by append_output's suggested_output, as `foo_bar=%foo.bar`
+   * (libsinsp's EPF_FORMAT_SUGGESTED, which Falco's container plugin sets on container.id,
+   * container.name, container.image.repository, container.image.tag, k8s.pod.name, k8s.ns.name).
+   * The number is the field's place among them (Falco appends them in the plugin's order).
+   */
+  suggestedOutput?: number;
   /** Extractor factory; absent until the source implements the field (then it yields no value). */
   bind?: (arg: string | undefined) => Extractor<E>;
 }

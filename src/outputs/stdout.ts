@@ -11,16 +11,28 @@ export class StreamOutput extends QueuedOutput {
     super(name, opts);
   }
 
-  protected deliver(lines: string[]): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error) => reject(err);
-      this.stream.once('error', onError);
-      const more = this.stream.write(lines.join('\n') + '\n', (err) => {
-        this.stream.off('error', onError);
-        if (err) reject(err);
-        else if (more) resolve();
-      });
-      if (!more) this.stream.once('drain', () => resolve());
-    });
+  protected deliver(lines: string[], signal: AbortSignal): Promise<void> {
+    return writeLines(this.stream, lines, signal);
   }
+}
+
+/** Writes the lines (newline-terminated) and resolves once the stream took them (or the signal aborts). */
+export function writeLines(stream: Writable, lines: string[], signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => done(err);
+    const onAbort = () => done(new Error('aborted'));
+    let settled = false;
+    const done = (err?: Error | null) => {
+      if (settled) return;
+      settled = true;
+      stream.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    stream.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // The write callback runs once the data is handed to the OS, after any backpressure.
+    stream.write(lines.join('\n') + '\n', (err) => done(err));
+  });
 }

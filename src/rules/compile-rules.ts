@@ -6,6 +6,7 @@ import { matchesTooManyEventTypes } from '../engine/evttype.js';
 import { compileRule } from '../engine/compile-rule.js';
 import type { CompiledRule } from '../engine/ruleset.js';
 import type { EventSource } from '../engine/event-source.js';
+import type { AppendOutput } from '../engine/append-output.js';
 import { ERROR_CODES, type DiagnosticSink, type ErrorCode } from './diagnostics.js';
 import type { ResolvedRule } from './resolve.js';
 import { STACK_EXHAUSTED } from './limits.js';
@@ -16,17 +17,16 @@ export function compileRules(
   resolved: readonly ResolvedRule[],
   sources: ReadonlyMap<string, EventSource>,
   sink: DiagnosticSink,
-  /** Falco's -p: text appended to every output of a source (checked by the caller). */
-  appendOutput: ReadonlyArray<{ source: string; format: string }> = [],
+  /** Falco's append_output and -p (an entry per source): what the rules an entry matches get appended. */
+  appendOutput: readonly AppendOutput[] = [],
 ): CompiledRule[] {
   const out: CompiledRule[] = [];
   for (const { spec, output } of resolved) {
     const source = sources.get(spec.source)!;
     const ref = { type: 'rule' as const, name: spec.name };
-    const extra = appendOutput.filter((a) => a.source === spec.source).map((a) => a.format);
     let compiled: CompiledRule;
     try {
-      compiled = compileRule(extra.length > 0 ? { ...spec, output: [spec.output, ...extra].join(' ') } : spec, source);
+      compiled = compileRule(spec, source, appendOutput);
     } catch (e) {
       if (e instanceof RangeError) {
         sink.error('condition-too-large', STACK_EXHAUSTED, spec.location, ref);
@@ -51,6 +51,6 @@ export function compileRules(
 }
 
 function codeOf(e: CompileError): ErrorCode {
-  if (e.part === 'output') return e.code === 'unknown-field' ? 'output-unknown-field' : 'output-invalid';
+  if (e.part === 'output' || e.part === 'append_output') return e.code === 'unknown-field' ? 'output-unknown-field' : 'output-invalid';
   return e.code in ERROR_CODES ? (e.code as ErrorCode) : 'compile';
 }

@@ -2,6 +2,7 @@
 // errors and warnings (all of them, not just the first).
 import { RuleSet, type CompiledRule, type RuleSetOptions } from '../engine/ruleset.js';
 import type { EventSource } from '../engine/event-source.js';
+import type { AppendOutput } from '../engine/append-output.js';
 import { Collector } from './collect.js';
 import { compileRules } from './compile-rules.js';
 import { ItemReader } from './read-item.js';
@@ -24,8 +25,8 @@ export interface LoadOptions extends RuleSetOptions {
   sources: ReadonlyMap<string, EventSource>;
   /** Bounds on the rules input (limits.ts); each unset one takes its default. */
   limits?: Partial<RulesLimits>;
-  /** Text appended to the output of every rule of a source (Falco's -p). */
-  appendOutput?: ReadonlyArray<{ source: string; format: string }>;
+  /** Falco's append_output (and -p): text and fields added to the output of the rules each entry matches. */
+  appendOutput?: readonly AppendOutput[];
 }
 
 export interface LoadResult {

@@ -58,9 +58,9 @@ const label = (c: ContainerInfo, k: string) => c.labels?.[k];
 const KEY = { required: true, kind: 'key' } as const;
 
 export const containerFields: Def[] = [
-  { name: 'container.id', type: 'CHARBUF', desc: "The truncated container id (first 12 characters), 'host' for processes not in a container.", bind: () => (e) => (e.proc ? e.proc.containerId || 'host' : undefined) },
+  { name: 'container.id', type: 'CHARBUF', desc: "The truncated container id (first 12 characters), 'host' for processes not in a container.", bind: () => (e) => (e.proc ? e.proc.containerId || 'host' : undefined), suggestedOutput: 1 },
   { name: 'container.full_id', type: 'CHARBUF', desc: "The full container id, 'host' for processes not in a container.", bind: () => (e) => (e.proc ? (e.proc.containerId ? info(e)?.fullId : 'host') : undefined) },
-  { name: 'container.name', type: 'CHARBUF', desc: "The container name, 'host' for processes not in a container.", bind: () => (e) => (e.proc ? (e.proc.containerId ? info(e)?.name : 'host') : undefined) },
+  { name: 'container.name', type: 'CHARBUF', desc: "The container name, 'host' for processes not in a container.", bind: () => (e) => (e.proc ? (e.proc.containerId ? info(e)?.name : 'host') : undefined), suggestedOutput: 2 },
   { name: 'container.image', type: 'CHARBUF', desc: 'The container image name (e.g. falcosecurity/falco:latest for docker).', bind: meta((c) => c.image) },
   { name: 'container.image.id', type: 'CHARBUF', desc: 'The container image id (e.g. 6f7e2741b66b).', bind: meta((c) => c.imageId) },
   { name: 'container.type', type: 'CHARBUF', desc: 'The container type, e.g. docker, cri-o, containerd, podman.', bind: meta((c) => c.type) },
@@ -72,8 +72,8 @@ export const containerFields: Def[] = [
   { name: 'container.mount.mode', type: 'CHARBUF', desc: 'The mount mode, specified by number or mount source.', arg: KEY, bind: mountField('source', (m) => m.mode) },
   { name: 'container.mount.rdwr', type: 'CHARBUF', desc: 'The mount rdwr value, specified by number or mount source.', arg: KEY, bind: mountField('source', (m) => String(m.rdwr)) },
   { name: 'container.mount.propagation', type: 'CHARBUF', desc: 'The mount propagation value, specified by number or mount source.', arg: KEY, bind: mountField('source', (m) => m.propagation) },
-  { name: 'container.image.repository', type: 'CHARBUF', desc: 'The container image repository (e.g. falcosecurity/falco).', bind: meta((c) => c.imageRepository) },
-  { name: 'container.image.tag', type: 'CHARBUF', desc: 'The container image tag (e.g. stable, latest).', bind: meta((c) => c.imageTag) },
+  { name: 'container.image.repository', type: 'CHARBUF', desc: 'The container image repository (e.g. falcosecurity/falco).', bind: meta((c) => c.imageRepository), suggestedOutput: 3 },
+  { name: 'container.image.tag', type: 'CHARBUF', desc: 'The container image tag (e.g. stable, latest).', bind: meta((c) => c.imageTag), suggestedOutput: 4 },
   { name: 'container.image.digest', type: 'CHARBUF', desc: 'The container image registry digest (e.g. sha256:d977378f890d445c15e51795296e4e5062f109ce6da83e0a355fc4ad8699d27).', bind: meta((c) => c.imageDigest) },
   { name: 'container.healthcheck', type: 'CHARBUF', desc: "The container's health check. Will be the null value ('N/A') if no healthcheck configured.", bind: meta(() => undefined) },
   { name: 'container.liveness_probe', type: 'CHARBUF', desc: "The container's liveness probe.", bind: meta(() => undefined) },
@@ -107,8 +107,8 @@ function podLabels(c: ContainerInfo): Record<string, string> {
 }
 
 export const k8sFields: Def[] = [
-  { name: 'k8s.pod.name', type: 'CHARBUF', desc: 'The Kubernetes pod name.', bind: meta((c) => label(c, POD_NAME)) },
-  { name: 'k8s.ns.name', type: 'CHARBUF', desc: 'The Kubernetes namespace name.', bind: meta((c) => label(c, POD_NS)) },
+  { name: 'k8s.pod.name', type: 'CHARBUF', desc: 'The Kubernetes pod name.', bind: meta((c) => label(c, POD_NAME)), suggestedOutput: 5 },
+  { name: 'k8s.ns.name', type: 'CHARBUF', desc: 'The Kubernetes namespace name.', bind: meta((c) => label(c, POD_NS)), suggestedOutput: 6 },
   { name: 'k8s.pod.id', type: 'CHARBUF', desc: 'The Kubernetes pod UID (legacy name of k8s.pod.uid).', bind: meta((c) => label(c, POD_UID)) },
   { name: 'k8s.pod.uid', type: 'CHARBUF', desc: 'The Kubernetes pod UID.', bind: meta((c) => label(c, POD_UID)) },
   { name: 'k8s.pod.sandbox_id', type: 'CHARBUF', desc: 'The truncated Kubernetes pod sandbox ID (first 12 characters).', bind: meta((c) => label(c, SANDBOX)?.slice(0, 12)) },

@@ -86,7 +86,7 @@ export async function startLiveAgent(
       // two poll periods plus a margin: everything produced before now has been read and evaluated
       await new Promise((r) => setTimeout(r, 300));
     },
-    stop: () => agent.stop(),
+    stop: async () => void (await agent.stop()),
   };
 }
 
