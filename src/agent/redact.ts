@@ -17,6 +17,11 @@ export function redact(value: unknown, key = ''): unknown {
     if (value === '' || value === null || value === undefined || typeof value === 'boolean') return value;
     return REDACTED;
   }
+  // http_output.custom_headers as a list of "Name: value" lines: the value of a secret header.
+  if (typeof value === 'string' && key === 'custom_headers') {
+    const header = /^([^:\s]+)\s*:/.exec(value);
+    if (header && SECRET_KEY.test(header[1]!)) return `${header[1]}: ${REDACTED}`;
+  }
   if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, key));
   if (value && typeof value === 'object') {
