@@ -13,6 +13,7 @@ import { acquireLiveLock, liveSkipReason, skipNote, waitFor } from '../sources/s
 import { runProcess, startLiveAgent, type AlertJson, type LiveAgent } from '../sources/syscall/live/agent-harness.js';
 import { buildBusyboxImage, podmanSkipReason } from '../sources/syscall/live/scenarios.js';
 import { podman, runShellContainer } from './podman.js';
+import { webhookReceiver } from './harness.js';
 
 const CLI = join(process.cwd(), 'dist', 'cli.js');
 const reason = liveSkipReason() ?? podmanSkipReason() ?? (existsSync(CLI) ? undefined : `${CLI} is not built (npm test builds it)`);
@@ -38,6 +39,7 @@ describe.skipIf(!!reason)(`live capture response: recorded by the syscall source
   let image: string;
   let dir: string;
   let rulesFile: string;
+  let hook: Awaited<ReturnType<typeof webhookReceiver>>;
   const containers: string[] = [];
 
   const container = (kind: string, script: string): string => {
@@ -57,12 +59,14 @@ describe.skipIf(!!reason)(`live capture response: recorded by the syscall source
     writeFileSync(rulesFile, RULES);
     for (const d of ['captures', 'dry']) mkdirSync(join(dir, d));
     const responsesFile = join(dir, 'responses.yaml');
+    hook = await webhookReceiver();
     const text = `dry_run: false
 cooldown_seconds: 0
+webhook: {url: "${hook.url}"}
 rules:
   - name: record the container
     match: {rules: [Capture test trigger], fields: {fd.name: {prefix: /tmp/kestrel-capture-rec-}}}
-    actions: [{action: capture, parameters: {duration_seconds: 6, path_prefix: captures/shell, max_size_mb: 16}}]
+    actions: [{action: capture, parameters: {duration_seconds: 6, path_prefix: captures/shell, max_size_mb: 16}}, {action: notify}]
   - name: record in dry run
     match: {rules: [Capture test trigger], fields: {fd.name: {prefix: /tmp/kestrel-capture-dry-}}}
     actions: [{action: capture, parameters: {path_prefix: dry/shell}}]
@@ -77,11 +81,12 @@ rules:
     for (const name of containers) podman('rm', '-f', '-t', '0', name);
     if (image) podman('rmi', '-f', image);
     await live?.stop();
+    await hook?.close();
     await release?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a shell tripping the rule in a container starts a capture of that container; kestrel replay of it raises the same alert and what the container did next, nothing from outside it', async () => {
+  it('a shell tripping the rule in a container starts a capture of that container, its file named in the outcome event and the webhook; kestrel replay of it raises the same alert and what the container did next, nothing from outside it', async () => {
     expect(live.agent.config.capture.enabled).toBe(false);
     const trigger = `/tmp/kestrel-capture-rec-${RUN_ID}`;
     const after = `/tmp/kestrel-after-container-${RUN_ID}`;
@@ -95,6 +100,8 @@ rules:
     const file = String(started.output_fields['response.file']);
     expect(file.startsWith(join(dir, 'captures', 'shell_'))).toBe(true);
     expect(String(started.output_fields['response.detail'])).toContain(`capture started: ${file}`);
+    await waitFor('the webhook notification', () => hook.received.length === 1);
+    expect(hook.received[0]!.body.actions[0]).toMatchObject({ action: 'capture', outcome: { result: 'ok', file } });
 
     // a host process writes while the capture records: alerted live, not in the capture
     await runProcess('/bin/sh', ['-c', `: > ${hostAfter}`]);
