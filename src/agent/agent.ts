@@ -123,6 +123,8 @@ export class Agent {
       publish: (a) => this.outputs.forEach((o) => o.write(a)),
       sources: SOURCE_NAMES,
       fields: (source) => SOURCE_MODULES.find((m) => m.name === source)?.eventSource.fields,
+      // the capture action records through the syscall source's captures (one collector)
+      capture: (event, ask) => this.runner('syscall')?.captureFor?.(event, ask) ?? { error: 'the syscall source is not running' },
     });
     const responder = this.responder;
     this.pipeline.respondWith((alert, event) => responder.onAlert(alert, event));

@@ -3,6 +3,7 @@
 // is reported as file:line:col; a file with problems is refused as a whole (nothing half-applies).
 // Modelled on Falco Talon's rules (match on rule names, priority, tags, output fields; ordered
 // actions; `continue`) with Kestrel's own action names.
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isSeq, type Node } from 'yaml';
@@ -15,6 +16,7 @@ export const ACTIONS = {
   kill_container: 'node',
   stop_container: 'node',
   pause_container: 'node',
+  capture: 'node',
   terminate_pod: 'kubernetes',
   label_pod: 'kubernetes',
   isolate_pod: 'kubernetes',
@@ -33,6 +35,12 @@ export interface ActionSpec {
   signal: SignalName;
   /** stop_container: seconds between SIGTERM and SIGKILL. */
   timeout_seconds: number;
+  /** capture: how long after the alert the container (or host process tree) is recorded. */
+  duration_seconds: number;
+  /** capture: files are `<path_prefix>_<event time ns>_<evt.num>.kcap` (absolute; relative ones are resolved against the responses file). */
+  path_prefix: string;
+  /** capture: cap on the file, MiB (the agent's capture.max_file_size_mb, when set, caps it further). */
+  max_size_mb: number;
   /** terminate_pod, delete_object: DeleteOptions.gracePeriodSeconds (absent: the object's default). */
   grace_period_seconds?: number;
   /** label_pod (isolate_pod adds its own selector label too). */
@@ -132,6 +140,7 @@ const PARAM_KEYS: Record<ActionName, string[]> = {
   kill_container: ['signal'],
   stop_container: ['timeout_seconds'],
   pause_container: [],
+  capture: ['duration_seconds', 'path_prefix', 'max_size_mb'],
   terminate_pod: ['grace_period_seconds'],
   label_pod: ['labels', 'annotations'],
   isolate_pod: [],
@@ -156,7 +165,10 @@ function priorityOf(text: string): Priority | undefined {
   return PRIORITIES.find((p) => p.toLowerCase() === t);
 }
 
-function readAction(r: YamlReader, node: Node, where: string): ActionSpec | undefined {
+/** Where response captures go unless a rule says otherwise. */
+export const DEFAULT_CAPTURE_PREFIX = '/tmp/kestrel_response';
+
+function readAction(r: YamlReader, node: Node, where: string, abs: (p: string) => string): ActionSpec | undefined {
   const e = r.entries(node, where, ACTION_KEYS);
   const name = r.string(e.get('action'), `${where}.action`, '');
   if (!(name in ACTIONS)) {
@@ -173,7 +185,11 @@ function readAction(r: YamlReader, node: Node, where: string): ActionSpec | unde
     timeout_seconds: r.number(p.get('timeout_seconds'), `${where}.parameters.timeout_seconds`, 10, 0, 3600),
     labels: r.stringMap(p.get('labels'), `${where}.parameters.labels`),
     annotations: r.stringMap(p.get('annotations'), `${where}.parameters.annotations`),
+    duration_seconds: r.number(p.get('duration_seconds'), `${where}.parameters.duration_seconds`, 10, 1, 3600),
+    path_prefix: abs(r.string(p.get('path_prefix'), `${where}.parameters.path_prefix`, DEFAULT_CAPTURE_PREFIX)),
+    max_size_mb: r.number(p.get('max_size_mb'), `${where}.parameters.max_size_mb`, 100, 1, 102_400),
   };
+  if (action === 'capture') checkCapturePrefix(r, p.get('path_prefix') ?? node, `${where}.parameters.path_prefix`, spec.path_prefix);
   if (p.has('grace_period_seconds')) spec.grace_period_seconds = r.number(p.get('grace_period_seconds'), `${where}.parameters.grace_period_seconds`, 0, 0, 86_400);
   const labelKeys = r.keyNodes(p.get('labels'));
   for (const [k, v] of Object.entries(spec.labels)) {
@@ -186,6 +202,16 @@ function readAction(r: YamlReader, node: Node, where: string): ActionSpec | unde
     r.problem(node, `${where}: label_pod needs parameters.labels or parameters.annotations`);
   }
   return spec;
+}
+
+/** The prefix names a file to create: it must have a name part, in a directory that exists. */
+function checkCapturePrefix(r: YamlReader, node: Node, where: string, prefix: string): void {
+  if (!prefix || prefix.endsWith('/')) {
+    r.problem(node, `${where} ${JSON.stringify(prefix)} must end in a file name prefix (e.g. /var/lib/kestrel/captures/response)`);
+    return;
+  }
+  const dir = dirname(prefix);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) r.problem(node, `${where}: directory ${dir} does not exist`);
 }
 
 function readFieldMatch(r: YamlReader, field: string, node: Node | null, where: string): FieldMatch {
@@ -202,7 +228,7 @@ function readFieldMatch(r: YamlReader, field: string, node: Node | null, where: 
   return m;
 }
 
-function readRule(r: YamlReader, node: Node, index: number): ResponseRule | undefined {
+function readRule(r: YamlReader, node: Node, index: number, abs: (p: string) => string): ResponseRule | undefined {
   const e = r.entries(node, `rules[${index}]`, RULE_KEYS);
   const name = r.string(e.get('name'), `rules[${index}].name`, '');
   if (!name) r.problem(node, `rules[${index}]: name is required`);
@@ -222,7 +248,7 @@ function readRule(r: YamlReader, node: Node, index: number): ResponseRule | unde
   const source = r.string(m.get('source'), `${where}.match.source`, '');
   const actionNodes = r.items(e.get('actions'), `${where}.actions`);
   if (actionNodes.length === 0) r.problem(e.get('actions') ?? node, `${where}: actions must list at least one action`);
-  const actions = actionNodes.map((a, i) => readAction(r, a, `${where}.actions[${i}]`)).filter((a): a is ActionSpec => a !== undefined);
+  const actions = actionNodes.map((a, i) => readAction(r, a, `${where}.actions[${i}]`, abs)).filter((a): a is ActionSpec => a !== undefined);
   const { line, column } = r.where(node);
   const rule: ResponseRule = {
     name,
@@ -269,7 +295,7 @@ export function parseResponses(text: string, file: string, base = dirname(resolv
   };
   if (cfg.webhook.url && !/^https?:\/\//.test(cfg.webhook.url)) r.problem(wh.get('url'), 'webhook.url must be an http:// or https:// URL');
   const ruleNodes = r.items(top.get('rules'), 'rules');
-  cfg.rules = ruleNodes.map((n, i) => readRule(r, n, i)).filter((x): x is ResponseRule => x !== undefined);
+  cfg.rules = ruleNodes.map((n, i) => readRule(r, n, i, abs)).filter((x): x is ResponseRule => x !== undefined);
   for (const rule of cfg.rules) {
     if (!cfg.webhook.url && rule.actions.some((a) => a.action === 'notify')) r.problemAt(0, `response rule ${JSON.stringify(rule.name)} (${rule.at}) uses notify but webhook.url is not set`);
   }

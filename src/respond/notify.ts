@@ -100,6 +100,7 @@ export function outcomeEvent(alertId: string, responseRule: string, alert: Alert
       'response.result': report.outcome.result,
       'response.rule': responseRule,
       'response.target': report.target,
+      ...(report.outcome.file ? { 'response.file': report.outcome.file } : {}),
     },
     priority,
     rule: 'Kestrel Response',

@@ -8,6 +8,8 @@ export interface Outcome {
   detail: string;
   /** e.g. the HTTP status the API server answered. */
   status?: number;
+  /** capture: the capture file written. */
+  file?: string;
 }
 
 export const ok = (detail: string, status?: number): Outcome => ({ result: 'ok', detail, ...(status ? { status } : {}) });

@@ -18,6 +18,7 @@ import { outcomeEvent, Webhook, type ActionReport } from './notify.js';
 import { killContainer, killProcess, killProcessGroup, type SignalOptions } from './node/signal.js';
 import { pauseContainer, stopContainer, type RuntimeOptions } from './node/runtime.js';
 import { ownContainerIds } from './node/procs.js';
+import { startCapture, type CaptureFn } from './node/capture.js';
 import { kubeClientFor, type KubeClient } from './kube/client.js';
 import { cordonNode, deleteObject, isolatePod, labelPod, objectPath, terminatePod } from './kube/actions.js';
 
@@ -32,6 +33,8 @@ export interface ResponderOptions {
   fields(source: string): FieldRegistry | undefined;
   /** The API client (default: from config.kubernetes, or in-cluster). */
   kube?: KubeClient;
+  /** Records a capture for the event behind an alert (the syscall source's, handed in by the agent). */
+  capture?: CaptureFn;
 }
 
 interface CompiledRule {
@@ -45,6 +48,8 @@ interface Planned {
   namespace?: string;
   /** Why it cannot run at all (no such target in this alert, a protected object). */
   refusal?: Outcome;
+  /** Done again on the same target after the cooldown (a capture), unlike a kill or a delete. */
+  repeatable?: boolean;
   run(): Promise<Outcome> | Outcome;
 }
 
@@ -182,7 +187,7 @@ export class Responder {
       if (!test(alert, field)) continue;
       facts ??= alert.source === 'k8s_audit' ? auditFacts(alert, event, reader) : syscallFacts(alert, event, reader);
       this.track(
-        this.runRule(setup, rule, facts, started).catch((err: unknown) => {
+        this.runRule(setup, rule, facts, started, event).catch((err: unknown) => {
           this.opts.log.error({ alert_id: facts?.id, response_rule: rule.name, err }, `response rule ${rule.name} failed: ${(err as Error).message}`);
         }),
       );
@@ -206,16 +211,21 @@ export class Responder {
     this.setup.kube?.close();
   }
 
-  private async runRule(setup: Setup, rule: ResponseRule, facts: AlertFacts, started: bigint): Promise<void> {
+  private async runRule(setup: Setup, rule: ResponseRule, facts: AlertFacts, started: bigint, event: unknown): Promise<void> {
     const reports: ActionReport[] = [];
     const dryRun = setup.config.dry_run || rule.dry_run === true;
+    // Captures start now, before the first await, whatever their place in the list: the source
+    // records the alert's own event right after its alerts are handed out, and no later. Their
+    // reports still come in list order.
+    const captures = new Map<ActionSpec, Promise<ActionReport>>();
+    for (const spec of rule.actions) if (spec.action === 'capture') captures.set(spec, this.runAction(setup, spec, facts, dryRun, rule.name, event));
     for (const spec of rule.actions) {
-      const report = spec.action === 'notify' ? await this.notify(setup, rule, facts, reports, dryRun) : await this.runAction(setup, spec, facts, dryRun);
+      const report = spec.action === 'notify' ? await this.notify(setup, rule, facts, reports, dryRun) : await (captures.get(spec) ?? this.runAction(setup, spec, facts, dryRun, rule.name));
       reports.push(report);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (['ok', 'gone', 'failed'].includes(report.outcome.result)) responseDuration.labels({ action: spec.action }).observe(seconds);
       responseActions.labels({ action: spec.action, result: report.outcome.result }).inc();
-      const line = { alert_id: facts.id, alert_rule: facts.alert.rule, response_rule: rule.name, action: spec.action, target: report.target, result: report.outcome.result, detail: report.outcome.detail, dry_run: report.dry_run, duration_ms: Math.round(seconds * 1e6) / 1e3, ...(report.outcome.status ? { status: report.outcome.status } : {}) };
+      const line = { alert_id: facts.id, alert_rule: facts.alert.rule, response_rule: rule.name, action: spec.action, target: report.target, result: report.outcome.result, detail: report.outcome.detail, dry_run: report.dry_run, duration_ms: Math.round(seconds * 1e6) / 1e3, ...(report.outcome.status ? { status: report.outcome.status } : {}), ...(report.outcome.file ? { file: report.outcome.file } : {}) };
       if (QUIET.has(report.outcome.result)) {
         // what an alert storm produces by the thousand: counted, logged once per burst
         this.quietLog(report.outcome.result).note(line);
@@ -227,8 +237,9 @@ export class Responder {
     }
   }
 
-  private async runAction(setup: Setup, spec: ActionSpec, facts: AlertFacts, dryRun: boolean): Promise<ActionReport> {
-    const plan = this.plan(setup, spec, facts);
+  /** `event`: only for a capture, and only while the alert is being handed out (see runRule). */
+  private async runAction(setup: Setup, spec: ActionSpec, facts: AlertFacts, dryRun: boolean, responseRule: string, event?: unknown): Promise<ActionReport> {
+    const plan = this.plan(setup, spec, facts, responseRule, event);
     const cfg = setup.config;
     const report = (outcome: Outcome): ActionReport => ({ action: spec.action, target: plan.target, dry_run: dryRun, outcome });
     if (this.killSwitch) return report(result('kill_switch', 'the kill switch is engaged'));
@@ -240,7 +251,7 @@ export class Responder {
     if (admission === 'cooldown') return report(result('cooldown', `${spec.action} on ${plan.target} was tried less than ${cfg.cooldown_seconds}s ago`));
     if (admission === 'rate_limited') return report(result('rate_limited', `${spec.action}: rate limit (${cfg.rate_limit.per_minute}/min, burst ${cfg.rate_limit.burst}) reached`));
     if (dryRun) {
-      this.gate.finish(spec.action, plan.target, true);
+      this.gate.finish(spec.action, plan.target, !plan.repeatable);
       return report(result('dry_run', `would ${spec.action} ${plan.target}`));
     }
     let outcome: Outcome;
@@ -249,7 +260,7 @@ export class Responder {
     } catch (err) {
       outcome = failed(`${spec.action} ${plan.target}: ${(err as Error).message}`);
     }
-    this.gate.finish(spec.action, plan.target, settled(outcome));
+    this.gate.finish(spec.action, plan.target, !plan.repeatable && settled(outcome));
     return report(outcome);
   }
 
@@ -268,7 +279,7 @@ export class Responder {
     return report(failed(`webhook ${target}: ${why}`, 'status' in r ? r.status : undefined));
   }
 
-  private plan(setup: Setup, spec: ActionSpec, f: AlertFacts): Planned {
+  private plan(setup: Setup, spec: ActionSpec, f: AlertFacts, responseRule: string, event: unknown): Planned {
     const none = (what: string): Planned => ({ target: '-', refusal: failed(`${spec.action}: the alert names no ${what}`), run: () => failed('') });
     const podNs = f.pod?.namespace;
     const cfg = setup.config;
@@ -295,6 +306,15 @@ export class Responder {
         const own = signalOpts.ownContainers.includes(c.id) ? denied("the container is Kestrel's own") : undefined;
         const run = spec.action === 'kill_container' ? () => killContainer(signalOpts, c.id, spec.signal) : spec.action === 'stop_container' ? () => stopContainer(runtimeOpts, c.id, c.type, spec.timeout_seconds) : () => pauseContainer(runtimeOpts, c.id, c.type);
         return { target, ...(podNs ? { namespace: podNs } : {}), ...(own ? { refusal: own } : {}), run };
+      }
+      case 'capture': {
+        const p = f.process;
+        if (f.alert.source !== 'syscall' || !p) return none('process (capture is for syscall alerts)');
+        const c = f.container;
+        const target = c ? `container ${c.id.slice(0, 12)}${c.name ? ` (${c.name})` : ''}` : `pid ${p.pid}${p.name ? ` (${p.name})` : ''} and its descendants`;
+        const own = c && signalOpts.ownContainers.includes(c.id) ? denied("the container is Kestrel's own") : undefined;
+        // run() is called before runAction's first await, so still within the alert's hand-out
+        return { target, repeatable: true, ...(podNs ? { namespace: podNs } : {}), ...(own ? { refusal: own } : {}), run: () => startCapture(this.opts.capture, event, spec, responseRule) };
       }
       case 'terminate_pod':
       case 'label_pod':

@@ -62,6 +62,20 @@ export interface RuleCaptureSettings {
   max_active: number;
 }
 
+/** A capture asked for by a response action (SourceRunner.captureFor). */
+export interface CaptureRequest {
+  durationMs: number;
+  /** Files are `<pathPrefix>_<event time ns>_<evt.num>.kcap`. */
+  pathPrefix: string;
+  /** Cap on the file, MiB (capture.max_file_size_mb, when set, caps it further). */
+  maxSizeMb: number;
+  /** Who asked (the log names it): e.g. `response rule "X"`. */
+  reason: string;
+}
+
+/** The capture recording the event now (`extended`: it was recording already), or why none is. */
+export type CaptureStarted = { path: string; extended: boolean; scope: string } | { error: string };
+
 export interface SourceContext<E> {
   /**
    * Evaluate one event now (synchronously) against the active rules and send its alerts to the
@@ -92,6 +106,11 @@ export interface SourceRunner<E = unknown> {
   ready(): boolean;
   /** Why the source is not ready, for /readyz and logs. */
   notReadyReason?(): string | undefined;
+  /**
+   * Start (or extend) a capture of what `event` is about, for the event being evaluated now: call
+   * it while that event's alerts are handed out. Sources without captures leave it out.
+   */
+  captureFor?(event: E, request: CaptureRequest): CaptureStarted;
   /** Called after an atomic rules swap, e.g. to reprogram a kernel-side syscall filter. */
   rulesChanged?(rules: RulesView): void | Promise<void>;
 }

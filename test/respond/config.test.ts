@@ -94,7 +94,7 @@ rules:
       '2:26 rate_limit.per_minute must be a number from 0 to 9007199254740991',
       '8:7 response rule "a".match: unknown key "colour" (known: rules, priority, tags, source, fields)',
       '7:17 response rule "a".match.priority "loud" is not one of Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug',
-      '10:17 response rule "a".actions[0]: unknown action "explode" (one of kill_process, kill_process_group, kill_container, stop_container, pause_container, terminate_pod, label_pod, isolate_pod, delete_object, cordon_node, notify)',
+      '10:17 response rule "a".actions[0]: unknown action "explode" (one of kill_process, kill_process_group, kill_container, stop_container, pause_container, capture, terminate_pod, label_pod, isolate_pod, delete_object, cordon_node, notify)',
       '12:38 response rule "a".actions[1].parameters (kill_process): unknown key "grace_period_seconds" (known: signal)',
       '12:30 response rule "a".actions[1].parameters.signal must be one of SIGKILL, SIGTERM',
       '13:9 response rule "a".actions[2]: label_pod needs parameters.labels or parameters.annotations',
@@ -120,6 +120,49 @@ rules:
       '6:31 response rule "l".actions[0].parameters.labels: "bad key!" is not a valid label key',
       '8:5 response rule "m": match is required (use match: {rules: ["*"]} to match every alert)',
       '1:1 response rule "l" (responses.yaml:2:5) uses notify but webhook.url is not set',
+    ]);
+  });
+
+  it('reads capture parameters (relative path_prefix against the file) and defaults them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-responses-'));
+    const cfg = parseResponses(
+      `rules:
+  - name: record
+    match: {rules: ["*"]}
+    actions:
+      - action: capture
+        parameters: {duration_seconds: 30, path_prefix: forensics, max_size_mb: 8}
+      - action: capture
+`,
+      'responses.yaml',
+      dir,
+    );
+    const [given, defaults] = cfg.rules[0]!.actions;
+    expect([given!.duration_seconds, given!.path_prefix, given!.max_size_mb]).toEqual([30, join(dir, 'forensics'), 8]);
+    expect([defaults!.duration_seconds, defaults!.path_prefix, defaults!.max_size_mb]).toEqual([10, '/tmp/kestrel_response', 100]);
+  });
+
+  it('reports bad capture parameters at their line and column', () => {
+    expect(
+      problems(`rules:
+  - name: c
+    match: {rules: [x]}
+    actions:
+      - action: capture
+        parameters: {duration_seconds: 0, max_size_mb: 0, signal: SIGTERM}
+      - action: capture
+        parameters: {duration_seconds: 7200, path_prefix: /nonexistent/dir/cap}
+      - action: capture
+        parameters: {path_prefix: /tmp/, max_size_mb: lots}
+`),
+    ).toEqual([
+      '6:59 response rule "c".actions[0].parameters (capture): unknown key "signal" (known: duration_seconds, path_prefix, max_size_mb)',
+      '6:40 response rule "c".actions[0].parameters.duration_seconds must be a number from 1 to 3600',
+      '6:56 response rule "c".actions[0].parameters.max_size_mb must be a number from 1 to 102400',
+      '8:40 response rule "c".actions[1].parameters.duration_seconds must be a number from 1 to 3600',
+      '8:59 response rule "c".actions[1].parameters.path_prefix: directory /nonexistent/dir does not exist',
+      '10:55 response rule "c".actions[2].parameters.max_size_mb must be a number from 1 to 102400',
+      '10:35 response rule "c".actions[2].parameters.path_prefix "/tmp/" must end in a file name prefix (e.g. /var/lib/kestrel/captures/response)',
     ]);
   });
 

@@ -13,11 +13,11 @@ import { parseResponses } from '../../src/respond/config.js';
 import { acquireLiveLock, liveSkipReason, skipNote } from '../sources/syscall/live/helpers.js';
 import { startLiveAgent, type LiveAgent } from '../sources/syscall/live/agent-harness.js';
 import { buildBusyboxImage, podmanSkipReason } from '../sources/syscall/live/scenarios.js';
+import { PODMAN, podman, runShellContainer } from './podman.js';
 import { actionCount } from './harness.js';
 
 const reason = liveSkipReason() ?? podmanSkipReason();
 const RUN_ID = randomBytes(4).toString('hex');
-const PODMAN = ['--cgroup-manager', 'cgroupfs', '--runtime', 'runc'];
 /** The test image has busybox with a few applet links; sleep is not one of them. */
 const SLEEP = '/bin/busybox sleep 3600';
 
@@ -58,11 +58,6 @@ class HeldWebhook {
     this.server.closeAllConnections();
     return new Promise<void>((r) => this.server.close(() => r()));
   }
-}
-
-function podman(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync('podman', [...PODMAN, ...args], { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout.trim(), stderr: r.stderr };
 }
 
 function state(name: string): string {
@@ -114,8 +109,7 @@ describe.skipIf(!!reason)(`live responses: real processes and podman containers$
   const container = (kind: string, script: string): string => {
     const name = `kestrel-respond-${kind}-${RUN_ID}`;
     containers.push(name);
-    const r = podman('run', '-d', '--network', 'none', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024', '--name', name, image, '/bin/sh', '-c', script);
-    if (r.status !== 0) throw new Error(`podman run failed: ${r.stderr}`);
+    runShellContainer(image, name, script);
     return name;
   };
   const child = (cmd: string, args: string[], opts: Parameters<typeof spawn>[2] = {}) => {

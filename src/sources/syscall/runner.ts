@@ -2,7 +2,7 @@
 // (state + fields), each event evaluated against the syscall rules. The kernel filter follows
 // the rules: on every reload it is reprogrammed with what the new rules can match. Rules with
 // `capture: true` start captures of what follows (capture/rule-captures.ts).
-import type { RulesView, SourceContext, SourceRunner } from '../source-module.js';
+import type { CaptureRequest, CaptureStarted, RuleCaptureSettings, RulesView, SourceContext, SourceRunner } from '../source-module.js';
 import type { SourceRuleSet } from '../../engine/ruleset.js';
 import { SyscallCollector, collectorUnavailableReason, type CollectorOptions } from './collector/collector.js';
 import { kernelEventNames } from './collector/interest.js';
@@ -17,6 +17,9 @@ import type { SyscallSourceConfig } from './config.js';
 import { RuleCaptures } from './capture/rule-captures.js';
 import { exportCaptureMetrics } from './capture/metrics.js';
 
+/** No rule captures (a context without the agent's `capture` settings): responses may still ask for some. */
+const NO_RULE_CAPTURES: RuleCaptureSettings = { enabled: false, path_prefix: '', mode: 'rules', default_duration: 0, max_file_size_mb: 0, scope: 'process', max_active: 4 };
+
 export class SyscallRunner implements SourceRunner<SyscallEvent> {
   readonly name = 'syscall';
   private collector: SyscallCollector | undefined;
@@ -26,7 +29,7 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
   private badBatches = 0;
   private dropTimer: NodeJS.Timeout | undefined;
   private droppedLogged = 0;
-  /** Rule-triggered captures (the agent's `capture` section), when enabled. */
+  /** Rule-triggered captures (the agent's `capture` section) and the ones responses ask for. */
   captures: RuleCaptures | undefined;
 
   constructor(private readonly cfg: SyscallSourceConfig) {}
@@ -54,8 +57,9 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     let captures: RuleCaptures | undefined;
     const processor = new SyscallProcessor(state, { procfs, onCgroup: (id, entries) => captures?.cgroup(id, entries) });
     const evaluate = ctx.evaluate;
-    if (ctx.capture?.enabled && evaluate) {
-      captures = new RuleCaptures(ctx.capture, state, processor.parser.cgroupPaths, ctx.rules, ctx.log);
+    // Built even when capture.enabled is false: response actions may ask for captures (captureFor).
+    if (evaluate) {
+      captures = new RuleCaptures(ctx.capture ?? NO_RULE_CAPTURES, state, processor.parser.cgroupPaths, ctx.rules, ctx.log);
       this.captures = captures;
       exportCaptureMetrics(() => this.captures);
     }
@@ -125,6 +129,11 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     if (unknown.length > 0) log?.warn({ events: unknown }, `syscall: the rules name event types the collector does not produce: ${unknown.join(', ')}`);
     for (const u of unavailable) log?.warn(`syscall: no records for ${u.name} on this kernel: ${u.reason}`);
     log?.info({ syscalls: c.wanted }, `syscall: kernel filter set to ${wanted === 'all' ? 'every covered syscall' : `${c.wanted.length} event types`}`);
+  }
+
+  captureFor(event: SyscallEvent, request: CaptureRequest): CaptureStarted {
+    if (!this.captures) return { error: 'the syscall source records no captures (it is not running with the agent)' };
+    return this.captures.request(event, request);
   }
 
   rulesChanged(rules: RulesView): void {

@@ -8,10 +8,13 @@
 // alert is about (`scope: process`): the triggering event's container, or for a host process
 // that process and the processes it starts; `scope: all` records everything. At most
 // `max_active` captures record at once; triggers beyond are counted and skipped.
+// The responder's `capture` action asks for a capture through request() (the agent hands it the
+// syscall runner's captureFor): same scope, bounds and metrics, whether or not `capture.enabled`
+// (the response rule is the opt-in), with its own duration, path prefix and size cap.
 import type { Logger } from 'pino';
 import type { Alert } from '../../../engine/alert.js';
 import type { CompiledRule, SourceRuleSet } from '../../../engine/ruleset.js';
-import type { RuleCaptureSettings, RulesView } from '../../source-module.js';
+import type { CaptureRequest, CaptureStarted, RuleCaptureSettings, RulesView } from '../../source-module.js';
 import type { SyscallContext } from '../state/context.js';
 import type { ContainerInfo } from '../state/containers.js';
 import { takeSnapshot, type StateSnapshot } from '../state/snapshot.js';
@@ -48,6 +51,8 @@ interface Active {
   parts: Uint8Array[];
   count: number;
   rules: Set<string>;
+  /** Hard cap on the file (bytes; Infinity: none). */
+  maxBytes: number;
 }
 
 export class RuleCaptures {
@@ -66,7 +71,7 @@ export class RuleCaptures {
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.maxBytes = settings.max_file_size_mb > 0 ? settings.max_file_size_mb * 1024 * 1024 : Infinity;
+    this.maxBytes = mib(settings.max_file_size_mb);
     // State learned while capturing goes into the files, as `kestrel capture` records it.
     ctx.containers.onUpdate = (c) => this.eachWriter((w) => w.container({ ...c } as ContainerInfo));
     ctx.users.onLoad = (key, t) => this.eachWriter((w) => w.users(key, t as UserTables));
@@ -111,7 +116,7 @@ export class RuleCaptures {
       this.stats.records += a.count;
       a.parts = [];
       a.count = 0;
-      if (a.writer.bytes >= this.maxBytes) this.stop(a, 'size');
+      if (a.writer.bytes >= a.maxBytes) this.stop(a, 'size');
     }
   }
 
@@ -136,8 +141,24 @@ export class RuleCaptures {
   }
 
   private trigger(e: SyscallEvent, alert: Alert): void {
+    if (!this.settings.enabled) return;
     const duration = this.captureDuration(alert);
     if (duration === undefined) return;
+    this.begin(e, duration, this.settings.path_prefix, this.maxBytes, alert.rule);
+  }
+
+  /**
+   * A capture asked for by a response action, for the event being evaluated now (call it while
+   * that event's alerts are handed out: the event itself is recorded right after). Starts one, or
+   * extends the one recording the event's container/process (its file and size cap stay).
+   */
+  request(e: SyscallEvent, r: CaptureRequest): CaptureStarted {
+    // the size cap asked for, never above capture.max_file_size_mb when that is set
+    const maxBytes = Math.min(mib(r.maxSizeMb), this.maxBytes);
+    return this.begin(e, r.durationMs, r.pathPrefix, maxBytes, r.reason);
+  }
+
+  private begin(e: SyscallEvent, duration: number, pathPrefix: string, maxBytes: number, rule: string): CaptureStarted {
     const p = e.proc;
     const containerId = p?.containerId ?? '';
     const key = this.settings.scope === 'all' ? '*' : containerId ? `container:${containerId}` : `pid:${e.pid}`;
@@ -145,21 +166,22 @@ export class RuleCaptures {
     const a = this.active.get(key);
     if (a) {
       a.deadline = Math.max(a.deadline, deadline);
-      a.rules.add(alert.rule);
+      a.rules.add(rule);
       this.stats.extended++;
-      return;
+      return { path: a.path, extended: true, scope: key };
     }
     if (this.active.size >= this.settings.max_active) {
       this.stats.skippedLimit++;
-      this.log.warn({ rule: alert.rule, recording: this.active.size }, `capture for rule "${alert.rule}" skipped: ${this.active.size} captures are recording (capture.max_active)`);
-      return;
+      const why = `${this.active.size} captures are recording (capture.max_active)`;
+      this.log.warn({ rule, recording: this.active.size }, `capture for "${rule}" skipped: ${why}`);
+      return { error: why };
     }
-    this.start(e, key, containerId, deadline, alert.rule);
+    return this.start(e, key, containerId, deadline, rule, pathPrefix, maxBytes);
   }
 
-  private start(e: SyscallEvent, key: string, containerId: string, deadline: number, rule: string): void {
+  private start(e: SyscallEvent, key: string, containerId: string, deadline: number, rule: string, pathPrefix: string, maxBytes: number): CaptureStarted {
     const ns = e.timeNs();
-    const path = `${this.settings.path_prefix}_${ns.toString().padStart(20, '0')}_${String(e.num).padStart(17, '0')}.kcap`;
+    const path = `${pathPrefix}_${ns.toString().padStart(20, '0')}_${String(e.num).padStart(17, '0')}.kcap`;
     const pids = key.startsWith('pid:') ? new Set([e.pid]) : undefined;
     let writer: CaptureWriter;
     try {
@@ -167,18 +189,19 @@ export class RuleCaptures {
       writer.state(this.scopedSnapshot(containerId, pids, key === '*'));
     } catch (err) {
       this.stats.failed++;
-      this.log.error({ rule, path, err: (err as Error).message }, `capture for rule "${rule}" could not start: ${(err as Error).message}`);
-      return;
+      this.log.error({ rule, path, err: (err as Error).message }, `capture for "${rule}" could not start: ${(err as Error).message}`);
+      return { error: `cannot write ${path}: ${(err as Error).message}` };
     }
-    const a: Active = { key, path, writer, deadline, startedAt: this.now(), containerId, pids, parts: [], count: 0, rules: new Set([rule]) };
+    const a: Active = { key, path, writer, deadline, startedAt: this.now(), containerId, pids, parts: [], count: 0, rules: new Set([rule]), maxBytes };
     this.active.set(key, a);
     this.stats.started++;
-    this.log.info({ rule, path, scope: key, durationMs: deadline - a.startedAt }, `capture started by rule "${rule}": ${path}`);
+    this.log.info({ rule, path, scope: key, durationMs: deadline - a.startedAt }, `capture started by "${rule}": ${path}`);
     if (!this.timer) {
       // closes captures whose deadline passed while no event of theirs came
       this.timer = setInterval(() => this.expire(), 250);
       this.timer.unref();
     }
+    return { path, extended: false, scope: key };
   }
 
   private expire(): void {
@@ -259,4 +282,9 @@ export class RuleCaptures {
       }
     }
   }
+}
+
+/** MiB to bytes; 0 (or less) is no cap. */
+function mib(n: number): number {
+  return n > 0 ? n * 1024 * 1024 : Infinity;
 }

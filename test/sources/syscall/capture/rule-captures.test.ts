@@ -7,7 +7,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadRules } from '../../../../src/index.js';
 import type { RuleSet } from '../../../../src/engine/ruleset.js';
-import type { RuleCaptureSettings } from '../../../../src/sources/source-module.js';
+import type { CaptureRequest, CaptureStarted, RuleCaptureSettings } from '../../../../src/sources/source-module.js';
 import { SyscallProcessor } from '../../../../src/sources/syscall/batch-processor.js';
 import { RuleCaptures } from '../../../../src/sources/syscall/capture/rule-captures.js';
 import { exportCaptureMetrics } from '../../../../src/sources/syscall/capture/metrics.js';
@@ -51,11 +51,17 @@ async function rules(): Promise<RuleSet> {
   return r.ruleset;
 }
 
+/** A response asking for a capture on each alert of `rule`, as the responder does while the alert is handed out. */
+interface Asking {
+  rule: string;
+  request: Partial<CaptureRequest>;
+}
+
 /**
  * Runs `script` through the processor record by record (one batch each); `tick` lines advance
- * the clock by N ms. Returns the recorder and the capture files.
+ * the clock by N ms. Returns the recorder, the capture files and the answers to `asking`.
  */
-async function run(script: string, settings: Partial<RuleCaptureSettings> = {}) {
+async function run(script: string, settings: Partial<RuleCaptureSettings> = {}, asking?: Asking) {
   const prefix = join(mkdtempSync(join(tmpdir(), 'kestrel-rcap-')), 'cap');
   const ruleset = await rules();
   const lines = script.split('\n').map((l) => l.trim()).filter(Boolean);
@@ -72,6 +78,7 @@ async function run(script: string, settings: Partial<RuleCaptureSettings> = {}) 
   const processor = new SyscallProcessor(ctx);
   const rs = ruleset.forSource<SyscallEvent>('syscall')!;
   const alerts: string[] = [];
+  const answers: CaptureStarted[] = [];
   // one scenario for all lines (pids, fds, containers stay consistent); the clock moves between records
   const scenario = buildScenario(BASE + lines.filter((l) => !l.startsWith('tick')).join('\n'));
   restoreSnapshot(ctx, processor.parser.cgroupPaths, scenario.snapshot);
@@ -85,7 +92,10 @@ async function run(script: string, settings: Partial<RuleCaptureSettings> = {}) 
     for (let i = 0; i < n; i++) {
       processor.process(scenario.list[rec++]!, (e) => {
         const a = rs.evaluate(e);
-        for (const x of a) alerts.push(x.rule);
+        for (const x of a) {
+          alerts.push(x.rule);
+          if (x.rule === asking?.rule) answers.push(captures.request(e, { durationMs: 1000, pathPrefix: join(prefix, '..', 'resp'), maxSizeMb: 100, reason: 'response rule "r"', ...asking.request }));
+        }
         captures.onEvent(e, a);
       });
       captures.endBatch();
@@ -94,7 +104,7 @@ async function run(script: string, settings: Partial<RuleCaptureSettings> = {}) 
   captures.close();
   const dir = join(prefix, '..');
   const files = readdirSync(dir).filter((f) => f.endsWith('.kcap')).sort().map((f) => join(dir, f));
-  return { captures, files, alerts, ruleset };
+  return { captures, files, alerts, ruleset, answers };
 }
 
 /** `type pid fd.name` of each event of a capture, replayed. */
@@ -210,5 +220,61 @@ describe('rule-triggered captures', () => {
     const { captures, alerts } = await run(`310 openat /etc/shadow O_RDONLY`, { path_prefix: '/nonexistent-dir-kestrel/x' });
     expect(alerts).toEqual(['Shadow read']);
     expect(captures.stats).toMatchObject({ started: 0, failed: 1 });
+  });
+
+  describe('asked for by a response (request)', () => {
+    it("records the alert's container from the alert's own event, with its own prefix and duration, while capture.enabled is false", async () => {
+      const { captures, files, answers } = await run(`
+        310 openat /etc/hostname O_RDONLY
+        410 openat /etc/shadow O_RDONLY
+        310 openat /tmp/in-container O_RDONLY
+        100 openat /tmp/host O_RDONLY
+        tick 1999
+        310 openat /tmp/still-in O_RDONLY
+        tick 1
+        310 openat /tmp/too-late O_RDONLY
+      `, { enabled: false }, { rule: 'Hostname read', request: { durationMs: 2000 } });
+      // the Shadow read rule's own capture: true starts nothing: capture.enabled is false
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/\/resp_\d{20}_\d{17}\.kcap$/);
+      expect(answers).toEqual([{ path: files[0], extended: false, scope: expect.stringMatching(/^container:[0-9a-f]+$/) }]);
+      expect(await contents(files[0]!)).toEqual(['openat 310 /etc/hostname', 'openat 310 /tmp/in-container', 'openat 310 /tmp/still-in']);
+      expect(captures.stats).toMatchObject({ started: 1, stoppedDuration: 1 });
+    });
+
+    it('a request for a container a rule capture records extends that capture and names its file', async () => {
+      const { files, answers, captures } = await run(`
+        310 openat /etc/shadow O_RDONLY
+        tick 500
+        310 openat /etc/hostname O_RDONLY
+        tick 1000
+        310 openat /tmp/after-the-rule-deadline O_RDONLY
+      `, {}, { rule: 'Hostname read', request: { durationMs: 2000 } });
+      expect(files).toHaveLength(1);
+      expect(answers).toEqual([{ path: files[0], extended: true, scope: expect.stringMatching(/^container:[0-9a-f]+$/) }]);
+      expect(await contents(files[0]!)).toContain('openat 310 /tmp/after-the-rule-deadline');
+      expect(captures.stats).toMatchObject({ started: 1, extended: 1 });
+    });
+
+    it('max_active refuses a request with the reason; capture.max_file_size_mb caps a larger max_size_mb', async () => {
+      const limited = await run(`
+        310 openat /etc/shadow O_RDONLY
+        410 openat /etc/hostname O_RDONLY
+      `, { max_active: 1 }, { rule: 'Hostname read', request: {} });
+      expect(limited.answers).toEqual([{ error: '1 captures are recording (capture.max_active)' }]);
+      expect(limited.captures.stats).toMatchObject({ started: 1, skippedLimit: 1 });
+      const capped = await run(`
+        410 openat /etc/hostname O_RDONLY
+        410 openat /tmp/a O_RDONLY
+      `, { enabled: false, max_file_size_mb: 0.0001 }, { rule: 'Hostname read', request: { maxSizeMb: 100 } });
+      expect(await contents(capped.files[0]!)).toEqual(['openat 410 /etc/hostname']);
+      expect(capped.captures.stats).toMatchObject({ stoppedSize: 1 });
+    });
+
+    it('a prefix that cannot be written: the answer says why', async () => {
+      const { answers } = await run(`310 openat /etc/hostname O_RDONLY`, { enabled: false }, { rule: 'Hostname read', request: { pathPrefix: '/nonexistent-dir-kestrel/x' } });
+      expect(answers).toHaveLength(1);
+      expect((answers[0] as { error: string }).error).toMatch(/^cannot write \/nonexistent-dir-kestrel\/x_\d+_\d+\.kcap: ENOENT/);
+    });
   });
 });
