@@ -1,6 +1,7 @@
 // `kestrel capture` with the real eBPF collector: a real untrusted program reads /etc/shadow while
-// the capture runs; replaying the file with the upstream rules raises the alert naming it.
-import { copyFileSync, existsSync, mkdtempSync, statSync } from 'node:fs';
+// the capture runs; replaying the file with the upstream rules raises the alert naming it, and
+// damaged copies of that real capture are reported at their offset after the alerts before.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,8 @@ import { haveCli, KestrelProcess } from '../../../cli/kestrel-process.js';
 import { acquireLiveLock, liveSkipReason, skipNote } from '../live/helpers.js';
 import { haveUpstream, upstreamRules } from '../helpers.js';
 import { replayAlerts } from './capture-helpers.js';
+import { CaptureError } from '../../../../src/sources/syscall/capture/reader.js';
+import { chunksOf, cutsOnChunkBoundaries, typeBitFlips, type Mutant } from './damage.js';
 
 const reason = !haveCli ? 'dist/cli.js not built' : !haveUpstream ? 'upstream rules absent' : liveSkipReason();
 
@@ -48,6 +51,32 @@ describe.skipIf(!!reason)(`kestrel capture from the live eBPF source${skipNote(r
         'evt.type': 'openat',
       });
       expect(hit[0]!.output_fields['proc.pname']).toEqual(expect.any(String));
+
+      // the same capture damaged: cut on chunk boundaries (the END chunk lost) and a type bit
+      // flipped in the first, a middle and the last chunk; each reported at its offset, after the
+      // alerts before the damage
+      const intact = readFileSync(file);
+      const chunks = chunksOf(intact);
+      const picked = new Set([0, chunks.length >> 1, chunks.length - 1]);
+      const cuts = cutsOnChunkBoundaries(intact);
+      const mutants: Mutant[] = [
+        ...cuts.filter((_c, i) => i % Math.ceil(cuts.length / 8) === 0 || i === cuts.length - 1),
+        ...typeBitFlips(intact, (_c, i) => picked.has(i)).filter((_m, i) => i % 4 === 0),
+      ];
+      for (const [i, m] of mutants.entries()) {
+        const damaged = join(dir, `damaged-${i}.kcap`);
+        writeFileSync(damaged, m.bytes);
+        const r = await replayAlerts(damaged, (await upstreamRules()).ruleset);
+        expect(r.error, m.name).toBeInstanceOf(CaptureError);
+        const offset = (r.error as CaptureError).offset;
+        expect(offset, m.name).toBeGreaterThanOrEqual(m.chunk.at);
+        expect(offset, m.name).toBeLessThanOrEqual(m.chunk.end);
+        expect(r.alerts, m.name).toEqual(alerts.slice(0, r.alerts.length));
+      }
+      // without its END chunk, every alert of the capture was still found
+      const noEnd = join(dir, 'no-end.kcap');
+      writeFileSync(noEnd, cuts.at(-1)!.bytes);
+      expect((await replayAlerts(noEnd, (await upstreamRules()).ruleset)).alerts).toEqual(alerts);
     } finally {
       await release();
     }

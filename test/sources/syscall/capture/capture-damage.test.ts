@@ -1,0 +1,178 @@
+// Replay of damaged captures (issue 14, defects 5 and 9b): a capture cut on a chunk boundary, a
+// flipped bit in a chunk's type, a missing END chunk and mutants whose CRC was recomputed are each
+// reported as a CaptureError naming a byte offset inside the damaged chunk, after the alerts found
+// before the damage; version-1 files (CRC over the payload only) are still read, and their header
+// damage is found by the field checks.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Alert } from '../../../../src/engine/alert.js';
+import type { RuleSet } from '../../../../src/engine/ruleset.js';
+import { loadRulesFromText } from '../../../../src/index.js';
+import { CaptureError } from '../../../../src/sources/syscall/capture/reader.js';
+import { CaptureWriter } from '../../../../src/sources/syscall/capture/writer.js';
+import { CAPTURE_VERSION, ChunkType } from '../../../../src/sources/syscall/capture/format.js';
+import { EVENT_NAMES } from '../../../../src/sources/syscall/record/event-table.js';
+import { HDR_SIZE } from '../../../../src/sources/syscall/record/layout.js';
+import { buildScenario } from '../../../../src/sources/syscall/testing/synthetic.js';
+import { CLI, haveCli, KestrelProcess } from '../../../cli/kestrel-process.js';
+import { replayAlerts, tmpFile } from './capture-helpers.js';
+import { chunksOf, cutsOnChunkBoundaries, reencode, resealedMutants, typeBitFlips, type Mutant } from './damage.js';
+
+const RULES = `
+- rule: shadow read
+  desc: x
+  condition: evt.type in (open,openat) and evt.is_open_read=true and fd.name=/etc/shadow
+  output: shadow read by %proc.name user=%user.name container=%container.id cname=%container.name
+  priority: WARNING
+`;
+
+let ruleset: RuleSet;
+let intact: Buffer;
+let intactAlerts: Alert[];
+let dir: string;
+
+/** A capture with every chunk type: INFO, STATE, RECORDS, CONTAINER, CGROUP, USERS, RECORDS, END. */
+function writeFullCapture(file: string): void {
+  const s = buildScenario(`
+    user 0 root
+    user 1000 alice
+    proc systemd pid=1 exe=/sbin/init
+    proc bash pid=100 parent=1 exe=/bin/bash uid=1000
+    100 spawn /usr/bin/cat /etc/shadow
+    101 openat /etc/shadow O_RDONLY
+    101 exit 0
+    100 spawn /usr/bin/head /etc/shadow
+    102 openat /etc/shadow O_RDONLY
+    100 openat /etc/hosts O_RDONLY
+  `);
+  const w = new CaptureWriter(file, { kestrelVersion: 't', createdAt: '', hostname: 'h', bootEpochNs: '0', kernel: '', arch: '', recordHeaderSize: HDR_SIZE, eventTypes: [...EVENT_NAMES] });
+  w.state(s.snapshot);
+  const half = Math.ceil(s.list.length / 2);
+  w.recordBatch(Buffer.concat(s.list.slice(0, half)), half);
+  w.container({ id: 'abababababab', fullId: 'ab'.repeat(32), type: 'docker', lookup: 'ok', name: 'web', image: 'alpine:3', imageRepository: 'alpine', imageTag: '3' });
+  w.cgroup(4242n, ['unified=/system.slice/x.scope']);
+  w.users('abababababab', { users: new Map([[0, { name: 'root', home: '/root', shell: '/bin/sh' }]]), groups: new Map([[0, 'root']]) });
+  w.recordBatch(Buffer.concat(s.list.slice(half)), s.list.length - half);
+  w.close({ durationNs: '0' });
+}
+
+beforeAll(async () => {
+  const r = loadRulesFromText([{ name: 'test.yaml', content: RULES }]);
+  expect(r.errors).toEqual([]);
+  ruleset = r.ruleset;
+  const file = tmpFile('intact.kcap');
+  dir = file.slice(0, file.lastIndexOf('/'));
+  writeFullCapture(file);
+  intact = readFileSync(file);
+  const replay = await replayAlerts(file, ruleset);
+  expect(replay.error).toBeUndefined();
+  intactAlerts = replay.alerts;
+  expect(intactAlerts.map((a) => a.rule)).toEqual(['shadow read', 'shadow read']);
+});
+
+let n = 0;
+async function replayMutant(m: Mutant) {
+  const file = `${dir}/m${n++}.kcap`;
+  writeFileSync(file, m.bytes);
+  return replayAlerts(file, ruleset);
+}
+
+/** The replay ended with a CaptureError naming an offset inside the damaged chunk; alerts before it kept. */
+async function expectReported(m: Mutant, opts: { alertsArePrefix: boolean }): Promise<void> {
+  const r = await replayMutant(m);
+  expect(r.error, m.name).toBeInstanceOf(CaptureError);
+  const offset = (r.error as CaptureError).offset;
+  expect(r.error!.message, m.name).toMatch(new RegExp(` at byte offset ${offset}$`));
+  expect(offset, m.name).toBeGreaterThanOrEqual(m.chunk.at);
+  expect(offset, m.name).toBeLessThanOrEqual(m.chunk.end);
+  if (opts.alertsArePrefix) expect(r.alerts, m.name).toEqual(intactAlerts.slice(0, r.alerts.length));
+}
+
+describe('damaged captures', () => {
+  it('the intact capture holds every chunk type and is written as format version 2', () => {
+    expect(chunksOf(intact).map((c) => c.type)).toEqual([1, 2, 3, 5, 4, 6, 3, 7]);
+    expect(intact.readUInt16LE(8)).toBe(CAPTURE_VERSION);
+    expect(CAPTURE_VERSION).toBe(2);
+  });
+
+  it('cut on any chunk boundary: "cut short" at the end offset, after every alert before the cut', async () => {
+    const cuts = cutsOnChunkBoundaries(intact);
+    expect(cuts).toHaveLength(7);
+    for (const m of cuts) {
+      const r = await replayMutant(m);
+      expect(r.error?.message, m.name).toBe(`capture cut short: the file ends without its END chunk at byte offset ${m.bytes.length}`);
+      expect(r.alerts, m.name).toEqual(intactAlerts.slice(0, r.alerts.length));
+    }
+    // the END chunk alone missing: every alert was found first
+    const lastCut = cuts.at(-1)!;
+    expect((await replayMutant(lastCut)).alerts).toEqual(intactAlerts);
+  });
+
+  it('any bit of any chunk type flipped is a checksum mismatch at that chunk (version 2 CRCs cover the header)', async () => {
+    const flips = typeBitFlips(intact);
+    expect(flips).toHaveLength(8 * 32);
+    for (const m of flips) {
+      const r = await replayMutant(m);
+      expect(r.error?.message, m.name).toBe(`corrupt chunk (checksum mismatch) at byte offset ${m.chunk.at}`);
+      expect(r.alerts, m.name).toEqual(intactAlerts.slice(0, r.alerts.length));
+    }
+  });
+
+  it('a version-1 capture replays to the same alerts; any type bit flipped in it is still reported at that chunk', async () => {
+    const v1 = reencode(intact, 1);
+    const file = `${dir}/v1.kcap`;
+    writeFileSync(file, v1);
+    const r = await replayAlerts(file, ruleset);
+    expect(r.error).toBeUndefined();
+    expect(r.alerts).toEqual(intactAlerts);
+    for (const m of typeBitFlips(v1)) await expectReported(m, { alertsArePrefix: true });
+  });
+
+  it('mutants with recomputed CRCs (retyped chunks, altered payload bytes) end, if at all, with an offset inside the chunk', async () => {
+    let reported = 0;
+    const mutants = [...resealedMutants(intact, 2), ...resealedMutants(reencode(intact, 1), 1)];
+    for (const m of mutants) {
+      const r = await replayMutant(m);
+      if (r.error === undefined) continue; // a harmless change (a pid, a byte of a path): replayed
+      reported++;
+      expect(r.error, `${m.name}: ${r.error.message}`).toBeInstanceOf(CaptureError);
+      const offset = (r.error as CaptureError).offset;
+      expect(offset, m.name).toBeGreaterThanOrEqual(m.chunk.at);
+      expect(offset, m.name).toBeLessThanOrEqual(m.chunk.end);
+    }
+    // every retyped chunk at least is refused (and most altered bytes)
+    expect(reported).toBeGreaterThan(mutants.filter((m) => m.name.includes('retyped')).length);
+  });
+
+  it('chunk order and the END counts are checked: INFO first, nothing after END, END counting what was read', async () => {
+    const chunks = chunksOf(intact);
+    const end = chunks.at(-1)!;
+    const records = chunks.find((c) => c.type === ChunkType.RECORDS)!;
+    // a RECORDS chunk moved after END
+    const moved = Buffer.concat([intact.subarray(0, records.at), intact.subarray(records.end), intact.subarray(records.at, records.end)]);
+    const afterEnd = await replayMutant({ name: 'records after END', bytes: moved, chunk: end });
+    const movedEnd = end.at - (records.end - records.at);
+    expect(afterEnd.error?.message).toMatch(new RegExp(`^END chunk counts \\d+ record\\(s\\) in 2 batch\\(es\\); the file holds \\d+ in 1 at byte offset ${movedEnd + 16}$`));
+    // a duplicated END
+    const twice = Buffer.concat([intact, intact.subarray(end.at, end.end)]);
+    expect((await replayMutant({ name: 'END twice', bytes: twice, chunk: end })).error?.message).toBe(`data after the END chunk at byte offset ${end.end}`);
+    // STATE before INFO
+    const info = chunks[0]!;
+    const swapped = Buffer.concat([intact.subarray(0, info.at), intact.subarray(chunks[1]!.at, chunks[1]!.end), intact.subarray(info.at, info.end), intact.subarray(chunks[1]!.end)]);
+    expect((await replayMutant({ name: 'STATE first', bytes: swapped, chunk: info })).error?.message).toBe(`the first chunk is of type 2, not INFO at byte offset ${info.at}`);
+  });
+});
+
+describe.skipIf(!haveCli)(`kestrel replay of a damaged capture (${CLI})`, () => {
+  it('a capture without its END chunk: every alert printed, the offset on stderr, exit status 1', async () => {
+    const rules = tmpFile('rules.yaml');
+    writeFileSync(rules, RULES);
+    const cut = cutsOnChunkBoundaries(intact).at(-1)!;
+    const file = `${dir}/cli-no-end.kcap`;
+    writeFileSync(file, cut.bytes);
+    const p = new KestrelProcess(['replay', '-r', rules, '--json', file]);
+    expect(await p.exited).toBe(1);
+    expect(p.stdoutLines().map((l) => (JSON.parse(l) as Alert).rule)).toEqual(['shadow read', 'shadow read']);
+    expect(p.stderr).toContain(`cannot read ${file}: capture cut short: the file ends without its END chunk at byte offset ${cut.bytes.length}`);
+  });
+});
