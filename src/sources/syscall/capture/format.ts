@@ -1,8 +1,10 @@
 // The Kestrel capture file format (docs/capture-format.md): a 16-byte file header, then chunks.
-// Each chunk: u32 type, u32 payload length, u32 CRC-32, u32 reserved (zero), the payload, zero
+// Each chunk: u32 type, u32 payload length, u32 CRC-32, u32 sequence number, the payload, zero
 // padding to a multiple of 8. All integers little-endian. Version 2 (written now): the CRC covers
-// the chunk header's type, length and reserved fields, then the payload, so a flipped bit in a
-// header is found too; version 1 (still read): the CRC covers the payload only.
+// the chunk header's type, length and sequence number, then the payload, so a flipped bit in a
+// header is found too, and the sequence number (0, 1, 2, ...) finds a chunk lost, repeated or
+// moved where it happened; version 1 (still read): the CRC covers the payload only and the
+// sequence field is zero.
 
 export const CAPTURE_MAGIC = Buffer.from('KSTLCAP\0', 'latin1');
 export const CAPTURE_VERSION = 2;
@@ -71,7 +73,7 @@ export function crc32(data: Uint8Array, previous = 0): number {
 
 /**
  * The CRC a chunk carries: of the payload (version 1), or of the header's type, length and
- * reserved fields followed by the payload (version 2). `header` is the 16-byte chunk header.
+ * sequence fields followed by the payload (version 2). `header` is the 16-byte chunk header.
  */
 export function chunkCrc(version: number, header: Uint8Array, payload: Uint8Array): number {
   if (version === 1) return crc32(payload);
@@ -85,10 +87,12 @@ export function fileHeader(version = CAPTURE_VERSION): Buffer {
   return b;
 }
 
-export function chunkHeader(type: ChunkType, payload: Uint8Array, version = CAPTURE_VERSION): Buffer {
+/** The header of chunk number `sequence` (counted from 0 after the file header). */
+export function chunkHeader(type: ChunkType, payload: Uint8Array, sequence: number, version = CAPTURE_VERSION): Buffer {
   const b = Buffer.alloc(CHUNK_HEADER_SIZE);
   b.writeUInt32LE(type, 0);
   b.writeUInt32LE(payload.length, 4);
+  if (version >= 2) b.writeUInt32LE(sequence, 12);
   b.writeUInt32LE(chunkCrc(version, b, payload), 8);
   return b;
 }

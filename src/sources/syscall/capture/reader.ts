@@ -167,14 +167,17 @@ export function readCapture(file: string): CaptureReplay {
           const type = ch.readUInt32LE(0);
           const len = ch.readUInt32LE(4);
           const crc = ch.readUInt32LE(8);
-          const reserved = ch.readUInt32LE(12);
+          const sequence = ch.readUInt32LE(12);
           if (len > MAX_CHUNK) throw new CaptureError(file, pos, `bad chunk length ${len}`);
           const payload = Buffer.alloc(len);
           const have = await readExactly(fh, payload, pos + CHUNK_HEADER_SIZE);
           if (have < len) throw new CaptureError(file, pos, `truncated chunk (${have} of ${len} bytes)`);
           if (chunkCrc(version, ch, payload) !== crc) throw new CaptureError(file, pos, 'corrupt chunk (checksum mismatch)');
           // what the version-1 CRC does not cover is checked field by field
-          if (reserved !== 0) throw new CaptureError(file, pos, `bad chunk header (reserved field ${reserved}, not 0)`);
+          const expected = version === 1 ? 0 : chunks;
+          if (sequence !== expected) {
+            throw new CaptureError(file, pos, version === 1 ? `bad chunk header (reserved field ${sequence}, not 0)` : `chunk number ${sequence} where chunk ${chunks} belongs (a chunk lost, repeated or moved)`);
+          }
           const known = CHUNK_NAMES[type] !== undefined;
           if (!known && version === 1) throw new CaptureError(file, pos, `unknown chunk type ${type} (version 1 has types 1-7)`);
           if (chunks === 0 && type !== ChunkType.INFO) throw new CaptureError(file, pos, `the first chunk is of type ${type}, not INFO`);

@@ -9,14 +9,10 @@ import type { Alert } from '../../../../src/engine/alert.js';
 import type { RuleSet } from '../../../../src/engine/ruleset.js';
 import { loadRulesFromText } from '../../../../src/index.js';
 import { CaptureError } from '../../../../src/sources/syscall/capture/reader.js';
-import { CaptureWriter } from '../../../../src/sources/syscall/capture/writer.js';
 import { CAPTURE_VERSION, ChunkType } from '../../../../src/sources/syscall/capture/format.js';
-import { EVENT_NAMES } from '../../../../src/sources/syscall/record/event-table.js';
-import { HDR_SIZE } from '../../../../src/sources/syscall/record/layout.js';
-import { buildScenario } from '../../../../src/sources/syscall/testing/synthetic.js';
 import { CLI, haveCli, KestrelProcess } from '../../../cli/kestrel-process.js';
 import { replayAlerts, tmpFile } from './capture-helpers.js';
-import { chunksOf, cutsOnChunkBoundaries, reencode, resealedMutants, typeBitFlips, type Mutant } from './damage.js';
+import { chunksOf, cutsOnChunkBoundaries, reencode, resealedMutants, typeBitFlips, writeFullCapture, type Mutant } from './damage.js';
 
 const RULES = `
 - rule: shadow read
@@ -30,31 +26,6 @@ let ruleset: RuleSet;
 let intact: Buffer;
 let intactAlerts: Alert[];
 let dir: string;
-
-/** A capture with every chunk type: INFO, STATE, RECORDS, CONTAINER, CGROUP, USERS, RECORDS, END. */
-function writeFullCapture(file: string): void {
-  const s = buildScenario(`
-    user 0 root
-    user 1000 alice
-    proc systemd pid=1 exe=/sbin/init
-    proc bash pid=100 parent=1 exe=/bin/bash uid=1000
-    100 spawn /usr/bin/cat /etc/shadow
-    101 openat /etc/shadow O_RDONLY
-    101 exit 0
-    100 spawn /usr/bin/head /etc/shadow
-    102 openat /etc/shadow O_RDONLY
-    100 openat /etc/hosts O_RDONLY
-  `);
-  const w = new CaptureWriter(file, { kestrelVersion: 't', createdAt: '', hostname: 'h', bootEpochNs: '0', kernel: '', arch: '', recordHeaderSize: HDR_SIZE, eventTypes: [...EVENT_NAMES] });
-  w.state(s.snapshot);
-  const half = Math.ceil(s.list.length / 2);
-  w.recordBatch(Buffer.concat(s.list.slice(0, half)), half);
-  w.container({ id: 'abababababab', fullId: 'ab'.repeat(32), type: 'docker', lookup: 'ok', name: 'web', image: 'alpine:3', imageRepository: 'alpine', imageTag: '3' });
-  w.cgroup(4242n, ['unified=/system.slice/x.scope']);
-  w.users('abababababab', { users: new Map([[0, { name: 'root', home: '/root', shell: '/bin/sh' }]]), groups: new Map([[0, 'root']]) });
-  w.recordBatch(Buffer.concat(s.list.slice(half)), s.list.length - half);
-  w.close({ durationNs: '0' });
-}
 
 beforeAll(async () => {
   const r = loadRulesFromText([{ name: 'test.yaml', content: RULES }]);
@@ -144,21 +115,38 @@ describe('damaged captures', () => {
     expect(reported).toBeGreaterThan(mutants.filter((m) => m.name.includes('retyped')).length);
   });
 
-  it('chunk order and the END counts are checked: INFO first, nothing after END, END counting what was read', async () => {
+  it('a chunk lost, repeated or moved is found by its sequence number, where it happened', async () => {
+    const chunks = chunksOf(intact);
+    const records = chunks.find((c) => c.type === ChunkType.RECORDS)!;
+    const end = chunks.at(-1)!;
+    const without = Buffer.concat([intact.subarray(0, records.at), intact.subarray(records.end)]);
+    const lost = await replayMutant({ name: 'RECORDS lost', bytes: without, chunk: records });
+    expect(lost.error?.message).toBe(`chunk number 3 where chunk 2 belongs (a chunk lost, repeated or moved) at byte offset ${records.at}`);
+    const repeated = Buffer.concat([intact.subarray(0, records.end), intact.subarray(records.at, records.end), intact.subarray(records.end)]);
+    const rep = await replayMutant({ name: 'RECORDS repeated', bytes: repeated, chunk: records });
+    expect(rep.error?.message).toBe(`chunk number 2 where chunk 3 belongs (a chunk lost, repeated or moved) at byte offset ${records.end}`);
+    // the repeated chunk was refused before its events: the alerts are those before it
+    expect(rep.alerts).toEqual(intactAlerts.slice(0, rep.alerts.length));
+    const twice = Buffer.concat([intact, intact.subarray(end.at, end.end)]);
+    expect((await replayMutant({ name: 'END twice', bytes: twice, chunk: end })).error?.message).toBe(`data after the END chunk at byte offset ${end.end}`);
+  });
+
+  it('forged files (sequence numbers and CRCs recomputed): INFO first, nothing after END, END counting what was read', async () => {
     const chunks = chunksOf(intact);
     const end = chunks.at(-1)!;
     const records = chunks.find((c) => c.type === ChunkType.RECORDS)!;
-    // a RECORDS chunk moved after END
-    const moved = Buffer.concat([intact.subarray(0, records.at), intact.subarray(records.end), intact.subarray(records.at, records.end)]);
-    const afterEnd = await replayMutant({ name: 'records after END', bytes: moved, chunk: end });
-    const movedEnd = end.at - (records.end - records.at);
-    expect(afterEnd.error?.message).toMatch(new RegExp(`^END chunk counts \\d+ record\\(s\\) in 2 batch\\(es\\); the file holds \\d+ in 1 at byte offset ${movedEnd + 16}$`));
-    // a duplicated END
-    const twice = Buffer.concat([intact, intact.subarray(end.at, end.end)]);
+    // a RECORDS chunk removed: the END chunk counts it
+    const without = reencode(Buffer.concat([intact.subarray(0, records.at), intact.subarray(records.end)]), 2);
+    const endAt = end.at - (records.end - records.at);
+    expect((await replayMutant({ name: 'RECORDS removed', bytes: without, chunk: { ...end, at: endAt, end: endAt + end.end - end.at } })).error?.message).toMatch(
+      new RegExp(`^END chunk counts \\d+ record\\(s\\) in 2 batch\\(es\\); the file holds \\d+ in 1 at byte offset ${endAt + 16}$`),
+    );
+    // a chunk after END
+    const twice = reencode(Buffer.concat([intact, intact.subarray(end.at, end.end)]), 2);
     expect((await replayMutant({ name: 'END twice', bytes: twice, chunk: end })).error?.message).toBe(`data after the END chunk at byte offset ${end.end}`);
     // STATE before INFO
     const info = chunks[0]!;
-    const swapped = Buffer.concat([intact.subarray(0, info.at), intact.subarray(chunks[1]!.at, chunks[1]!.end), intact.subarray(info.at, info.end), intact.subarray(chunks[1]!.end)]);
+    const swapped = reencode(Buffer.concat([intact.subarray(0, info.at), intact.subarray(chunks[1]!.at, chunks[1]!.end), intact.subarray(info.at, info.end), intact.subarray(chunks[1]!.end)]), 2);
     expect((await replayMutant({ name: 'STATE first', bytes: swapped, chunk: info })).error?.message).toBe(`the first chunk is of type 2, not INFO at byte offset ${info.at}`);
   });
 });

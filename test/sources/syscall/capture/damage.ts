@@ -1,8 +1,12 @@
 // Damaged copies of a capture file, made from an intact one: cut on each chunk boundary (the END
 // chunk lost), a bit of a chunk's type flipped, the file re-encoded as format version 1 (whose CRC
 // covers only the payload), and payload/header mutants whose CRC was recomputed (what a writer bug
-// or a deliberate forgery would produce).
+// or a deliberate forgery would produce). Also the capture they start from.
 import { CHUNK_HEADER_SIZE, FILE_HEADER_SIZE, chunkCrc, padding } from '../../../../src/sources/syscall/capture/format.js';
+import { CaptureWriter } from '../../../../src/sources/syscall/capture/writer.js';
+import { EVENT_NAMES } from '../../../../src/sources/syscall/record/event-table.js';
+import { HDR_SIZE } from '../../../../src/sources/syscall/record/layout.js';
+import { buildScenario } from '../../../../src/sources/syscall/testing/synthetic.js';
 
 export interface Chunk {
   /** Offset of the chunk header. */
@@ -33,11 +37,18 @@ export interface Mutant {
   chunk: Chunk;
 }
 
-/** Rewrites every chunk CRC of `file` for format `version` (the file header's version too). */
+/**
+ * Rewrites `file` as format `version`: the file header's version, each chunk's sequence field
+ * (numbered in file order for version 2, zero for version 1) and its CRC.
+ */
 export function reencode(file: Buffer, version: number): Buffer {
   const out = Buffer.from(file);
+  if (out.length < FILE_HEADER_SIZE) return out;
   out.writeUInt16LE(version, 8);
-  for (const c of chunksOf(out)) resealChunk(out, c, version);
+  chunksOf(out).forEach((c, i) => {
+    out.writeUInt32LE(version === 1 ? 0 : i, c.at + 12);
+    resealChunk(out, c, version);
+  });
   return out;
 }
 
@@ -95,4 +106,29 @@ export function resealedMutants(file: Buffer, version: number, select: (c: Chunk
     }
   });
   return out;
+}
+
+/** A capture with every chunk type: INFO, STATE, RECORDS, CONTAINER, CGROUP, USERS, RECORDS, END. */
+export function writeFullCapture(file: string): void {
+  const s = buildScenario(`
+    user 0 root
+    user 1000 alice
+    proc systemd pid=1 exe=/sbin/init
+    proc bash pid=100 parent=1 exe=/bin/bash uid=1000
+    100 spawn /usr/bin/cat /etc/shadow
+    101 openat /etc/shadow O_RDONLY
+    101 exit 0
+    100 spawn /usr/bin/head /etc/shadow
+    102 openat /etc/shadow O_RDONLY
+    100 openat /etc/hosts O_RDONLY
+  `);
+  const w = new CaptureWriter(file, { kestrelVersion: 't', createdAt: '', hostname: 'h', bootEpochNs: '0', kernel: '', arch: '', recordHeaderSize: HDR_SIZE, eventTypes: [...EVENT_NAMES] });
+  w.state(s.snapshot);
+  const half = Math.ceil(s.list.length / 2);
+  w.recordBatch(Buffer.concat(s.list.slice(0, half)), half);
+  w.container({ id: 'abababababab', fullId: 'ab'.repeat(32), type: 'docker', lookup: 'ok', name: 'web', image: 'alpine:3', imageRepository: 'alpine', imageTag: '3' });
+  w.cgroup(4242n, ['unified=/system.slice/x.scope']);
+  w.users('abababababab', { users: new Map([[0, { name: 'root', home: '/root', shell: '/bin/sh' }]]), groups: new Map([[0, 'root']]) });
+  w.recordBatch(Buffer.concat(s.list.slice(half)), s.list.length - half);
+  w.close({ durationNs: '0' });
 }
