@@ -169,9 +169,13 @@ export function readCapture(file: string): CaptureReplay {
           const crc = ch.readUInt32LE(8);
           const sequence = ch.readUInt32LE(12);
           if (len > MAX_CHUNK) throw new CaptureError(file, pos, `bad chunk length ${len}`);
-          const payload = Buffer.alloc(len);
-          const have = await readExactly(fh, payload, pos + CHUNK_HEADER_SIZE);
+          const pad = padding(len);
+          const padded = Buffer.alloc(len + pad);
+          const have = await readExactly(fh, padded, pos + CHUNK_HEADER_SIZE);
           if (have < len) throw new CaptureError(file, pos, `truncated chunk (${have} of ${len} bytes)`);
+          if (have < len + pad) throw new CaptureError(file, pos, `truncated chunk padding (${have - len} of ${pad} bytes)`);
+          if (padded.subarray(len).some((b) => b !== 0)) throw new CaptureError(file, pos, 'bad chunk padding (not zero)');
+          const payload = padded.subarray(0, len);
           if (chunkCrc(version, ch, payload) !== crc) throw new CaptureError(file, pos, 'corrupt chunk (checksum mismatch)');
           // what the version-1 CRC does not cover is checked field by field
           const expected = version === 1 ? 0 : chunks;
@@ -184,7 +188,7 @@ export function readCapture(file: string): CaptureReplay {
           if (chunks > 0 && type === ChunkType.INFO) throw new CaptureError(file, pos, 'a second INFO chunk');
           chunks++;
           const at = pos + CHUNK_HEADER_SIZE;
-          pos = at + len + padding(len);
+          pos = at + len + pad;
           if (type === ChunkType.RECORDS) {
             batches++;
             yield* records(payload, at);

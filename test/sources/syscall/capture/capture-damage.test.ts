@@ -79,6 +79,16 @@ describe('damaged captures', () => {
     expect((await replayMutant(lastCut)).alerts).toEqual(intactAlerts);
   });
 
+  it('a file cut inside the zero padding of a chunk, or with padding not zero, is reported at that chunk (found by the fuzz test)', async () => {
+    const padded = chunksOf(intact).find((c) => c.len % 8 !== 0)!;
+    const payloadEnd = padded.at + 16 + padded.len;
+    const cut = await replayMutant({ name: 'cut in padding', bytes: intact.subarray(0, payloadEnd + 1), chunk: padded });
+    expect(cut.error?.message).toBe(`truncated chunk padding (1 of ${padded.end - payloadEnd} bytes) at byte offset ${padded.at}`);
+    const dirty = Buffer.from(intact);
+    dirty[payloadEnd] = 1;
+    expect((await replayMutant({ name: 'padding not zero', bytes: dirty, chunk: padded })).error?.message).toBe(`bad chunk padding (not zero) at byte offset ${padded.at}`);
+  });
+
   it('any bit of any chunk type flipped is a checksum mismatch at that chunk (version 2 CRCs cover the header)', async () => {
     const flips = typeBitFlips(intact);
     expect(flips).toHaveLength(8 * 32);
