@@ -173,8 +173,13 @@ export async function* readAuditLog(file: string, onBad: BadRecordHandler): Asyn
       return;
     }
     // JSON.parse does not always say where; a tolerant parser finds the first error's offset.
+    // It recurses per nesting level: a document too deep for it is reported at its start.
     const errors: ParseError[] = [];
-    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false });
+    try {
+      parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false });
+    } catch (deep) {
+      if (!(deep instanceof RangeError)) throw deep;
+    }
     const first = errors[0];
     const at = first ? lineColumn(text, first.offset) : { line: 1, column: 1 };
     const what = first ? printParseErrorCode(first.error) : (err as Error).message;
