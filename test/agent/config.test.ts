@@ -69,7 +69,7 @@ describe('agent configuration', () => {
   it('points at the line of a YAML syntax error', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kestrel-config-'));
     const f = join(dir, 'k.yaml');
-    writeFileSync(f, 'json_output: true\nwebserver:\n  listen_port: [8765\n');
+    writeFileSync(f, 'json_output: true\nwebserver:\n  listen_port: [0\n');
     await expect(loadConfig(f)).rejects.toThrow(new RegExp(`${f}:\\d+:\\d+: `));
     await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read config file/);
   });

@@ -25,15 +25,24 @@ afterEach(async () => {
 });
 
 describe.skipIf(!haveCli)('kestrel run', () => {
-  it.skipIf(!haveUpstream)('with the default config: health, readiness, a POSTed exec event becomes a JSON alert', async () => {
-    const k = (running = new KestrelProcess(['run', '-r', UPSTREAM, '--json', '--disable-source', 'syscall']));
+  it.skipIf(!haveUpstream)('with the default config (ports chosen free): health, readiness, a POSTed exec event becomes a JSON alert', async () => {
+    // the shipped config, but on free ports: a running agent holds 8765/9765
+    const dir = mkdtempSync(join(tmpdir(), 'kestrel-run-'));
+    const cfg = join(dir, 'kestrel.yaml');
+    const shipped = readFileSync(DEFAULT_CONFIG, 'utf8');
+    const onFreePorts = shipped.replace(/^( {2}listen_port:) 8765$/m, '$1 0').replace(/^( {4}port:) 9765$/m, '$1 0');
+    expect(onFreePorts.match(/^ *(listen_port|port): 0$/gm)).toHaveLength(2);
+    writeFileSync(cfg, onFreePorts);
+    const k = (running = new KestrelProcess(['run', '-c', cfg, '-r', UPSTREAM, '--json', '--disable-source', 'syscall']));
     await k.waitForLog(/kestrel running/);
-    expect((await fetch('http://127.0.0.1:8765/healthz')).status).toBe(200);
-    const ready = await fetch('http://127.0.0.1:8765/readyz');
+    const health = `http://127.0.0.1:${k.port(/metrics and health on/)}`;
+    const webhook = `http://127.0.0.1:${k.port(/webhook listening on/)}/k8s-audit`;
+    expect((await fetch(`${health}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${health}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', sources: { k8s_audit: { ready: true } } });
 
-    const r = await post('http://127.0.0.1:9765/k8s-audit', fx.eventList([fx.execDeckhouse()]));
+    const r = await post(webhook, fx.eventList([fx.execDeckhouse()]));
     expect(r).toEqual({ status: 200, json: { accepted: 1, skipped: 0, rejected: [] } });
     await k.waitFor(() => k.stdoutLines().length >= 1, 'an alert on stdout');
     const alert = JSON.parse(k.stdoutLines()[0]!);
@@ -45,7 +54,7 @@ describe.skipIf(!haveCli)('kestrel run', () => {
     });
     expect(alert.output).toContain('Attach/Exec to pod (user=admin@example.com pod=deckhouse-77f868d554-8zpt4 resource=pods ns=d8-system action=exec command=mkdir)');
 
-    const metrics = await (await fetch('http://127.0.0.1:8765/metrics')).text();
+    const metrics = await (await fetch(`${health}/metrics`)).text();
     expect(metrics).toMatch(/kestrel_alerts_total\{rule="Attach\/Exec Pod",priority="Notice",source="k8s_audit"\} 1/);
     expect(metrics).toMatch(/kestrel_events_total\{source="k8s_audit"\} 1/);
 

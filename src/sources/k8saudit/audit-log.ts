@@ -120,24 +120,46 @@ function lineColumn(text: string, offset: number): { line: number; column: numbe
   return { line, column: offset - last };
 }
 
+/**
+ * Whether a text that is not one JSON document holds audit events one per line: some line is an
+ * object that looks like an Event (a log whose first line was damaged, not a broken document).
+ */
+function hasEventLine(text: string): boolean {
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{') || !t.endsWith('}')) continue;
+    try {
+      const v = JSON.parse(t) as unknown;
+      if (v !== null && typeof v === 'object' && ('kind' in v || 'auditID' in v)) return true;
+    } catch {
+      // not this line
+    }
+  }
+  return false;
+}
+
+async function* readJsonLines(file: string, onBad: BadRecordHandler, now: bigint): AsyncGenerator<AuditEvent> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const text of lines) {
+    n++;
+    if (text.trim() === '') continue;
+    let body: Json;
+    try {
+      body = JSON.parse(text) as Json;
+    } catch (err) {
+      onBad({ file, line: n, message: `malformed JSON: ${(err as Error).message}` });
+      continue;
+    }
+    yield* eventsOf(body, file, () => n, onBad, now);
+  }
+}
+
 /** Every valid audit event in `file`, in order. Throws only when the file cannot be read. */
 export async function* readAuditLog(file: string, onBad: BadRecordHandler): AsyncGenerator<AuditEvent> {
   const now = BigInt(Date.now()) * 1_000_000n;
   if (await isJsonLines(file)) {
-    const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let n = 0;
-    for await (const text of lines) {
-      n++;
-      if (text.trim() === '') continue;
-      let body: Json;
-      try {
-        body = JSON.parse(text) as Json;
-      } catch (err) {
-        onBad({ file, line: n, message: `malformed JSON: ${(err as Error).message}` });
-        continue;
-      }
-      yield* eventsOf(body, file, () => n, onBad, now);
-    }
+    yield* readJsonLines(file, onBad, now);
     return;
   }
   const text = await readFile(file, 'utf8');
@@ -146,9 +168,18 @@ export async function* readAuditLog(file: string, onBad: BadRecordHandler): Asyn
   try {
     body = JSON.parse(text) as Json;
   } catch (err) {
+    if (hasEventLine(text)) {
+      yield* readJsonLines(file, onBad, now);
+      return;
+    }
     // JSON.parse does not always say where; a tolerant parser finds the first error's offset.
+    // It recurses per nesting level: a document too deep for it is reported at its start.
     const errors: ParseError[] = [];
-    parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false });
+    try {
+      parseTolerant(text, errors, { disallowComments: true, allowTrailingComma: false });
+    } catch (deep) {
+      if (!(deep instanceof RangeError)) throw deep;
+    }
     const first = errors[0];
     const at = first ? lineColumn(text, first.offset) : { line: 1, column: 1 };
     const what = first ? printParseErrorCode(first.error) : (err as Error).message;

@@ -26,7 +26,10 @@ export interface K8sAuditConfig {
   retry_after_seconds: number;
   header_timeout_ms: number;
   request_timeout_ms: number;
+  /** Longest idle time of a kept-alive connection between requests. */
   idle_timeout_ms: number;
+  /** Connections open at a time; the excess is closed on accept and counted. */
+  max_connections: number;
   /** How many (auditID, stage) pairs are remembered to drop duplicates; 0 disables. */
   dedupe_window: number;
   /** Audit stages evaluated; others are counted as skipped. */
@@ -55,6 +58,7 @@ export const K8S_AUDIT_DEFAULTS: K8sAuditConfig = {
   header_timeout_ms: 10_000,
   request_timeout_ms: 30_000,
   idle_timeout_ms: 60_000,
+  max_connections: 512,
   dedupe_window: 65_536,
   stages: ['ResponseStarted', 'ResponseComplete'],
   cluster_name: '',
@@ -91,7 +95,13 @@ export const k8sAuditConfigSection: ConfigSection<K8sAuditConfig> = {
     if (user.allow_unauthenticated === undefined) c.allow_unauthenticated = isLoopback(c.address);
   },
   check(c, path) {
-    return Number.isInteger(c.port) && c.port <= 65535 ? [] : [`${path}.port must be a port number (0-65535)`];
+    const problems: string[] = [];
+    if (!(Number.isInteger(c.port) && c.port >= 0 && c.port <= 65535)) problems.push(`${path}.port must be a port number (0-65535)`);
+    if (!(Number.isInteger(c.max_connections) && c.max_connections >= 1)) problems.push(`${path}.max_connections must be a positive integer`);
+    for (const key of ['header_timeout_ms', 'idle_timeout_ms'] as const) {
+      if (!(Number.isInteger(c[key]) && c[key] >= 1)) problems.push(`${path}.${key} must be a positive integer (milliseconds)`);
+    }
+    return problems;
   },
   resolvePaths(c, base) {
     const abs = (p: string) => (p && !isAbsolute(p) ? resolve(base, p) : p);

@@ -9,6 +9,7 @@ import { SeenEvents } from './dedupe.js';
 import type { AuditEvent } from './event.js';
 import type { EventQueue } from './queue.js';
 import { auditWebhook } from './webhook.js';
+import { guardConnections } from './connections.js';
 
 export interface WebhookServerDeps {
   queue: EventQueue<AuditEvent>;
@@ -51,7 +52,9 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     }
   };
   // Slow clients: headers must arrive within header_timeout_ms and the whole request within
-  // request_timeout_ms (checked every second), and a connection idle for idle_timeout_ms closes.
+  // request_timeout_ms (checked every second); a new connection (TLS handshake included) must
+  // complete a request header within header_timeout_ms, and a kept-alive connection idle for
+  // idle_timeout_ms between requests closes (connections.ts).
   const timeouts = {
     headersTimeout: Math.min(cfg.header_timeout_ms, cfg.request_timeout_ms || cfg.header_timeout_ms),
     requestTimeout: cfg.request_timeout_ms,
@@ -61,6 +64,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     ? null
     : {
         ...timeouts,
+        handshakeTimeout: timeouts.headersTimeout,
         cert: await read('tls.cert_file', cfg.tls.cert_file!),
         key: await read('tls.key_file', cfg.tls.key_file!),
         ...(cfg.tls.client_ca_file
@@ -80,12 +84,18 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     logger: false,
     bodyLimit: cfg.max_body_bytes,
     connectionTimeout: cfg.idle_timeout_ms,
-    keepAliveTimeout: Math.min(cfg.idle_timeout_ms, 65_000),
+    keepAliveTimeout: cfg.idle_timeout_ms,
     requestTimeout: cfg.request_timeout_ms,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = timeouts.headersTimeout;
+  const connections = guardConnections(app.server, {
+    maxConnections: cfg.max_connections,
+    firstRequestTimeoutMs: timeouts.headersTimeout,
+    tls: !cfg.plain_http,
+  });
+  app.addHook('preClose', async () => connections.closeUnused());
 
   app.addHook('onResponse', async (_req, reply) => {
     auditRequests.labels({ code: String(reply.statusCode) }).inc();

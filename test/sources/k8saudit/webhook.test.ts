@@ -2,41 +2,17 @@ import { execFile } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { K8S_AUDIT_DEFAULTS, type K8sAuditConfig } from '../../../src/sources/k8saudit/config.js';
 import type { AuditEvent } from '../../../src/sources/k8saudit/event.js';
-import { K8sAuditRunner } from '../../../src/sources/k8saudit/runner.js';
-import { registry } from '../../../src/telemetry/metrics.js';
 import { makePki, type Pki } from './certs.js';
 import * as fx from './fixtures.js';
+import { metric, post, start, type Harness } from './webhook-harness.js';
 
 let pki: Pki;
 beforeAll(() => {
   pki = makePki();
 });
-
-interface Harness {
-  runner: K8sAuditRunner;
-  events: AuditEvent[];
-  logs: string[];
-  url: string;
-}
-
-async function start(cfg: Partial<K8sAuditConfig>, sink?: (e: AuditEvent) => void): Promise<Harness> {
-  const events: AuditEvent[] = [];
-  const logs: string[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (logs.push(String(c)), cb()) }));
-  // HTTPS with authentication unless a test says otherwise (the documented defaults are the
-  // loopback plain-HTTP receiver).
-  const full: K8sAuditConfig = { ...K8S_AUDIT_DEFAULTS, plain_http: false, allow_unauthenticated: false, address: '127.0.0.1', port: 0, ...cfg, tls: { ...cfg.tls } };
-  const runner = new K8sAuditRunner(full);
-  await runner.start({ emit: sink ?? ((e) => events.push(e)), rules: () => ({ forSource: () => undefined }), log });
-  const { port } = runner.address()!;
-  return { runner, events, logs, url: `${full.plain_http ? 'http' : 'https'}://127.0.0.1:${port}${full.path}` };
-}
 
 function client(opts: { cert?: string; key?: string; ca?: boolean } = {}): Agent {
   return new Agent({
@@ -45,33 +21,6 @@ function client(opts: { cert?: string; key?: string; ca?: boolean } = {}): Agent
       ...(opts.cert ? { cert: pki.read(opts.cert), key: pki.read(opts.key!) } : {}),
     },
   });
-}
-
-/** The webhook's JSON reply (the fields these tests read). */
-interface Reply {
-  accepted?: number;
-  skipped?: number;
-  rejected: Array<{ index: number; reason: string }>;
-  error?: string;
-}
-
-async function post(url: string, body: unknown, dispatcher?: Agent, headers: Record<string, string> = {}) {
-  const payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  const res = await request(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers }, dispatcher });
-  const text = await res.body.text();
-  let json: Reply;
-  try {
-    json = JSON.parse(text) as Reply;
-  } catch {
-    json = { rejected: [], error: `not JSON: ${text}` };
-  }
-  return { status: res.statusCode, headers: res.headers, json };
-}
-
-async function metric(name: string, labels: Record<string, string>): Promise<number> {
-  const m = await registry.getSingleMetric(name)?.get();
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-  return v?.value ?? 0;
 }
 
 describe('k8s_audit webhook over HTTPS with client certificates', () => {

@@ -9,11 +9,16 @@ import { H, HDR_SIZE, PARAM_TRUNC } from '../../../src/sources/syscall/record/la
 import { RecordError, SyscallProcessor } from '../../../src/sources/syscall/batch-processor.js';
 import { encodeSockaddr, encodeSocktuple, encodeUnixTuple } from '../../../src/sources/syscall/record/sockaddr.js';
 
-function each(batch: Uint8Array, f: (e: SyscallEvent) => void): { n: number; ctx: ReturnType<typeof newContext> } {
+/** Runs `f` on every event of the batch; `calls` counts the runs (assertions inside `f` prove nothing unless it ran). */
+function each(batch: Uint8Array, f: (e: SyscallEvent) => void): { n: number; calls: number; ctx: ReturnType<typeof newContext> } {
   const ctx = newContext({ bootEpochNs: 1_000n });
   const p = new SyscallProcessor(ctx);
-  const n = p.process(batch, f);
-  return { n, ctx };
+  let calls = 0;
+  const n = p.process(batch, (e) => {
+    calls++;
+    f(e);
+  });
+  return { n, calls, ctx };
 }
 
 const base = { ts: 5_000_000_000n, tid: 4242, pid: 4240, ppid: 1, uid: 1000, gid: 100, loginuid: 1000, comm: 'cat', cgroupId: 0x1_0000_0007n, mntNs: 4026531840, pidNs: 4026531836, cpu: 3 };
@@ -76,7 +81,7 @@ describe('record decoding', () => {
     const dv = new DataView(rec.buffer);
     const n = dv.getUint16(H.nparams, true);
     expect(n).toBe(29);
-    each(rec, (e) => {
+    const run = each(rec, (e) => {
       expect(e.str(e.param('exe'))).toBe('bash');
       expect(e.argv(e.param('args'))).toEqual(['bash', '-c', 'echo hi']);
       expect(e.argv(e.param('env'))).toEqual(['A=1', 'B=2']);
@@ -89,6 +94,7 @@ describe('record decoding', () => {
       expect(e.str(e.param('cwd'))).toBeUndefined();
       expect(e.paramLen(e.param('pgid'))).toBe(0);
     });
+    expect(run.calls).toBe(1);
   });
 
   it('accepts numeric params in fewer bytes than natural (sign-extended by type) and strings without a NUL', () => {
@@ -99,12 +105,12 @@ describe('record decoding', () => {
     dv.setUint16(lensAt + 2, 4, true);
     const fdAt = HDR_SIZE + 4 + 8;
     dv.setInt32(fdAt, -1, true);
-    each(rec, (e) => expect(e.int(1)).toBe(-1));
+    expect(each(rec, (e) => expect(e.int(1)).toBe(-1)).calls).toBe(1);
 
     const open = encodeRecord({ ...base, type: KT.OPEN, ret: 3, params: { fd: 3, name: '/tmp/x' } });
     const odv = new DataView(open.buffer);
     odv.setUint16(HDR_SIZE + 2, 6, true); // "/tmp/x" without its NUL
-    each(open, (e) => expect(e.str(1)).toBe('/tmp/x'));
+    expect(each(open, (e) => expect(e.str(1)).toBe('/tmp/x')).calls).toBe(1);
   });
 
   it('flags truncated params and counts truncated records', () => {
@@ -146,12 +152,13 @@ describe('record decoding', () => {
     const recs = Array.from({ length: 1000 }, (_, i) => ({ ...base, type: KT.OPEN, ret: 3 + (i % 10), params: { fd: 3 + (i % 10), name: `/tmp/f${i}`, flags: 0 } }));
     const names: string[] = [];
     const nums: number[] = [];
-    const { n } = each(encodeBatch(recs), (e) => {
+    const { n, calls } = each(encodeBatch(recs), (e) => {
       names.push(e.str(1)!);
       expect(e.str(1)).toBe(names[names.length - 1]); // second read: same (cached) value
       nums.push(e.num);
     });
     expect(n).toBe(1000);
+    expect(calls).toBe(1000);
     expect(names[999]).toBe('/tmp/f999');
     expect(nums.slice(0, 3)).toEqual([1, 2, 3]);
   });

@@ -1,9 +1,15 @@
 // The Kestrel capture file format (docs/capture-format.md): a 16-byte file header, then chunks.
-// Each chunk: u32 type, u32 payload length, u32 CRC-32 of the payload, u32 reserved, the payload,
-// zero padding to a multiple of 8. All integers little-endian.
+// Each chunk: u32 type, u32 payload length, u32 CRC-32, u32 sequence number, the payload, zero
+// padding to a multiple of 8. All integers little-endian. Version 2 (written now): the CRC covers
+// the chunk header's type, length and sequence number, then the payload, so a flipped bit in a
+// header is found too, and the sequence number (0, 1, 2, ...) finds a chunk lost, repeated or
+// moved where it happened; version 1 (still read): the CRC covers the payload only and the
+// sequence field is zero.
 
 export const CAPTURE_MAGIC = Buffer.from('KSTLCAP\0', 'latin1');
-export const CAPTURE_VERSION = 1;
+export const CAPTURE_VERSION = 2;
+/** Versions this reader reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const FILE_HEADER_SIZE = 16;
 export const CHUNK_HEADER_SIZE = 16;
 /** Largest payload a reader accepts (a corrupt length must not make it allocate gigabytes). */
@@ -58,25 +64,36 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-/** CRC-32 (IEEE 802.3, as zlib computes it). */
-export function crc32(data: Uint8Array): number {
-  let c = 0xffffffff;
+/** CRC-32 (IEEE 802.3, as zlib computes it); `previous` continues a CRC over more data. */
+export function crc32(data: Uint8Array, previous = 0): number {
+  let c = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
-export function fileHeader(): Buffer {
+/**
+ * The CRC a chunk carries: of the payload (version 1), or of the header's type, length and
+ * sequence fields followed by the payload (version 2). `header` is the 16-byte chunk header.
+ */
+export function chunkCrc(version: number, header: Uint8Array, payload: Uint8Array): number {
+  if (version === 1) return crc32(payload);
+  return crc32(payload, crc32(header.subarray(12, 16), crc32(header.subarray(0, 8))));
+}
+
+export function fileHeader(version = CAPTURE_VERSION): Buffer {
   const b = Buffer.alloc(FILE_HEADER_SIZE);
   CAPTURE_MAGIC.copy(b, 0);
-  b.writeUInt16LE(CAPTURE_VERSION, 8);
+  b.writeUInt16LE(version, 8);
   return b;
 }
 
-export function chunkHeader(type: ChunkType, payload: Uint8Array): Buffer {
+/** The header of chunk number `sequence` (counted from 0 after the file header). */
+export function chunkHeader(type: ChunkType, payload: Uint8Array, sequence: number, version = CAPTURE_VERSION): Buffer {
   const b = Buffer.alloc(CHUNK_HEADER_SIZE);
   b.writeUInt32LE(type, 0);
   b.writeUInt32LE(payload.length, 4);
-  b.writeUInt32LE(crc32(payload), 8);
+  if (version >= 2) b.writeUInt32LE(sequence, 12);
+  b.writeUInt32LE(chunkCrc(version, b, payload), 8);
   return b;
 }
 

@@ -32,6 +32,7 @@ export class CaptureWriter {
   private fd: number;
   private parts: Buffer[] = [];
   private pending = 0;
+  private chunks = 0;
   records = 0;
   batches = 0;
   bytes = 0;
@@ -50,7 +51,7 @@ export class CaptureWriter {
   }
 
   private chunk(type: ChunkType, payload: Uint8Array): void {
-    this.push(chunkHeader(type, payload));
+    this.push(chunkHeader(type, payload, this.chunks++));
     this.push(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     const pad = padding(payload.length);
     if (pad) this.push(ZEROS.subarray(0, pad));

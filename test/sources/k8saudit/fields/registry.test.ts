@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { k8sAuditSource } from '../../../../src/sources/k8saudit/source.js';
 
-const UPSTREAM = new URL('../../../../shared/upstream-rules/k8s_audit_rules.yaml', import.meta.url).pathname;
+const UPSTREAM = new URL('../../../../../shared/upstream-rules/k8s_audit_rules.yaml', import.meta.url).pathname;
 const haveUpstream = existsSync(UPSTREAM);
 if (!haveUpstream) console.warn(`SKIPPED: upstream rules not found at ${UPSTREAM}`);
 

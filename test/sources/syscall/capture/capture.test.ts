@@ -154,12 +154,12 @@ describe('capture files', () => {
     expect(r1.alerts.map((a) => a.rule)).toEqual(['shadow read']);
 
     // a record length the writer never wrote, with a checksum that matches (a writer bug)
-    const { crc32 } = await import('../../../../src/sources/syscall/capture/format.js');
+    const { CAPTURE_VERSION, chunkCrc } = await import('../../../../src/sources/syscall/capture/format.js');
     const bad2 = Buffer.from(full);
     const payloadAt = rec.at + CHUNK_HEADER_SIZE;
     const second = payloadAt + bad2.readUInt32LE(payloadAt + 8);
     bad2.writeUInt32LE(12, second + 8);
-    bad2.writeUInt32LE(crc32(bad2.subarray(payloadAt, payloadAt + rec.len)), rec.at + 8);
+    bad2.writeUInt32LE(chunkCrc(CAPTURE_VERSION, bad2.subarray(rec.at, payloadAt), bad2.subarray(payloadAt, payloadAt + rec.len)), rec.at + 8);
     const f2 = tmpFile('bad2.kcap');
     writeFileSync(f2, bad2);
     const r2 = await replayAlerts(f2, ruleset);

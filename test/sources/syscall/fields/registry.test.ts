@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { syscallSource } from '../../../../src/sources/syscall/source.js';
 
-const DIR = new URL('../../../../shared/upstream-rules/', import.meta.url).pathname;
+const DIR = new URL('../../../../../shared/upstream-rules/', import.meta.url).pathname;
 const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
 const have = existsSync(DIR);
 if (!have) console.warn(`SKIPPED: upstream rules not found at ${DIR}`);

@@ -1,5 +1,11 @@
 // Runs the real agent in this process (eBPF collector -> state -> rules -> JSON alerts) for
-// end-to-end tests, collecting the alerts it prints.
+// end-to-end tests, collecting the alerts it prints. Near-miss checks ("this raised nothing") wait
+// for a marker: a process whose exec a rule added here always alerts on. The kernel's ring buffer
+// delivers records in the order they were written, so once the marker's alert is in, everything
+// a near miss run before it did has been evaluated.
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import pino from 'pino';
@@ -24,9 +30,29 @@ export interface LiveAgent {
   healthPort: number;
   /** Waits until an alert matching `pred` arrives (or fails after timeoutMs). */
   alert(what: string, pred: (a: AlertJson) => boolean, timeoutMs?: number): Promise<AlertJson>;
-  /** Every record read so far has been evaluated: lets near-miss checks wait for quiet. */
-  settle(): Promise<void>;
+  /**
+   * Runs the marker process and waits for its alert; returns that alert's index in `alerts`.
+   * Whatever processes that exited before the call did has been evaluated by then.
+   */
+  marker(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export const MARKER_RULE = 'kestrel test marker';
+
+/** A copy of /bin/true under a name only the marker uses, and the rules file that alerts on its exec. */
+function markerSetup(): { dir: string; exe: string; name: string; rules: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kestrel-marker-'));
+  const name = `kmark-${process.pid}`.slice(0, 15); // proc.name is the 15-byte comm
+  const exe = join(dir, name);
+  copyFileSync('/bin/true', exe);
+  const rules = join(dir, 'marker.yaml');
+  writeFileSync(
+    rules,
+    `- rule: ${MARKER_RULE}\n  desc: the live tests' marker process\n  condition: evt.type in (execve, execveat) and evt.dir = < and proc.name = "${name}"\n` +
+      `  output: marker %proc.cmdline\n  priority: EMERGENCY\n  source: syscall\n`,
+  );
+  return { dir, exe, name, rules };
 }
 
 /** `agentConfig`: more top-level agent settings (e.g. `capture`); `extra`: more agent options (e.g. responses). */
@@ -36,6 +62,8 @@ export async function startLiveAgent(
   agentConfig: Record<string, unknown> = {},
   extra: Partial<AgentOptions> = {},
 ): Promise<LiveAgent> {
+  const mark = markerSetup();
+  let markers = 0;
   const out = new PassThrough();
   const alerts: AlertJson[] = [];
   let pending = '';
@@ -59,13 +87,14 @@ export async function startLiveAgent(
     process.cwd(),
   );
   const log = pino({ level: 'warn' }, pino.destination({ fd: 2, sync: true }));
-  const agent = await Agent.start({ config, rulesPaths, log, stdout: out, ...extra });
+  const agent = await Agent.start({ config, rulesPaths: [...rulesPaths, mark.rules], log, stdout: out, ...extra });
   const runner = agent.runner('syscall') as SyscallRunner | undefined;
   if (!runner?.ready()) {
     await agent.stop();
+    rmSync(mark.dir, { recursive: true, force: true });
     throw new Error(`syscall source not ready: ${JSON.stringify(agent.sourceStatus())}`);
   }
-  return {
+  const live: LiveAgent = {
     agent,
     alerts,
     runner,
@@ -82,12 +111,19 @@ export async function startLiveAgent(
         await new Promise((r) => setTimeout(r, 25));
       }
     },
-    async settle() {
-      // two poll periods plus a margin: everything produced before now has been read and evaluated
-      await new Promise((r) => setTimeout(r, 300));
+    async marker() {
+      const nonce = `m${++markers}`;
+      await runProcess(mark.exe, [nonce]);
+      const isMine = (a: AlertJson) => a.rule === MARKER_RULE && a.output_fields['proc.cmdline'] === `${mark.name} ${nonce}`;
+      await live.alert(`the marker process ${nonce}`, isMine);
+      return alerts.findIndex(isMine);
     },
-    stop: async () => void (await agent.stop()),
+    async stop() {
+      await agent.stop();
+      rmSync(mark.dir, { recursive: true, force: true });
+    },
   };
+  return live;
 }
 
 /** Runs a command to completion; resolves with its pid and exit code. */

@@ -48,7 +48,7 @@ describe.skipIf(!!reason)(`the syscall source in the agent${skipNote(reason)}`, 
       const probe = join(dir, 'probe-target');
       writeFileSync(probe, 'x');
       await openLoop(20_000, probe);
-      await live.settle();
+      await live.marker();
       // 40,000 open/close syscalls made no records: what was produced meanwhile is the host's
       // process lifecycle records only
       expect(live.runner.counters()!.produced - before).toBeLessThan(4000);
@@ -59,7 +59,7 @@ describe.skipIf(!!reason)(`the syscall source in the agent${skipNote(reason)}`, 
       expect(collector.kernelState().attached).toEqual(expect.arrayContaining(['openat', 'close']));
       await openLoop(10, probe);
       await live.alert('the open after reload', (a) => a.rule === 'probe open' && a.output_fields['fd.name'] === probe);
-      await live.settle();
+      await live.marker();
       expect(live.alerts.filter((a) => a.rule === 'probe open')).toHaveLength(10);
     } finally {
       await live.stop();

@@ -127,13 +127,16 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
       expect(c.counters().truncated).toBeGreaterThan(before);
     });
 
-    it('counters: produced, batches, records move; nothing dropped', () => {
+    it('counters: produced, batches, records move; drops are a count', () => {
+      // drops depend on what every process of the host does (the collector sees them all), so
+      // none is not asserted here: the tests above check that each record of their own
+      // processes arrived
       const k = c.counters();
       expect(k.produced).toBeGreaterThan(0);
       expect(k.batches).toBeGreaterThan(0);
       expect(k.records).toBeGreaterThan(0);
       expect(k.records).toBeLessThanOrEqual(k.produced);
-      expect(k.dropped).toBe(0);
+      expect(Number.isSafeInteger(k.dropped) && k.dropped >= 0).toBe(true);
     });
   });
 
@@ -163,8 +166,8 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
       await waitFor('the second loop exit', () => recs.some((r) => r.name === 'procexit' && r.pid === pid2));
       const opens = recs.filter((r) => r.pid === pid2 && r.name === 'openat' && r.p.name === '/etc/hostname');
       expect(opens.length).toBe(N);
+      // every record of the test's own process arrived (drops elsewhere on the host are not its concern)
       expect(recs.filter((r) => r.pid === pid2 && r.name === 'close')).toHaveLength(0);
-      expect(c.counters().dropped).toBe(0);
     } finally {
       await c.close();
     }

@@ -68,7 +68,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     expect(a.output_fields['user.name']).toBe('root');
     const n = live.alerts.length;
     await runProcess('/bin/cat', ['/etc/hostname']);
-    await live.settle();
+    await live.marker();
     expect(newSince(n, (x) => x.output_fields['fd.name'] === '/etc/hostname')).toEqual([]);
   });
 
@@ -85,7 +85,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     const run2 = await podmanRun(image!, ['/bin/sh', '-c', '/bin/nc -w 1 -e /bin/true 127.0.0.1 9; /bin/nc -w 1 127.0.0.1 9; true']);
     const a = await live.alert('nc -e in the container', (x) => x.rule === netcatContainer.rule && x.output_fields['container.id'] === run2.id.slice(0, 12));
     expect(String(a.output_fields['proc.cmdline'])).toContain('-e /bin/true');
-    await live.settle();
+    await live.marker();
     expect(newSince(0, (x) => x.rule === netcatContainer.rule && x.output_fields['container.id'] === run2.id.slice(0, 12))).toHaveLength(1);
   }, 60_000);
 
@@ -94,7 +94,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     const { id } = await podmanRun(image!, ['/bin/sh', '-c', 'cp /bin/busybox /tmp/true && /tmp/true && /bin/true']);
     const a = await live.alert('the dropped binary', (x) => x.rule === dropExec.rule && x.output_fields['container.id'] === id.slice(0, 12));
     expect(a.output_fields['proc.exepath']).toBe('/tmp/true');
-    await live.settle();
+    await live.marker();
     expect(newSince(0, (x) => x.rule === dropExec.rule && x.output_fields['container.id'] === id.slice(0, 12))).toHaveLength(1);
   }, 60_000);
 
@@ -103,7 +103,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     await live.alert('sh under nginx', (x) => x.rule === nginxShell.rule && x.output_fields['proc.pname'] === 'nginx');
     const n = live.alerts.length;
     await shellSpawnedBy(dir, 'kestrel-app');
-    await live.settle();
+    await live.marker();
     expect(newSince(n, (x) => x.output_fields['proc.pname'] === 'kestrel-app')).toEqual([]);
   });
 
@@ -114,7 +114,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
       await live.alert('nc connect', (x) => x.rule === netcatConnectRule.rule && String(x.output).includes(String(l.port)));
       const n = live.alerts.length;
       await plainConnect(l.port);
-      await live.settle();
+      await live.marker();
       expect(newSince(n, (x) => x.rule === netcatConnectRule.rule)).toEqual([]);
     } finally {
       l.close();
@@ -126,7 +126,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     await live.alert('touch below /etc', (x) => x.rule === etcWrite.rule && x.output_fields['fd.name'] === path);
     const n = live.alerts.length;
     const miss = await writeBelow(dir);
-    await live.settle();
+    await live.marker();
     expect(newSince(n, (x) => x.output_fields['fd.name'] === miss.path)).toEqual([]);
   });
 
@@ -135,7 +135,7 @@ describe.skipIf(!!reason)(`live eBPF + Kestrel's default rules${skipNote(reason)
     await live.alert('exec from /dev/shm', (x) => x.rule === shmExec.rule && x.output_fields['proc.exepath'] === path);
     const n = live.alerts.length;
     const miss = await executeFrom(dir);
-    await live.settle();
+    await live.marker();
     expect(newSince(n, (x) => x.output_fields['proc.exepath'] === miss.path)).toEqual([]);
   });
 });

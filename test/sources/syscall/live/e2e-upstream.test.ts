@@ -56,7 +56,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
   it('near miss: reading /etc/hostname raises nothing', async () => {
     const before = live.alerts.length;
     await runProcess('/bin/cat', ['/etc/hostname']);
-    await live.settle();
+    await live.marker();
     expect(live.alerts.slice(before).filter((a) => String(a.output).includes('/etc/hostname'))).toEqual([]);
   });
 
@@ -74,7 +74,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
   it('near miss: the same shell under a binary with an unremarkable name raises nothing', async () => {
     const before = live.alerts.length;
     await shellSpawnedBy(dir, 'kestrel-app');
-    await live.settle();
+    await live.marker();
     expect(live.alerts.slice(before).filter((a) => a.output_fields['proc.pname'] === 'kestrel-app')).toEqual([]);
   });
 
@@ -104,7 +104,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
       expect(a.output_fields['proc.name']).toBe('nc');
       expect(a.output_fields['proc.exepath']).toBe(realpathSync('/bin/busybox'));
       // without -e/-c it is not remote code execution
-      await live.settle();
+      await live.marker();
       expect(forRule('Netcat/Socat Remote Code Execution on Host').filter((x) => x.output_fields['proc.cmdline'] === cmd)).toEqual([]);
 
       const cmd2 = `nc -w 2 -e /bin/true 127.0.0.1 ${l.port}`;
@@ -121,7 +121,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
     try {
       const before = live.alerts.length;
       await plainConnect(l.port);
-      await live.settle();
+      await live.marker();
       expect(live.alerts.slice(before).filter((a) => String(a.output_fields['proc.cmdline']).includes(String(l.port)))).toEqual([]);
     } finally {
       l.close();
@@ -139,7 +139,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
   it('near miss: the same write below /tmp raises nothing', async () => {
     const before = live.alerts.length;
     const { path } = await writeBelow(dir);
-    await live.settle();
+    await live.marker();
     expect(live.alerts.slice(before).filter((a) => a.output_fields['fd.name'] === path)).toEqual([]);
   });
 
@@ -153,7 +153,7 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
   it('near miss: executing the same file from a scratch directory raises nothing', async () => {
     const before = live.alerts.length;
     const { path } = await executeFrom(dir);
-    await live.settle();
+    await live.marker();
     expect(live.alerts.slice(before).filter((a) => a.output_fields['proc.exepath'] === path)).toEqual([]);
   });
 
@@ -167,7 +167,10 @@ describe.skipIf(!!reason)(`live eBPF + upstream Falco rules${skipNote(reason)}`,
     const v = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1]);
     expect(v('kestrel_syscall_records_total')).toBeGreaterThan(0);
     expect(v('kestrel_syscall_batches_total')).toBeGreaterThan(0);
-    expect(v('kestrel_syscall_dropped_total')).toBe(0);
+    // drops depend on the whole host's activity: the metric is the collector's count, not zero
+    const dropped = v('kestrel_syscall_dropped_total');
+    expect(Number.isSafeInteger(dropped) && dropped >= 0).toBe(true);
+    expect(dropped).toBeLessThanOrEqual(live.runner.counters()!.dropped);
     expect(text).toMatch(/^kestrel_events_total\{source="syscall"\} [1-9]/m);
   });
 });
