@@ -87,12 +87,10 @@ export function flagProblem(o: FalcoCliOptions): string | undefined {
   return undefined;
 }
 
-/** The config with -o applied (-U is `-o buffered_outputs=false` when the outputs know that key). */
+/** The config with -o applied; -U is `-o buffered_outputs=false` after them (as Falco's -U wins). */
 export function readCliConfig(o: FalcoCliOptions, file: string): LoadedConfig {
-  const overrides = [...o.option];
-  const loaded = readAgentConfig(file, { overrides });
-  if (o.unbuffered && 'buffered_outputs' in loaded.config) return readAgentConfig(file, { overrides: [...overrides, 'buffered_outputs=false'] });
-  return loaded;
+  const overrides = o.unbuffered ? [...o.option, 'buffered_outputs=false'] : [...o.option];
+  return readAgentConfig(file, { overrides });
 }
 
 /** --list [SOURCE] and -V FILE...: print and return the exit status; undefined when neither is asked. */

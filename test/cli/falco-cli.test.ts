@@ -172,6 +172,20 @@ describe.skipIf(!haveCli)('kestrel run with Falco configuration and flags', () =
     expect(r.out).not.toContain('token=abc');
   });
 
+  it('-U turns buffered_outputs off whatever the config and -o say; without it the config stands', async () => {
+    const dir = tmpDir();
+    const cfg = join(dir, 'k.yaml');
+    writeFileSync(cfg, 'buffered_outputs: true\n');
+    const configOf = async (args: string[]) => {
+      const r = await kestrel(['run', '-c', cfg, ...args, '--support']);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.out) as { config: { buffered_outputs: boolean } }).config;
+    };
+    expect((await configOf([])).buffered_outputs).toBe(true);
+    expect((await configOf(['-U'])).buffered_outputs).toBe(false);
+    expect((await configOf(['-o', 'buffered_outputs=true', '-U'])).buffered_outputs).toBe(false);
+  });
+
   it('-e FILE evaluates a recording through the configured outputs and exits when it is read', async () => {
     const dir = tmpDir();
     const log = join(dir, 'audit.log');
