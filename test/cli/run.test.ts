@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
 import { KestrelProcess, haveCli } from './kestrel-process.js';
@@ -33,6 +33,8 @@ describe.skipIf(!haveCli)('kestrel run', () => {
     const onFreePorts = shipped.replace(/^( {2}listen_port:) 8765$/m, '$1 0').replace(/^( {4}port:) 9765$/m, '$1 0');
     expect(onFreePorts.match(/^ *(listen_port|port): 0$/gm)).toHaveLength(2);
     writeFileSync(cfg, onFreePorts);
+    // the files the shipped config names beside itself come along (rules come from -r)
+    copyFileSync(join(dirname(DEFAULT_CONFIG), 'responses.yaml'), join(dir, 'responses.yaml'));
     const k = (running = new KestrelProcess(['run', '-c', cfg, '-r', UPSTREAM, '--json', '--disable-source', 'syscall']));
     await k.waitForLog(/kestrel running/);
     const health = `http://127.0.0.1:${k.port(/metrics and health on/)}`;
