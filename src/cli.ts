@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 
-const COMMANDS = ['validate', 'fields', 'run', 'replay', 'capture'];
+const COMMANDS = ['validate', 'fields', 'run', 'replay', 'capture', 'learn'];
 
 // `kestrel fields | head`: a closed pipe ends the output quietly.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -47,6 +47,17 @@ export function register(program: Command): void {
     });
 }
 
+/** The reader for a recording, by its first bytes; or the message (a line) saying why there is none. */
+export async function readerFor(file: string, command: string): Promise<ReplayReader | string> {
+  let h: Buffer;
+  try {
+    h = await head(file);
+  } catch (err) {
+    return `kestrel ${command}: cannot read ${file}: ${(err as Error).message}\n`;
+  }
+  return replayReaders.find((r) => r.detect(h)) ?? `kestrel ${command}: ${file}: not a format ${command} reads (${replayReaders.map((r) => r.describe).join('; ')})\n`;
+}
+
 async function head(file: string): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
@@ -100,17 +111,9 @@ export async function replay(files: string[], rulesPaths: string[], format: Aler
     process.stderr.write(`${b.file}:${b.line}${b.column ? `:${b.column}` : ''}: skipped: ${b.message}\n`);
   };
   for (file of files) {
-    let reader: ReplayReader | undefined;
-    try {
-      const h = await head(file);
-      reader = replayReaders.find((r) => r.detect(h));
-    } catch (err) {
-      process.stderr.write(`kestrel replay: cannot read ${file}: ${(err as Error).message}\n`);
-      status = 1;
-      continue;
-    }
-    if (!reader) {
-      process.stderr.write(`kestrel replay: ${file}: not a format replay reads (${replayReaders.map((r) => r.describe).join('; ')})\n`);
+    const reader = await readerFor(file, 'replay');
+    if (typeof reader === 'string') {
+      process.stderr.write(reader);
       status = 1;
       continue;
     }

@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['fields'],
   ['engine'],
   ['rules', 'sources', 'outputs'],
+  ['learn'], // learning mode: folds evaluated events from the sources into profiles and policies
   ['agent'],
   ['cli'],
 ];
