@@ -62,6 +62,20 @@ class WorkloadState {
     for (const l of profile.listening) this.listening.set(`${l.port} ${l.proto}`, l);
     for (const s of profile.syscalls) this.syscalls.add(s);
   }
+  /** Folds what another state learned (a container's events from before its metadata was known). */
+  absorb(o: WorkloadState): void {
+    for (const [exe, parents] of o.exes) {
+      const mine = this.exes.get(exe) ?? new Set<string>();
+      for (const p of parents) mine.add(p);
+      this.exes.set(exe, mine);
+    }
+    for (const w of o.writes) if (!underPrefix(w, this.writes)) this.writes.add(w);
+    for (const [k, v] of o.outbound) this.outbound.set(k, v);
+    for (const [k, v] of o.inbound) this.inbound.set(k, v);
+    for (const [k, v] of o.listening) this.listening.set(k, v);
+    for (const s of o.syscalls) this.syscalls.add(s);
+    for (const [k, n] of Object.entries(o.profile.counts)) this.profile.counts[k] = (this.profile.counts[k] ?? 0) + n;
+  }
   count(kind: string): void {
     this.profile.counts[kind] = (this.profile.counts[kind] ?? 0) + 1;
   }
@@ -88,6 +102,12 @@ export interface LearnSummary {
 export class Learner {
   private readonly workloads = new Map<string, WorkloadState>();
   private readonly subjects = new Map<string, SubjectProfile>();
+  /**
+   * Containers whose runtime metadata has not arrived yet (the lookup runs asynchronously): what
+   * they did is kept under the container id and folded into their workload once it is known, so a
+   * container's first moments (its entrypoint's exec) are learned too.
+   */
+  private readonly pending = new Map<string, { state: WorkloadState; ctx: SyscallEvent['ctx'] }>();
   readonly summary: LearnSummary = { events: 0, unattributed: 0, lockedSkipped: 0 };
   private firstNs = 0n;
   private lastNs = 0n;
@@ -108,12 +128,41 @@ export class Learner {
   private workload(e: SyscallEvent): WorkloadState | undefined {
     const proc = e.proc;
     if (!proc) return undefined;
-    const container = proc.containerId ? e.ctx.containers.get(proc.containerId) : undefined;
-    const id = identify(container, proc.containerId !== '', proc.exepath);
-    if (!id || !selects(this.selector, id)) return undefined;
+    const cid = proc.containerId;
+    const container = cid ? e.ctx.containers.get(cid) : undefined;
+    const id = identify(container, cid !== '', proc.exepath);
+    if (!id) {
+      if (!cid || container?.lookup === 'failed') return undefined;
+      let p = this.pending.get(cid);
+      const provisional: WorkloadIdentity = { key: `container:${cid}`, kind: 'image', name: cid, derivedFrom: 'container metadata pending' };
+      if (!p) this.pending.set(cid, (p = { state: new WorkloadState(newWorkloadProfile(provisional)), ctx: e.ctx }));
+      return p.state;
+    }
+    if (!selects(this.selector, id)) return undefined;
     let w = this.workloads.get(id.key);
     if (!w) this.workloads.set(id.key, (w = new WorkloadState(newWorkloadProfile(id))));
+    const early = cid ? this.pending.get(cid) : undefined;
+    if (early) {
+      this.pending.delete(cid);
+      if (!w.profile.locked) w.absorb(early.state);
+    }
     return w;
+  }
+
+  /** At the end: containers still without metadata are asked once more, else dropped (counted). */
+  private settlePending(): void {
+    for (const [cid, p] of this.pending) {
+      const c = p.ctx.containers.get(cid);
+      const id = identify(c, true, '');
+      if (!id || !selects(this.selector, id)) {
+        this.summary.unattributed += p.state.profile.counts.events ?? 0;
+        continue;
+      }
+      let w = this.workloads.get(id.key);
+      if (!w) this.workloads.set(id.key, (w = new WorkloadState(newWorkloadProfile(id))));
+      if (!w.profile.locked) w.absorb(p.state);
+    }
+    this.pending.clear();
   }
 
   /** Learns from one syscall event (after the state was updated for it). */
@@ -136,7 +185,8 @@ export class Learner {
     if (EXECS.has(type)) {
       if (res < 0) return;
       const exe = str(F.exepath(e));
-      if (!exe) return;
+      // "/" and the like: no file (runc's re-exec of itself from a memfd shows so); nothing to allow
+      if (!exe || exe.endsWith('/')) return;
       let parents = w.exes.get(exe);
       if (!parents) w.exes.set(exe, (parents = new Set()));
       const parent = str(F.pexepath(e));
@@ -247,6 +297,7 @@ export class Learner {
 
   /** Ends a run: writes the working sets back and records the run in every profile it touched. */
   finish(inputs: string[], at = new Date()): { workloads: WorkloadProfile[]; subjects: SubjectProfile[] } {
+    this.settlePending();
     const from = this.firstNs ? new Date(Number(this.firstNs / 1_000_000n)).toISOString() : '';
     const to = this.lastNs ? new Date(Number(this.lastNs / 1_000_000n)).toISOString() : '';
     const run = { at: at.toISOString(), inputs, events: this.summary.events };
