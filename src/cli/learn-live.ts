@@ -1,7 +1,10 @@
 // Live learning (`kestrel learn --duration D`): runs the syscall source as the agent does, with
 // its kernel filter programmed for what learning reads (every event type the collector makes)
 // instead of for rules, hands each event to the learner, prints counts per workload every few
-// seconds, and stops after the duration or on SIGINT/SIGTERM.
+// seconds, and stops after the duration or on SIGINT/SIGTERM. While it learns, the collector's
+// sys_enter capture records every syscall of the containers' mount namespaces (for the seccomp
+// profiles); it is detached when learning ends.
+import { statSync } from 'node:fs';
 import pino from 'pino';
 import { EVENT_NAMES } from '../sources/syscall/record/event-table.js';
 import { syscallModule } from '../sources/syscall/index.js';
@@ -9,6 +12,7 @@ import { SYSCALL_DEFAULTS } from '../sources/syscall/config.js';
 import type { SyscallEvent } from '../sources/syscall/syscall-event.js';
 import type { RulesView } from '../sources/source-module.js';
 import type { Learner } from '../learn/learner.js';
+import { SYSCALLS_X86_64 } from '../learn/syscalls-x86_64.js';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -25,6 +29,18 @@ const learningInterest: RulesView = {
   forSource: () => ({ interestingEventTypes: () => new Set(EVENT_NAMES.filter((n) => n !== 'NA')) }),
 };
 
+/**
+ * The host's mount namespace (the capture leaves it out): init's, or, where /proc/1 is not ours
+ * to read (a sandbox, no hostPID), our own.
+ */
+function hostMountNamespace(): number {
+  try {
+    return statSync('/proc/1/ns/mnt').ino;
+  } catch {
+    return statSync('/proc/self/ns/mnt').ino;
+  }
+}
+
 export async function learnLive(learner: Learner, duration: string): Promise<{ status: number; inputs: string[] }> {
   let ms: number;
   try {
@@ -40,6 +56,18 @@ export async function learnLive(learner: Learner, duration: string): Promise<{ s
   } catch (err) {
     process.stderr.write(`kestrel learn: the syscall source cannot run: ${(err as Error).message}\n`);
     return { status: 1, inputs: [] };
+  }
+  const collector = runner.liveCollector();
+  let capture = collector !== undefined && process.arch === 'x64';
+  if (capture) {
+    try {
+      collector!.learnSyscalls(true, hostMountNamespace());
+    } catch (err) {
+      capture = false;
+      process.stderr.write(`kestrel learn: no syscall capture for seccomp profiles (they hold the event types seen only): ${(err as Error).message}\n`);
+    }
+  } else {
+    process.stderr.write(`kestrel learn: no syscall capture on ${process.arch} (x86_64 only): seccomp profiles hold the event types seen only\n`);
   }
   const started = new Date();
   process.stderr.write(`kestrel learn: learning live for ${duration} (Ctrl-C ends early)\n`);
@@ -59,6 +87,25 @@ export async function learnLive(learner: Learner, duration: string): Promise<{ s
     process.once('SIGTERM', done);
   });
   clearInterval(progress);
+  if (capture) {
+    const byNs = new Map<number, string[]>();
+    let unconfined = 0;
+    const ours = learner.mountNamespaces();
+    for (const { mntNs, levels } of collector!.learnedSyscalls()) {
+      if (!ours.has(mntNs)) continue; // other containers, not selected
+      // The deepest seccomp filter level seen: after the runtime installed the container's filter
+      // (the runtime's setup before it is left out). Level 0 only: the container ran unconfined.
+      let deepest = levels.length - 1;
+      while (deepest > 0 && levels[deepest]!.length === 0) deepest--;
+      if (deepest === 0) unconfined++;
+      const use = levels[deepest] ?? [];
+      byNs.set(mntNs, use.map((i) => SYSCALLS_X86_64[i]).filter((n): n is string => !!n));
+    }
+    collector!.learnSyscalls(false, 0);
+    const n = learner.addKernelSyscalls(byNs);
+    process.stderr.write(`kestrel learn: syscalls captured for ${byNs.size} mount namespace(s), ${n} workload(s)\n`);
+    if (unconfined > 0) process.stderr.write(`kestrel learn: ${unconfined} mount namespace(s) ran without a seccomp filter: their profiles also allow the runtime's setup syscalls\n`);
+  }
   await runner.stop();
   return { status: 0, inputs: [`live syscall events from ${started.toISOString()} for ${duration}`] };
 }

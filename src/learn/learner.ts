@@ -54,6 +54,8 @@ class WorkloadState {
   readonly inbound = new Map<string, { peer: string; port: number; proto: string }>();
   readonly listening = new Map<string, { port: number; proto: string }>();
   readonly syscalls = new Set<string>();
+  /** Mount namespaces the workload's processes ran in (this run): keys of the kernel's syscall capture. */
+  readonly mntNs = new Set<number>();
   constructor(readonly profile: WorkloadProfile) {
     for (const [exe, parents] of Object.entries(profile.executables)) this.exes.set(exe, new Set(parents));
     for (const p of profile.writePrefixes) this.writes.add(p);
@@ -74,6 +76,7 @@ class WorkloadState {
     for (const [k, v] of o.inbound) this.inbound.set(k, v);
     for (const [k, v] of o.listening) this.listening.set(k, v);
     for (const s of o.syscalls) this.syscalls.add(s);
+    for (const m of o.mntNs) this.mntNs.add(m);
     for (const [k, n] of Object.entries(o.profile.counts)) this.profile.counts[k] = (this.profile.counts[k] ?? 0) + n;
   }
   count(kind: string): void {
@@ -180,6 +183,7 @@ export class Learner {
     this.seen(e.timeNs());
     const type = e.spec.name;
     w.syscalls.add(type);
+    w.mntNs.add(e.mntNs);
     w.count('events');
     const res = Number(F.rawres(e) ?? 0);
     if (EXECS.has(type)) {
@@ -293,6 +297,33 @@ export class Learner {
       this.subjects.set(key, s);
     }
     return s;
+  }
+
+  /** Mount namespaces the selected workloads' processes ran in during this run. */
+  mountNamespaces(): Set<number> {
+    const out = new Set<number>();
+    for (const w of this.workloads.values()) for (const ns of w.mntNs) out.add(ns);
+    for (const p of this.pending.values()) for (const ns of p.state.mntNs) out.add(ns);
+    return out;
+  }
+
+  /**
+   * Adds the syscalls the kernel-side capture saw per mount namespace (live learning) to the
+   * workloads whose processes ran in those namespaces. Returns how many workloads got some.
+   */
+  addKernelSyscalls(byMntNs: ReadonlyMap<number, readonly string[]>): number {
+    this.settlePending();
+    let n = 0;
+    for (const w of this.workloads.values()) {
+      if (w.profile.locked) continue;
+      let got = false;
+      for (const ns of w.mntNs) {
+        for (const name of byMntNs.get(ns) ?? []) w.syscalls.add(name);
+        got ||= byMntNs.has(ns);
+      }
+      if (got) n++;
+    }
+    return n;
   }
 
   /** Ends a run: writes the working sets back and records the run in every profile it touched. */

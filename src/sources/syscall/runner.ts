@@ -112,6 +112,11 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     log?.info({ syscalls: c.wanted }, `syscall: kernel filter set to ${wanted === 'all' ? 'every covered syscall' : `${c.wanted.length} event types`}`);
   }
 
+  /** The running collector (learning mode attaches its syscall capture to it). */
+  liveCollector(): SyscallCollector | undefined {
+    return this.collector;
+  }
+
   rulesChanged(rules: RulesView): void {
     this.program(rules);
   }

@@ -2,8 +2,9 @@
 // plus a shell job that fetches it and writes a log every half second is learned with
 // `kestrel learn --duration`; then, with only the generated rules loaded, the same activity raises
 // no alert while an unexpected /bin/nc, a write to a new path and a connection to a new port each
-// raise exactly the expected alert. Takes the live-test lock (every collector sees every process).
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+// raise exactly the expected alert; restarted with the learned seccomp profile it keeps working and
+// `unshare` fails with EPERM. Takes the live-test lock (every collector sees every process).
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +19,7 @@ const suffix = randomBytes(4).toString('hex');
 const IMAGE = `localhost/kestrel-learn-${suffix}`;
 const NAME = `kestrel-learn-${suffix}`;
 // Each applet is its own file (not a busybox symlink), so each has its own proc.exepath.
-const APPLETS = ['sh', 'httpd', 'wget', 'date', 'sleep', 'nc', 'cat', 'unshare', 'true'];
+const APPLETS = ['sh', 'httpd', 'wget', 'date', 'sleep', 'nc', 'cat', 'chroot', 'true'];
 
 function buildImage(): void {
   const root = scratchDir();
@@ -69,6 +70,15 @@ describe.skipIf(!!reason)(`kestrel learn live on a podman container${skipNote(re
     const learn = new KestrelProcess(['learn', '--duration', '12s', '--workload', `image:${IMAGE}`, '-o', out]);
     await learn.waitFor(() => learn.stderr.includes('learning live'), 'kestrel learn to attach', 60_000);
     startWorkload();
+    // What the checks below do from outside (a probe fetching the page, reading the job's log) is
+    // part of the normal activity: exercise it while learning.
+    let done = false;
+    void learn.exited.then(() => (done = true));
+    while (!done) {
+      podman(['exec', NAME, '/bin/wget', '-q', '-O', '-', 'http://127.0.0.1:8080/index.html']);
+      podman(['exec', NAME, '/bin/cat', '/var/log/job.log']);
+      await new Promise((r) => setTimeout(r, 200));
+    }
     learnCode = await learn.exited;
     learnErr = learn.stderr;
     stopWorkload();
@@ -85,7 +95,7 @@ describe.skipIf(!!reason)(`kestrel learn live on a podman container${skipNote(re
     expect(learnErr).toMatch(new RegExp(`  image:${IMAGE}: \\d+ event\\(s\\)`));
     const p = JSON.parse(readFileSync(join(out, 'profiles/workloads', `image-localhost-kestrel-learn-${suffix}.json`), 'utf8'));
     expect(Object.keys(p.executables)).toEqual(expect.arrayContaining(['/bin/sh', '/bin/httpd', '/bin/wget', '/bin/date', '/bin/sleep']));
-    expect(p.executables['/bin/wget']).toEqual(['/bin/sh']);
+    expect(p.executables['/bin/wget']).toContain('/bin/sh');
     expect(p.writePrefixes).toEqual(expect.arrayContaining(['/tmp', '/var/log']));
     expect(p.outbound).toContainEqual({ peer: '127.0.0.1', port: 8080, proto: 'tcp' });
     expect(p.listening).toContainEqual({ port: 8080, proto: 'tcp' });
@@ -137,7 +147,39 @@ describe.skipIf(!!reason)(`kestrel learn live on a podman container${skipNote(re
     }, 180_000);
   });
 
-  it('the seccomp profile is written for the workload', () => {
-    expect(existsSync(join(out, 'seccomp', `image-localhost-kestrel-learn-${suffix}.json`))).toBe(true);
+  describe('restarted with its learned seccomp profile', () => {
+    const profile = () => join(out, 'seccomp', `image-localhost-kestrel-learn-${suffix}.json`);
+    beforeAll(() => {
+      stopWorkload();
+      startWorkload(['--security-opt', `seccomp=${profile()}`]);
+    }, 120_000);
+    afterAll(() => stopWorkload());
+
+    it('holds every syscall the container made (captured in the kernel), not only the event types', () => {
+      const sc = JSON.parse(readFileSync(profile(), 'utf8'));
+      expect(sc.defaultAction).toBe('SCMP_ACT_ERRNO');
+      expect(sc.syscalls[0].names).toEqual(expect.arrayContaining(['read', 'write', 'execve', 'socket', 'connect', 'bind', 'listen', 'clock_nanosleep']));
+      expect(sc.syscalls[0].names).not.toContain('chroot');
+      expect(learnErr).toMatch(/syscalls captured for \d+ mount namespace\(s\), 1 workload\(s\)/);
+    });
+
+    it('keeps working: the job runs and httpd serves the page', () => {
+      const page = podman(['exec', NAME, '/bin/wget', '-q', '-O', '-', 'http://127.0.0.1:8080/index.html']);
+      expect(page.stderr).toBe('');
+      expect(page.stdout).toContain('hello from the learned workload');
+      expect(podman(['exec', NAME, '/bin/cat', '/var/log/job.log']).status).toBe(0);
+    });
+
+    // Not unshare: the runtime calls it in the container's mount namespace while setting it up, so
+    // the capture has it (see the README's limits). chroot: allowed by podman's default profile
+    // and capabilities, never made by this workload or its runtime.
+    it('refuses a syscall it never used: chroot fails with EPERM (and works without the profile)', () => {
+      const denied = podman(['exec', NAME, '/bin/chroot', '/', '/bin/true']);
+      expect(denied.status).not.toBe(0);
+      expect(denied.stderr).toMatch(/Operation not permitted/);
+      const control = podman(['run', '--rm', ...RUN_OPTS, `${IMAGE}:1`, '/bin/chroot', '/', '/bin/true']);
+      expect(control.stderr).toBe('');
+      expect(control.status).toBe(0);
+    });
   });
 });
