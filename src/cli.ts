@@ -12,6 +12,7 @@ const COMMANDS = [
   'capture',
   'config',
   'test',
+  'learn',
 ];
 
 // `kestrel fields | head`: a closed pipe ends the output quietly.

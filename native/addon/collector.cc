@@ -40,7 +40,9 @@ Napi::Function Collector::Define(Napi::Env env) {
                      {InstanceMethod("open", &Collector::Open), InstanceMethod("setInterest", &Collector::SetInterest),
                       InstanceMethod("start", &Collector::Start), InstanceMethod("stop", &Collector::Stop),
                       InstanceMethod("close", &Collector::Close), InstanceMethod("counters", &Collector::Counters),
-                      InstanceMethod("interest", &Collector::Interest)});
+                      InstanceMethod("interest", &Collector::Interest),
+                      InstanceMethod("learnSyscalls", &Collector::LearnSyscalls),
+                      InstanceMethod("learnedSyscalls", &Collector::LearnedSyscalls)});
 }
 
 Collector::Collector(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Collector>(info) {
@@ -203,6 +205,59 @@ Napi::Value Collector::Interest(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// learnSyscalls(on: boolean, hostMntNs: number): attaches (or detaches) learning mode's sys_enter
+// program, which records the syscalls of every task outside the host mount namespace per mount
+// namespace (progs_learn.h). Detection never has it attached.
+Napi::Value Collector::LearnSyscalls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!skel_) throw Napi::Error::New(env, "learnSyscalls() before open()");
+  if (info.Length() < 2 || !info[0].IsBoolean() || !info[1].IsNumber())
+    throw Napi::TypeError::New(env, "learnSyscalls(on: boolean, hostMntNs: number)");
+  bool on = info[0].As<Napi::Boolean>().Value();
+  if (on && !learn_link_) {
+    skel_->bss->learn_host_mnt_ns = info[1].As<Napi::Number>().Uint32Value();
+    clear_libbpf_log();
+    learn_link_ = bpf_program__attach(skel_->progs.kx_learn_sys_enter);
+    if (!learn_link_) throw failure(env, describe_failure("attaching kx_learn_sys_enter", -errno), "EATTACH");
+  } else if (!on && learn_link_) {
+    DestroyLater({learn_link_});
+    learn_link_ = nullptr;
+  }
+  return env.Undefined();
+}
+
+// learnedSyscalls() -> { mntNs, levels: number[][] }[]: the syscall numbers seen per mount
+// namespace since learning started, per seccomp filter depth of the caller (progs_learn.h).
+Napi::Value Collector::LearnedSyscalls(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array out = Napi::Array::New(env);
+  if (!skel_) return out;
+  int fd = bpf_map__fd(skel_->maps.learn_syscalls);
+  __u32 key = 0, next = 0;
+  const unsigned words = KESTREL_LEARN_SYSCALLS / 64;
+  const unsigned levels = 4;  // LEARN_LEVELS
+  __u64 value[1 + levels * words];  // struct learn_bits: generation, then the bitmaps by level
+  bool first = true;
+  while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+    first = false;
+    key = next;
+    if (bpf_map_lookup_elem(fd, &key, value) != 0) continue;
+    Napi::Array by_level = Napi::Array::New(env);
+    for (unsigned l = 0; l < levels; l++) {
+      const __u64* bits = value + 1 + l * words;
+      Napi::Array ids = Napi::Array::New(env);
+      for (unsigned i = 0; i < KESTREL_LEARN_SYSCALLS; i++)
+        if (bits[i / 64] & (1ULL << (i % 64))) ids.Set(ids.Length(), i);
+      by_level.Set(l, ids);
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("mntNs", Napi::Number::New(env, key));
+    o.Set("levels", by_level);
+    out.Set(out.Length(), o);
+  }
+  return out;
+}
+
 // start(onBatch): attaches the lifecycle hooks and starts the reader thread.
 Napi::Value Collector::Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -273,6 +328,8 @@ void Collector::Detach() {
   }
   for (auto* l : lifecycle_links_) all.push_back(l);
   lifecycle_links_.clear();
+  if (learn_link_) all.push_back(learn_link_);
+  learn_link_ = nullptr;
   DestroyLater(std::move(all));
   JoinDetachers();
   if (skel_) kestrel_bpf__destroy(skel_);
@@ -322,6 +379,8 @@ Napi::Value Collector::Close(const Napi::CallbackInfo& info) {
   }
   for (auto* l : lifecycle_links_) links.push_back(l);
   lifecycle_links_.clear();
+  if (learn_link_) links.push_back(learn_link_);
+  learn_link_ = nullptr;
   auto* worker = new CloseWorker(info.Env(), skel, std::move(links), std::move(detachers_));
   detachers_.clear();
   auto promise = worker->Promise();

@@ -27,6 +27,8 @@ class Collector : public Napi::ObjectWrap<Collector> {
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Counters(const Napi::CallbackInfo& info);
   Napi::Value Interest(const Napi::CallbackInfo& info);
+  Napi::Value LearnSyscalls(const Napi::CallbackInfo& info);
+  Napi::Value LearnedSyscalls(const Napi::CallbackInfo& info);
 
   void Detach();
   void DestroyLater(std::vector<bpf_link*> links);
@@ -41,6 +43,7 @@ class Collector : public Napi::ObjectWrap<Collector> {
   kestrel_bpf* skel_ = nullptr;
   std::vector<bpf_link*> syscall_links_;  // by KT_* code
   std::vector<bpf_link*> lifecycle_links_;
+  bpf_link* learn_link_ = nullptr;  // learning mode's sys_enter program, while learning
   ConsumerStats stats_;
   std::unique_ptr<Consumer> consumer_;
   // Destroying a tracepoint link waits for the kernel's RCU grace periods (tens of ms each):

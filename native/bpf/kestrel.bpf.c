@@ -9,10 +9,13 @@
  *
  * Every program first checks interest[type] (written by user space at run time) so a type can be
  * switched off instantly, before its tracepoint is detached.
+ *
+ * progs_learn.h: learning mode's per-container syscall capture, attached only while learning.
  */
 #include "net.h"
 #include "progs_fs.h"
 #include "progs_net.h"
 #include "progs_proc.h"
+#include "progs_learn.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -32,6 +32,8 @@ struct kestrel_config {
 
 /* Room per CPU for building one record before it is copied into the ring buffer. */
 #define KESTREL_SCRATCH_SIZE (KESTREL_MAX_RECORD + 2 * KESTREL_MAX_PATH)
+/* Syscall numbers learning mode records per mount namespace (progs_learn.h): a power of two. */
+#define KESTREL_LEARN_SYSCALLS 512
 #define KESTREL_INTEREST_SLOTS 128
 
 #endif

@@ -16,6 +16,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['fields'],
   ['engine'],
   ['rules', 'sources', 'outputs', 'respond'],
+  ['learn'], // learning mode: folds evaluated events from the sources into profiles and policies
   ['agent'],
   ['ruletest'], // `kestrel test`: rule unit tests over the built-in sources
   ['cli'],

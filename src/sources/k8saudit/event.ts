@@ -9,7 +9,7 @@ function text(v: Json | undefined): string | undefined {
   return v === undefined ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-function member(o: Json | undefined, key: string): Json | undefined {
+export function member(o: Json | undefined, key: string): Json | undefined {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
 }

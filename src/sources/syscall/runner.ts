@@ -136,6 +136,11 @@ export class SyscallRunner implements SourceRunner<SyscallEvent> {
     return this.captures.request(event, request);
   }
 
+  /** The running collector (learning mode attaches its syscall capture to it). */
+  liveCollector(): SyscallCollector | undefined {
+    return this.collector;
+  }
+
   rulesChanged(rules: RulesView): void {
     this.program(rules);
   }

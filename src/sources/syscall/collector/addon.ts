@@ -72,6 +72,10 @@ export interface NativeCollector {
   /** Detaches and unloads (after stop); resolves when done (about 2 s: kernel grace periods). */
   close(): Promise<void>;
   counters(): CollectorCounters;
+  /** Learning mode: attaches/detaches the sys_enter program recording syscalls per mount namespace. */
+  learnSyscalls(on: boolean, hostMntNs: number): void;
+  /** Syscall numbers recorded so far per mount namespace (outside the host's), by the caller's seccomp filter depth (0-3). */
+  learnedSyscalls(): { mntNs: number; levels: number[][] }[];
 }
 
 export interface Addon {

@@ -120,4 +120,23 @@ export class SyscallCollector {
   counters(): CollectorCounters {
     return this.native.counters();
   }
+
+  /**
+   * Learning mode (kestrel learn): records which syscalls each task outside the host mount
+   * namespace `hostMntNs` makes, per mount namespace, on a sys_enter program attached only while
+   * learning. Costs every syscall a few loads (host tasks) or a map update (containers).
+   */
+  learnSyscalls(on: boolean, hostMntNs: number): void {
+    try {
+      this.native.learnSyscalls(on, hostMntNs);
+    } catch (e) {
+      const err = e as Error & { code?: string };
+      throw new CollectorError(err.message, err.code ?? 'EATTACH');
+    }
+  }
+
+  /** Syscall numbers (this machine's ABI) seen per mount namespace since learnSyscalls(true), by seccomp filter depth. */
+  learnedSyscalls(): { mntNs: number; levels: number[][] }[] {
+    return this.native.learnedSyscalls();
+  }
 }
