@@ -16,7 +16,7 @@ const arg = (name, def) => {
 const ROUNDS = arg('--rounds', 1000);
 const RUNS = arg('--runs', 5);
 
-const { buildScenario } = await import('../dist/sources/syscall/testing/synthetic.js');
+const { buildScenario } = await import('../dist/sources/syscall/scenario/synthetic.js');
 const { writeScenarioCapture } = await import('../dist/sources/syscall/testing/scenario-capture.js');
 const { readCapture } = await import('../dist/sources/syscall/capture/reader.js');
 const { Learner } = await import('../dist/learn/learner.js');

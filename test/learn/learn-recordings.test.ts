@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { writeScenarioCapture } from '../../src/sources/syscall/testing/scenario-capture.js';
-import { buildScenario } from '../../src/sources/syscall/testing/synthetic.js';
+import { buildScenario } from '../../src/sources/syscall/scenario/synthetic.js';
 import { syscallSource } from '../../src/sources/syscall/source.js';
 import { k8sAuditSource } from '../../src/sources/k8saudit/source.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
