@@ -6,6 +6,13 @@ import { fileStem, type WorkloadIdentity } from './identity.js';
 import type { ApiAccess, LearningWindow, SubjectProfile, WorkloadProfile } from './profile.js';
 import { subjectStem } from './store.js';
 
+/**
+ * The OCI runtime's own init in a new container (runc re-executes itself from a memfd, so its
+ * executable has no file: "/"). The learner allows no file-less executable, so the process rule
+ * leaves exactly this one out; any other file-less exec in the workload still alerts.
+ */
+const RUNTIME_INIT = '(proc.exepath endswith "/" and proc.pname in (runc, crun, youki))';
+
 /** A list item: bare when Falco's tokenizer takes it as one word, else double-quoted. */
 function item(v: string | number): string {
   const s = String(v);
@@ -68,7 +75,7 @@ export function workloadRules(p: WorkloadProfile): string {
     parts.push(
       `- rule: Unexpected process in ${id.key}\n` +
         `  desc: A process whose executable was not seen while ${id.key} was learned.\n` +
-        block('condition', `evt.type in (execve, execveat) and evt.dir = < and evt.rawres >= 0\nand ${wl}\nand not proc.exepath in (${n}_executables)`) +
+        block('condition', `evt.type in (execve, execveat) and evt.dir = < and evt.rawres >= 0\nand ${wl}\nand not proc.exepath in (${n}_executables)\nand not ${RUNTIME_INIT}`) +
         `  output: Unexpected process in ${id.key} (exe=%proc.exepath cmdline=%proc.cmdline parent=%proc.pexepath user=%user.name ${CONTEXT})\n` +
         `  priority: WARNING\n  tags: [kestrel_learned, process, mitre_execution]\n\n`,
     );

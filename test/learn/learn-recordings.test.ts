@@ -165,6 +165,15 @@ describe.skipIf(!haveCli)('kestrel learn from recordings', () => {
     expect(alerts[3]!.output_fields['ka.verb']).toBe('delete');
   });
 
+  it("leaves out the OCI runtime's file-less init (runc re-executing itself) but not another file-less exec", async () => {
+    const file = join(dir, 'runtime-init.kcap');
+    const world = WORLD + 'proc runc pid=400 parent=1 exe=/usr/sbin/runc container=web1\n';
+    writeScenarioCapture(file, buildScenario(`${world}\n400 spawn / init\n100 spawn / payload\n`));
+    const r = await cli(['replay', '--json', '-r', join(out, 'rules'), file]);
+    const alerts = r.out.map((l) => JSON.parse(l) as { rule: string; output_fields: Record<string, unknown> });
+    expect(alerts.map((a) => [a.rule, a.output_fields['proc.pexepath']])).toEqual([['Unexpected process in shop/web', '/usr/sbin/nginx']]);
+  });
+
   it('writes a NetworkPolicy valid against Kubernetes’ schema, with the peers seen and DNS', () => {
     const [doc] = parseAllDocuments(readFileSync(join(out, 'networkpolicy/shop-web.yaml'), 'utf8')).map((d) => d.toJS());
     const np = new NetworkPolicy(doc);

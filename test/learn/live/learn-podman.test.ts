@@ -139,7 +139,8 @@ describe.skipIf(!!reason)(`kestrel learn live on a podman container${skipNote(re
       exec('(/bin/httpd -f -p 127.0.0.1:9090 -h /www &) ; /bin/sleep 0.3; /bin/wget -q -O /tmp/p3 http://127.0.0.1:9090/index.html');
       await live.alert('a new port', (a) => a.rule.startsWith('Unexpected outbound connection from') && String(a.output_fields['fd.name']).endsWith('127.0.0.1:9090'), 30_000);
       await live.marker(); // everything the deviations did has been evaluated by the marker's alert
-      expect(live.alerts.filter(learned).map((a) => a.rule.split(' in ')[0]!.split(' from ')[0])).toEqual([
+      const seen = live.alerts.filter(learned);
+      expect(seen.map((a) => a.rule.split(' in ')[0]!.split(' from ')[0]), seen.map((a) => a.output).join('\n')).toEqual([
         'Unexpected process',
         'Unexpected file write',
         'Unexpected outbound connection',
