@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 const CHECK = new URL('../../.ci/live-skips.mjs', import.meta.url).pathname;
 const asRoot = process.getuid?.() === 0;
 
-function check(files: Record<string, { source: string; status: string }>) {
+function check(files: Record<string, { source: string; status: string }>, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kestrel-live-skips-'));
   const testResults = Object.entries(files).map(([name, f]) => {
     const path = join(dir, name);
@@ -18,7 +18,7 @@ function check(files: Record<string, { source: string; status: string }>) {
   });
   const report = join(dir, 'report.json');
   writeFileSync(report, JSON.stringify({ testResults }));
-  return spawnSync(process.execPath, [CHECK, report], { encoding: 'utf8' });
+  return spawnSync(process.execPath, [CHECK, report], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
 // spelled in two parts so that this file is no live test file itself
@@ -38,6 +38,16 @@ describe.runIf(asRoot)('.ci/live-skips.mjs as root', () => {
     const r = check({ 'a.test.ts': { source: LIVE, status: 'passed' }, 'other.test.ts': { source: 'const x = 1;', status: 'skipped' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  it('lets a live test that needs the shared fixtures skip only when the fixtures folder is absent', () => {
+    const files = { 'up.test.ts': { source: `${LIVE} const UPSTREAM = '../shared/upstream-rules';`, status: 'skipped' } };
+    const absent = check(files, { KESTREL_SHARED_DIR: '/nonexistent/shared' });
+    expect(absent.status).toBe(0);
+    expect(absent.stdout).toContain('1 live test(s) skipped because the shared fixtures are absent');
+    const present = check(files, { KESTREL_SHARED_DIR: tmpdir() });
+    expect(present.status).toBe(1);
+    expect(present.stderr).toContain('up.test.ts a test');
   });
 
   it('fails when the report cannot be read', () => {
