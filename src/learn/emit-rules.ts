@@ -7,11 +7,14 @@ import type { ApiAccess, LearningWindow, SubjectProfile, WorkloadProfile } from 
 import { subjectStem } from './store.js';
 
 /**
- * The OCI runtime's own init in a new container (runc re-executes itself from a memfd, so its
- * executable has no file: "/"). The learner allows no file-less executable, so the process rule
- * leaves exactly this one out; any other file-less exec in the workload still alerts.
+ * The OCI runtime's own init in a new container: runc re-executes itself from a memfd (so its
+ * executable has no file: "/") as `runc init` / `runc:[2:INIT]`, and sets the container up
+ * (/proc/sys writes, /dev/null, its fds) before it execs the workload. That is not the workload's
+ * behaviour: the learner skips it (learner.ts, same test) and the rules leave exactly it out; any
+ * other file-less process in the workload is still the workload's.
  */
-const RUNTIME_INIT = '(proc.exepath endswith "/" and proc.pname in (runc, crun, youki))';
+export const RUNTIME_INIT =
+  '(proc.exepath endswith "/" and (proc.pname in (runc, crun, youki) or (proc.name startswith "runc:[" and proc.pname startswith "runc")))';
 
 /** A list item: bare when Falco's tokenizer takes it as one word, else double-quoted. */
 function item(v: string | number): string {
@@ -67,7 +70,7 @@ export function workloadRules(p: WorkloadProfile): string {
       `# Review the lists below: remove what should not have run while learning, add what may run.\n` +
       `# Load with: kestrel run -r rules/ -r profiles/rules/   (Falco: -r this file)\n\n`,
   );
-  parts.push(`- macro: ${wl}\n  condition: ${workloadCondition(id)}\n\n`);
+  parts.push(`- macro: ${wl}\n  condition: ${workloadCondition(id)} and not ${RUNTIME_INIT}\n\n`);
   if (id.kind !== 'host') {
     const parents = Object.entries(p.executables).map(([exe, ps]) => `#   ${exe} <- ${ps.join(', ') || '?'}`).join('\n');
     parts.push(`# Executables seen, each with the parents that ran it:\n${parents || '#   (none)'}\n`);
@@ -75,7 +78,7 @@ export function workloadRules(p: WorkloadProfile): string {
     parts.push(
       `- rule: Unexpected process in ${id.key}\n` +
         `  desc: A process whose executable was not seen while ${id.key} was learned.\n` +
-        block('condition', `evt.type in (execve, execveat) and evt.dir = < and evt.rawres >= 0\nand ${wl}\nand not proc.exepath in (${n}_executables)\nand not ${RUNTIME_INIT}`) +
+        block('condition', `evt.type in (execve, execveat) and evt.dir = < and evt.rawres >= 0\nand ${wl}\nand not proc.exepath in (${n}_executables)`) +
         `  output: Unexpected process in ${id.key} (exe=%proc.exepath cmdline=%proc.cmdline parent=%proc.pexepath user=%user.name ${CONTEXT})\n` +
         `  priority: WARNING\n  tags: [kestrel_learned, process, mitre_execution]\n\n`,
     );

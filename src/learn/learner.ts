@@ -20,6 +20,8 @@ const F = {
   rawres: bind('evt.rawres'),
   exepath: bind('proc.exepath'),
   pexepath: bind('proc.pexepath'),
+  procName: bind('proc.name'),
+  pname: bind('proc.pname'),
   isOpenWrite: bind('evt.is_open_write'),
   typechar: bind('fd.typechar'),
   name: bind('fd.name'),
@@ -171,6 +173,11 @@ export class Learner {
   /** Learns from one syscall event (after the state was updated for it). */
   syscall(e: SyscallEvent): void {
     this.summary.events++;
+    if (isRuntimeInit(e)) {
+      // the OCI runtime setting the container up, not the workload (emit-rules.ts RUNTIME_INIT)
+      this.summary.unattributed++;
+      return;
+    }
     const w = this.workload(e);
     if (!w) {
       this.summary.unattributed++;
@@ -356,3 +363,12 @@ export class Learner {
   }
 }
 
+const RUNTIMES = new Set(['runc', 'crun', 'youki']);
+
+/** The runtime's file-less init (runc re-executed from a memfd): what RUNTIME_INIT matches in the rules. */
+function isRuntimeInit(e: SyscallEvent): boolean {
+  const exe = str(F.exepath(e)) ?? '';
+  if (!exe.endsWith('/')) return false;
+  const pname = str(F.pname(e)) ?? '';
+  return RUNTIMES.has(pname) || ((str(F.procName(e)) ?? '').startsWith('runc:[') && pname.startsWith('runc'));
+}
