@@ -11,10 +11,11 @@ import { subjectStem } from './store.js';
  * executable has no file: "/") as `runc init` / `runc:[2:INIT]`, and sets the container up
  * (/proc/sys writes, /dev/null, its fds) before it execs the workload. That is not the workload's
  * behaviour: the learner skips it (learner.ts, same test) and the rules leave exactly it out; any
- * other file-less process in the workload is still the workload's.
+ * other file-less process in the workload is still the workload's. Its parent may be unknown (the
+ * runtime forked before Kestrel saw it), so runc's own `runc:[N:...]` name is enough.
  */
 export const RUNTIME_INIT =
-  '(proc.exepath endswith "/" and (proc.pname in (runc, crun, youki) or (proc.name startswith "runc:[" and proc.pname startswith "runc")))';
+  '(proc.exepath endswith "/" and (proc.pname in (runc, crun, youki) or proc.name startswith "runc:["))';
 
 /** A list item: bare when Falco's tokenizer takes it as one word, else double-quoted. */
 function item(v: string | number): string {

@@ -370,5 +370,5 @@ function isRuntimeInit(e: SyscallEvent): boolean {
   const exe = str(F.exepath(e)) ?? '';
   if (!exe.endsWith('/')) return false;
   const pname = str(F.pname(e)) ?? '';
-  return RUNTIMES.has(pname) || ((str(F.procName(e)) ?? '').startsWith('runc:[') && pname.startsWith('runc'));
+  return RUNTIMES.has(pname) || (str(F.procName(e)) ?? '').startsWith('runc:[');
 }
