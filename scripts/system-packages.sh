@@ -3,7 +3,9 @@
 # bpftool, libelf-dev, zlib1g-dev, make, g++, python3 for node-gyp) and, for its container tests,
 # podman, runc and busybox-static, and debootstrap for the image's base (deploy/image/base.sh);
 # prometheus and prometheus-alertmanager for the end-to-end alerting test
-# (test/deploy/prometheus-e2e.test.ts; their services are not started).
+# (test/deploy/prometheus-e2e.test.ts; their services are not started); sysdig and
+# libfalcosecurity0-dev (libscap/libsinsp) as the real .scap reader the scap tests check Kestrel's
+# files against, and for bench/vs-libsinsp (sysdig only reads files: no kernel driver is needed).
 # As root, installs whatever is missing (apt-get update first); otherwise prints one message
 # naming what to install and carries on (the syscall source then reports itself unavailable and
 # its tests skip, saying why).
@@ -34,6 +36,8 @@ need missing_test busybox-static static_busybox
 need missing_test debootstrap has_cmd debootstrap
 need missing_plain prometheus has_cmd prometheus
 need missing_plain prometheus-alertmanager has_cmd prometheus-alertmanager
+need missing_plain sysdig has_cmd sysdig
+need missing_plain libfalcosecurity0-dev test -f /usr/include/falcosecurity-libs/driver/ppm_events_public.h
 
 if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ] && [ ${#missing_plain[@]} -eq 0 ]; then exit 0; fi
 

@@ -1,0 +1,68 @@
+// libscap's event table, typed: the PPME_* codes with their names, directions and parameter
+// descriptions, as the drivers wrote them into .scap files (driver/event_table.c and
+// driver/ppm_events_public.h in falcosecurity/libs). The rows are generated from Debian's libscap
+// (ppm-event-table.generated.ts); codes added to libs later are unknown here and are counted and
+// skipped by the reader.
+import { PPM_EVENT_ROWS } from './ppm-event-table.generated.js';
+
+/** Parameter types (enum ppm_param_type). */
+export enum PT {
+  NONE = 0, INT8 = 1, INT16 = 2, INT32 = 3, INT64 = 4, UINT8 = 5, UINT16 = 6, UINT32 = 7, UINT64 = 8,
+  CHARBUF = 9, BYTEBUF = 10, ERRNO = 11, SOCKADDR = 12, SOCKTUPLE = 13, FD = 14, PID = 15, FDLIST = 16,
+  FSPATH = 17, SYSCALLID = 18, SIGTYPE = 19, RELTIME = 20, ABSTIME = 21, PORT = 22, L4PROTO = 23,
+  SOCKFAMILY = 24, BOOL = 25, IPV4ADDR = 26, DYN = 27, FLAGS8 = 28, FLAGS16 = 29, FLAGS32 = 30, UID = 31,
+  GID = 32, DOUBLE = 33, SIGSET = 34, CHARBUFARRAY = 35, CHARBUF_PAIR_ARRAY = 36, IPV4NET = 37,
+  IPV6ADDR = 38, IPV6NET = 39, IPADDR = 40, IPNET = 41, MODE = 42, FSRELPATH = 43,
+}
+
+/** Event flags (enum ppm_event_flags). */
+export enum EF {
+  CREATES_FD = 1 << 0, DESTROYS_FD = 1 << 1, USES_FD = 1 << 2, READS_FROM_FD = 1 << 3,
+  WRITES_TO_FD = 1 << 4, MODIFIES_STATE = 1 << 5, UNUSED = 1 << 6, WAITS = 1 << 7,
+  SKIPPARSERESET = 1 << 8, OLD_VERSION = 1 << 9, DROP_SIMPLE_CONS = 1 << 10, LARGE_PAYLOAD = 1 << 11,
+}
+
+export interface PpmParam {
+  readonly name: string;
+  readonly type: PT;
+  /** Print format (enum ppm_print_format: PF_DEC, PF_HEX, PF_OCT, ...). */
+  readonly format: number;
+  /** For FSRELPATH: the index of the dirfd param the path is relative to. */
+  readonly dirfdParam?: number;
+}
+
+export interface PpmEvent {
+  readonly code: number;
+  /** The enum symbol without its PPME_ prefix, e.g. SYSCALL_OPENAT_2_X. */
+  readonly symbol: string;
+  /** Falco's event name (evt.type), e.g. openat. */
+  readonly name: string;
+  /** Enter events have even codes, exit events odd ones. */
+  readonly direction: 'enter' | 'exit';
+  readonly category: number;
+  readonly flags: number;
+  readonly params: readonly PpmParam[];
+}
+
+export const PPM_EVENTS: readonly PpmEvent[] = PPM_EVENT_ROWS.map(([symbol, name, category, flags, params], code) => ({
+  code,
+  symbol,
+  name,
+  direction: code % 2 === 0 ? 'enter' : 'exit',
+  category,
+  flags,
+  params: params.map(([pname, type, format, dirfdParam]) =>
+    dirfdParam === undefined ? { name: pname, type, format } : { name: pname, type, format, dirfdParam }),
+}));
+
+/** One past the highest code this table knows (PPM_EVENT_MAX of the generating libscap). */
+export const PPM_EVENT_MAX = PPM_EVENTS.length;
+
+const BY_SYMBOL = new Map(PPM_EVENTS.map((e) => [e.symbol, e]));
+
+/** The event with this PPME_ symbol (without the prefix); throws on a name not in the table. */
+export function ppmEvent(symbol: string): PpmEvent {
+  const event = BY_SYMBOL.get(symbol);
+  if (!event) throw new Error(`unknown PPME symbol ${symbol}`);
+  return event;
+}
