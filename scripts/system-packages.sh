@@ -43,8 +43,8 @@ if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ] && [ ${#missi
 
 all=("${missing_build[@]}" "${missing_test[@]}" "${missing_plain[@]}")
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-  echo "kestrel: the eBPF syscall collector needs packages that are not installed: ${all[*]}" \
-       "(as root: apt-get install ${all[*]}); continuing without the live syscall source" >&2
+  echo "kestrel: the eBPF syscall collector and its tests need packages that are not installed: ${all[*]}" \
+       "(as root: apt-get install ${all[*]}); continuing without the live syscall source and the tests that need them" >&2
   exit 0
 fi
 

@@ -30,9 +30,10 @@ describe('bootstrap without the eBPF toolchain', () => {
     expect(r.status).toBe(0);
     const lines = r.stderr.split('\n').filter(Boolean);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^kestrel: the eBPF syscall collector needs packages that are not installed: /);
-    // (bpftool and runc live in /usr/sbin, which the probes also look at: those count as present)
-    for (const p of ['clang', 'llvm', 'make', 'g++', 'python3', 'podman']) expect(lines[0]).toContain(` ${p}`);
+    expect(lines[0]).toMatch(/^kestrel: the eBPF syscall collector and its tests need packages that are not installed: /);
+    // (bpftool and runc live in /usr/sbin, which the probes also look at, and the header probes
+    // (libbpf-dev, libfalcosecurity0-dev) test files: those count as present here)
+    for (const p of ['clang', 'llvm', 'make', 'g++', 'python3', 'podman', 'prometheus', 'sysdig']) expect(lines[0]).toContain(` ${p}`);
     expect(lines[0]).toContain('(as root: apt-get install ');
     expect(r.stdout).toBe('');
   });
