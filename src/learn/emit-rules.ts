@@ -5,17 +5,7 @@
 import { fileStem, type WorkloadIdentity } from './identity.js';
 import type { ApiAccess, LearningWindow, SubjectProfile, WorkloadProfile } from './profile.js';
 import { subjectStem } from './store.js';
-
-/**
- * The OCI runtime's own init in a new container: runc re-executes itself from a memfd (so its
- * executable has no file: "/") as `runc init` / `runc:[2:INIT]`, and sets the container up
- * (/proc/sys writes, /dev/null, its fds) before it execs the workload. That is not the workload's
- * behaviour: the learner skips it (learner.ts, same test) and the rules leave exactly it out; any
- * other file-less process in the workload is still the workload's. Its parent may be unknown (the
- * runtime forked before Kestrel saw it), so runc's own `runc:[N:...]` name is enough.
- */
-export const RUNTIME_INIT =
-  '(proc.exepath endswith "/" and (proc.pname in (runc, crun, youki) or proc.name startswith "runc:["))';
+import { RUNTIME_INIT_CONDITION } from './runtime-init.js';
 
 /** A list item: bare when Falco's tokenizer takes it as one word, else double-quoted. */
 function item(v: string | number): string {
@@ -71,7 +61,7 @@ export function workloadRules(p: WorkloadProfile): string {
       `# Review the lists below: remove what should not have run while learning, add what may run.\n` +
       `# Load with: kestrel run -r rules/ -r profiles/rules/   (Falco: -r this file)\n\n`,
   );
-  parts.push(`- macro: ${wl}\n  condition: ${workloadCondition(id)} and not ${RUNTIME_INIT}\n\n`);
+  parts.push(`- macro: ${wl}\n  condition: ${workloadCondition(id)} and not ${RUNTIME_INIT_CONDITION}\n\n`);
   if (id.kind !== 'host') {
     const parents = Object.entries(p.executables).map(([exe, ps]) => `#   ${exe} <- ${ps.join(', ') || '?'}`).join('\n');
     parts.push(`# Executables seen, each with the parents that ran it:\n${parents || '#   (none)'}\n`);

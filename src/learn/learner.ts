@@ -7,6 +7,7 @@ import type { SyscallEvent } from '../sources/syscall/syscall-event.js';
 import { member, type AuditEvent } from '../sources/k8saudit/event.js';
 import type { Extractor, FieldValue } from '../fields/types.js';
 import { identify, type WorkloadIdentity } from './identity.js';
+import { isRuntimeInit } from './runtime-init.js';
 import { collapseWritePath, minimalPrefixes, newWorkloadProfile, underPrefix, widenWindow, emptyWindow, NAMES_KEPT, type SubjectProfile, type WorkloadProfile } from './profile.js';
 
 function bind(name: string): Extractor<SyscallEvent> {
@@ -173,8 +174,8 @@ export class Learner {
   /** Learns from one syscall event (after the state was updated for it). */
   syscall(e: SyscallEvent): void {
     this.summary.events++;
-    if (isRuntimeInit(e)) {
-      // the OCI runtime setting the container up, not the workload (emit-rules.ts RUNTIME_INIT)
+    if (isRuntimeInit(str(F.exepath(e)) ?? '', str(F.pname(e)) ?? '', str(F.procName(e)) ?? '')) {
+      // the OCI runtime setting the container up, not the workload (runtime-init.ts)
       this.summary.unattributed++;
       return;
     }
@@ -363,12 +364,3 @@ export class Learner {
   }
 }
 
-const RUNTIMES = new Set(['runc', 'crun', 'youki']);
-
-/** The runtime's file-less init (runc re-executed from a memfd): what RUNTIME_INIT matches in the rules. */
-function isRuntimeInit(e: SyscallEvent): boolean {
-  const exe = str(F.exepath(e)) ?? '';
-  if (!exe.endsWith('/')) return false;
-  const pname = str(F.pname(e)) ?? '';
-  return RUNTIMES.has(pname) || (str(F.procName(e)) ?? '').startsWith('runc:[');
-}

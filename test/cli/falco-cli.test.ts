@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
 import { buildScenario } from '../../src/sources/syscall/scenario/synthetic.js';
 import { writeScenarioCapture } from '../../src/sources/syscall/testing/scenario-capture.js';
-import { KestrelProcess, haveCli } from './kestrel-process.js';
+import { KestrelProcess, haveCli, killIfRunning } from './kestrel-process.js';
 
 const FALCO_YAML = new URL('../../../shared/falco-fixtures/falco.yaml', import.meta.url).pathname;
 const haveFalcoYaml = existsSync(FALCO_YAML);
@@ -19,10 +19,7 @@ const HELM_YAML = new URL('../agent/fixtures/falco-helm-default.yaml', import.me
 
 let running: KestrelProcess | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
+  await killIfRunning(running);
   running = undefined;
 });
 

@@ -57,3 +57,11 @@ export class KestrelProcess {
     this.child.kill(signal);
   }
 }
+
+/** For afterEach: kills a process a test left running (a failed test must not leak an agent). */
+export async function killIfRunning(p: KestrelProcess | undefined): Promise<void> {
+  if (p && p.child.exitCode === null) {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
+}

@@ -8,17 +8,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
 import { Receiver, waitUntil } from '../outputs/receivers.js';
-import { KestrelProcess, haveCli } from './kestrel-process.js';
+import { KestrelProcess, haveCli, killIfRunning } from './kestrel-process.js';
 
 const RULE = '- rule: Creates\n  desc: test\n  condition: ka.verb=create\n  output: "create %ka.target.name"\n  priority: WARNING\n  source: k8s_audit\n';
 
 let running: KestrelProcess | undefined;
 let receiver: Receiver | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
+  await killIfRunning(running);
   await receiver?.stop();
   running = receiver = undefined;
 });

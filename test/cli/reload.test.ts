@@ -6,14 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
-import { KestrelProcess, haveCli } from './kestrel-process.js';
+import { KestrelProcess, haveCli, killIfRunning } from './kestrel-process.js';
 
 let running: KestrelProcess | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
+  await killIfRunning(running);
   running = undefined;
 });
 

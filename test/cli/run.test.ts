@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as fx from '../sources/k8saudit/fixtures.js';
-import { KestrelProcess, haveCli } from './kestrel-process.js';
+import { KestrelProcess, haveCli, killIfRunning } from './kestrel-process.js';
 
 const UPSTREAM = new URL('../../../shared/upstream-rules/k8s_audit_rules.yaml', import.meta.url).pathname;
 const haveUpstream = existsSync(UPSTREAM);
@@ -17,10 +17,7 @@ async function post(url: string, body: unknown) {
 
 let running: KestrelProcess | undefined;
 afterEach(async () => {
-  if (running && running.child.exitCode === null) {
-    running.kill('SIGKILL');
-    await running.exited;
-  }
+  await killIfRunning(running);
   running = undefined;
 });
 
