@@ -20,4 +20,21 @@ describe('redact', () => {
     expect(shown.url).toBe(`https://u:${REDACTED}@h/x?token=${REDACTED}`);
     expect(shown.bearer_token_file).toBe('/t');
   });
+
+  it("hides the secrets in program_output's command line: secret flags, secret headers, -u user:pass", () => {
+    const program =
+      'curl -sS -H "Authorization: Bearer s3cret" -H "X-Team: blue" --api-key=k3y --password \'p4ss\' -u alice:pw0 ' +
+      'https://hooks.example/x?token=t0k | mytool --auth-token t1k --verbose';
+    const shown = (redact({ program_output: { enabled: true, program } }) as { program_output: { program: string } }).program_output.program;
+    expect(shown).toBe(
+      `curl -sS -H "Authorization: ${REDACTED}" -H "X-Team: blue" --api-key=${REDACTED} --password ${REDACTED} -u alice:${REDACTED} ` +
+        `https://hooks.example/x?token=${REDACTED} | mytool --auth-token ${REDACTED} --verbose`,
+    );
+    expect(shown).not.toMatch(/s3cret|k3y|p4ss|pw0|t0k|t1k/);
+  });
+
+  it('leaves a command line without secrets as it is', () => {
+    const program = 'jq -c . >> /var/log/alerts.json';
+    expect(redact({ program_output: { program } })).toEqual({ program_output: { program } });
+  });
 });
