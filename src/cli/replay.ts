@@ -2,7 +2,8 @@
 // alerts. Each input format is a ReplayReader; the file's first bytes pick the reader. Bad
 // records are reported on stderr as file:line and skipped; the exit status is non-zero only when
 // the rules do not load or a file cannot be read. Falco's flags as for `run` (falco-options.ts):
-// the config gives rules_files, priority, rule_matching, `rules:` and json_output. A rule that
+// the config gives rules_files, priority, rule_matching, `rules:`, json_output, json_include_* and
+// time_format_iso_8601. A rule that
 // throws on an event is skipped for that event (the other rules still run), reported on stderr
 // with the event (the first few per rule) and counted in the closing summary; any such error
 // also makes the exit status non-zero.
@@ -11,7 +12,8 @@ import { minPriority } from '../agent/config.js';
 import { rulesOptionsFor } from '../agent/agent.js';
 import { addFalcoOptions, cliSelection, listRules, packageVersion, prepareCli, printFormat, supportInfo, type FalcoCliOptions } from './falco-options.js';
 import { defaultConfigPath } from './run.js';
-import { formatAlert, type AlertFormat } from '../outputs/alert-output.js';
+import { alertFormatter, type AlertFormatter } from '../outputs/format.js';
+import { formatOptions } from '../outputs/create.js';
 import { formatDiagnostic } from '../rules/diagnostics.js';
 import { builtinSources } from '../agent/source-list.js';
 import { loadRules } from '../rules/load.js';
@@ -57,14 +59,15 @@ async function replayCommand(files: string[], opts: FalcoCliOptions & { config: 
   if (opts.L) return listRules(rules.paths, config.rules, opts);
   if (files.length === 0) return fail('no recorded events given (FILE...)');
   if (rules.paths.length === 0) return fail('no rules files: set rules_files in the config or pass -r', 1);
-  const format = (opts.json ?? config.json_output) ? 'json' : 'text';
+  // the alert lines as the stdout output would print them (json_include_*, time_format_iso_8601)
+  const formatter = alertFormatter(formatOptions(config, opts.json ?? config.json_output));
   const deadline = opts.M !== undefined ? Date.now() + Number(opts.M) * 1000 : undefined;
   if (opts.dryRun) {
     const loadedRules = await loadRules(rules.paths, { sources: builtinSources(), minPriority: minPriority(config) });
     for (const e of loadedRules.errors) process.stderr.write(formatDiagnostic(e) + '\n');
     return loadedRules.errors.length > 0 ? 1 : 0;
   }
-  return replay(files, rules, format, deadline);
+  return replay(files, rules, formatter, deadline);
 }
 
 function write(text: string): Promise<void> | undefined {
@@ -77,7 +80,7 @@ type ReplayRules = ReturnType<typeof rulesOptionsFor>;
 /** Evaluation errors shown per rule; the rest are only counted. */
 const SHOWN_PER_RULE = 3;
 
-export async function replay(files: string[], rules: ReplayRules, format: AlertFormat, deadline?: number): Promise<number> {
+export async function replay(files: string[], rules: ReplayRules, formatter: AlertFormatter, deadline?: number): Promise<number> {
   let file = '';
   const evaluationErrors = new Map<string, number>();
   const onEvaluationError: EvaluationErrorHandler = (rule, error, event) => {
@@ -133,7 +136,7 @@ export async function replay(files: string[], rules: ReplayRules, format: AlertF
         if (!rules) continue;
         for (const a of rules.evaluate(event)) {
           alerts++;
-          const wait = write(formatAlert(a, format) + '\n');
+          const wait = write(formatter(a) + '\n');
           if (wait) await wait;
         }
       }

@@ -58,6 +58,32 @@ describe.skipIf(!haveCli || !haveUpstream)('kestrel replay of kube-apiserver aud
     expect(alerts[0].time).toBe(`${exec.stageTimestamp.slice(0, 26)}000Z`);
   });
 
+  it("follows the config's json_include_* and time_format_iso_8601 as the stdout output does", async () => {
+    const config = join(dir, 'falco.yaml');
+    writeFileSync(
+      config,
+      [
+        'json_output: true',
+        'json_include_output_property: false',
+        'json_include_tags_property: false',
+        'json_include_message_property: true',
+        'time_format_iso_8601: true',
+      ].join('\n') + '\n',
+    );
+    const r = await replay(['-c', config, '-r', UPSTREAM, log]);
+    expect(r.code).toBe(0);
+    const alerts = r.out.map((l) => JSON.parse(l) as Record<string, unknown> & { output_fields: Record<string, unknown> });
+    expect(alerts).toHaveLength(3);
+    for (const a of alerts) {
+      expect(a).not.toHaveProperty('output');
+      expect(a).not.toHaveProperty('tags');
+      expect(a.message).toEqual(expect.any(String));
+    }
+    expect(alerts[0]!.message).toMatch(/^Attach\/Exec to pod \(user=admin@example.com /);
+    expect(alerts[0]!.output_fields['evt.time.iso8601']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}\+0000$/);
+    expect(alerts[0]!.output_fields).not.toHaveProperty('evt.time');
+  });
+
   it('a broken document is reported at its line and column; an unreadable file makes the exit status 1', async () => {
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{\n  "kind": "EventList",\n  "items": [\n    {"auditID": x}\n  ]\n}\n');
