@@ -11,7 +11,8 @@ export type AlertTest = (alert: Alert, field: FieldLookup) => boolean;
 
 const GLOB_CHARS = /[*?[]/;
 
-function nameTest(patterns: readonly string[]): StringTest {
+/** A test of a rule name against response-rule patterns (exact names or globs; none: any rule). */
+export function ruleNameTest(patterns: readonly string[]): StringTest {
   if (patterns.length === 0) return () => true;
   const exact = new Set(patterns.filter((p) => !GLOB_CHARS.test(p)));
   const globs = patterns.filter((p) => GLOB_CHARS.test(p)).map((p) => compileGlob(p));
@@ -35,7 +36,7 @@ function fieldTest(m: FieldMatch): (v: string | undefined) => boolean {
 
 export function compileMatch(rule: ResponseRule): AlertTest {
   const m = rule.match;
-  const names = nameTest(m.rules);
+  const names = ruleNameTest(m.rules);
   // PRIORITIES runs from most to least severe: "at least Warning" is an index <= Warning's.
   const maxIndex = m.priority ? PRIORITIES.indexOf(m.priority) : PRIORITIES.length;
   const fields = m.fields.map((f) => ({ field: f.field, test: fieldTest(f) }));

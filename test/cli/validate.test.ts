@@ -75,6 +75,34 @@ describe('kestrel validate', () => {
     ]);
   });
 
+  it('--responses checks a responses file: its errors at file:line:col (exit 1), and names that match no loaded rule as warnings', async () => {
+    writeFileSync(
+      join(dir, 'responses.yaml'),
+      ['rules:', '  - name: exec', '    match:', '      rules: [Exec, "Exe*", Exce]', '    actions:', '      - action: label_pod', '        parameters: {labels: {seen: "yes"}}', ''].join('\n'),
+    );
+    const ok = await kestrel(['validate', '-r', 'good.yaml', '--responses', 'responses.yaml']);
+    expect([ok.code, ok.stdout.split('\n')]).toEqual([
+      0,
+      [
+        'responses.yaml:2:5: warning: response rule "exec": "Exce" matches none of the rules loaded',
+        '1 file(s), 1 rule(s) compiled (1 enabled), 1 responses file(s): 0 error(s), 1 warning(s)',
+        '',
+      ],
+    ]);
+    writeFileSync(join(dir, 'bad-responses.yaml'), ['rules:', '  - name: exec', '    actions:', '      - action: explode', ''].join('\n'));
+    const bad = await kestrel(['validate', '-r', 'good.yaml', '--responses', 'bad-responses.yaml']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^bad-responses\.yaml:4:\d+: error: .*explode/m);
+    expect(bad.stdout).toMatch(/: [1-9]\d* error\(s\), 0 warning\(s\)\n$/);
+  });
+
+  it('the shipped responses file matches the shipped rules', async () => {
+    const r = await kestrel(['validate', '--responses', join(ROOT, 'config/responses.yaml')], ROOT);
+    expect(r.stdout).toMatch(/, 1 responses file\(s\): 0 error\(s\)/);
+    expect(r.stdout).not.toContain('matches none of the rules loaded');
+    expect(r.code).toBe(0);
+  });
+
   it('prints a JSON array of diagnostics with --json', async () => {
     const r = await kestrel(['validate', '-r', join(dir, 'bad.yaml'), '--json']);
     expect(r.code).toBe(1);
