@@ -318,14 +318,18 @@ export class Agent {
   /**
    * New outputs for the new settings. The old ones get outputs_drain_timeout_ms to deliver what
    * they hold; with a spool they are closed first (one process at a time owns a spool
-   * directory; alerts raised meanwhile are counted as dropped, reason closed), otherwise the new
-   * ones take the alerts at once.
+   * directory) while the alerts raised meanwhile wait in the pipeline (up to
+   * outputs_queue_capacity) for the new ones; otherwise the new ones take the alerts at once.
    */
   private async replaceOutputs(spool: boolean): Promise<void> {
     const old = this.outputs;
     const drainMs = this.opts.config.outputs_drain_timeout_ms;
     const closeOld = async () => this.reportLeftovers(await Promise.all(old.map((o) => o.close(drainMs))), `not delivered within ${drainMs} ms of the reload`);
-    if (spool) await closeOld();
+    if (spool) {
+      this.pipeline.holdAlerts(this.opts.config.outputs_queue_capacity);
+      this.log.info('outputs: holding new alerts while the old spooled outputs drain');
+      await closeOld();
+    }
     this.outputs = makeOutputs(this.opts);
     this.pipeline.setOutputs(this.outputs);
     if (!spool) await closeOld();

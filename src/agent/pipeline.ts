@@ -7,6 +7,7 @@ import type { Alert } from '../engine/alert.js';
 import type { AlertOutput } from '../outputs/alert-output.js';
 import { tally, type Tally } from '../telemetry/metrics.js';
 import { alertsTotal, evaluationErrors, eventsTotal, NO_RULE } from './metrics.js';
+import { outputDropped } from '../outputs/metrics.js';
 import { BurstLog } from '../telemetry/burst-log.js';
 import type { AlertMetrics } from './alert-metrics.js';
 
@@ -17,6 +18,9 @@ export class Pipeline {
   private generation = 0;
   private readonly errorLog: BurstLog;
   private readonly alertTallies = new Map<string, Tally>();
+  /** While set (a reload closing spooled outputs), alerts wait here for the next outputs. */
+  private held: Alert[] | undefined;
+  private heldLimit = 0;
   /** Sees every alert with its event, after the outputs (automatic responses). */
   private respond: ((alert: Alert, event: unknown) => void) | undefined;
 
@@ -40,9 +44,22 @@ export class Pipeline {
     this.generation++;
   }
 
-  /** Alerts from now on go to these outputs (config reload); the caller closes the old ones. */
+  /**
+   * Until the next setOutputs, alerts are kept for the next outputs instead of going to the
+   * current ones (which are being closed): up to `limit`, the rest counted as dropped
+   * (output "reload-hold", reason queue-full).
+   */
+  holdAlerts(limit: number): void {
+    this.held = [];
+    this.heldLimit = limit;
+  }
+
+  /** Alerts from now on go to these outputs (config reload), the held ones first; the caller closes the old ones. */
   setOutputs(outputs: readonly AlertOutput[]): void {
     this.outputs = outputs;
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const a of held) for (const o of outputs) o.write(a);
   }
 
   respondWith(fn: (alert: Alert, event: unknown) => void): void {
@@ -89,6 +106,11 @@ export class Pipeline {
     if (!t) this.alertTallies.set(key, (t = tally(alertsTotal, { rule: alert.rule, priority: alert.priority, source: alert.source })));
     t.inc();
     this.alertMetrics?.count(alert);
+    if (this.held) {
+      if (this.held.length < this.heldLimit) this.held.push(alert);
+      else outputDropped.labels({ output: 'reload-hold', reason: 'queue-full' }).inc();
+      return;
+    }
     for (const o of this.outputs) o.write(alert);
   }
 }

@@ -14,6 +14,7 @@ import { AuditEvent, type JsonObject } from '../../src/sources/k8saudit/event.js
 import type { K8sAuditRunner } from '../../src/sources/k8saudit/runner.js';
 import type { SourceRuleSet } from '../../src/engine/ruleset.js';
 import * as fx from '../sources/k8saudit/fixtures.js';
+import { Receiver, metric, waitUntil } from '../outputs/receivers.js';
 
 class MemorySource implements SourceRunner<AuditEvent> {
   ctx?: SourceContext<AuditEvent>;
@@ -49,6 +50,9 @@ function setup(rulesText: string) {
   return { dir, rules, config, stdout, log, logs, out: () => out };
 }
 
+/** The settings setup() uses, to build variants of its config. */
+const baseConfig = (s: { rules: string }) => ({ rules_files: [s.rules], webserver: { enabled: false }, stdout_output: { enabled: false } });
+
 describe('agent', () => {
   it('evaluates source events, swaps rules on reload and tells the sources, keeps old rules on a bad reload', async () => {
     const s = setup(rule('Deletes', 'delete'));
@@ -75,6 +79,32 @@ describe('agent', () => {
     const alerts = s.out().trim().split('\n').map((l) => JSON.parse(l));
     expect(alerts.map((a) => a.output.replace(/^.*Warning /, ''))).toEqual(['Deletes system:node', 'Creates b', 'Creates c']);
     expect(s.logs.join('')).toContain('rules reload failed; keeping the previous rules');
+  });
+
+  it('a reload that rebuilds spooled outputs delivers the alerts raised while the old ones drain, each once, none dropped', async () => {
+    const s = setup(rule('Creates', 'create'));
+    // the first delivery hangs: the old output's drain ends by its timeout with that alert spooled
+    const receiver = await Receiver.start((i) => (i === 0 ? 'hang' : 200));
+    const http = (header: string) => ({ enabled: true, url: receiver.url, custom_headers: [`X-Test: ${header}`], spool: { directory: join(s.dir, 'spool') } });
+    const config = configFrom({ ...baseConfig(s), outputs_drain_timeout_ms: 1000, http_output: http('one') }, s.dir);
+    const mem = new MemorySource('k8s_audit');
+    const agent = await Agent.start({ config, log: s.log, stdout: s.stdout, json: true, runners: { k8s_audit: () => mem } });
+    const closedBefore = await metric('kestrel_output_dropped_total', { output: 'http', reason: 'closed' });
+    try {
+      mem.push(fx.namespaceCreate('before-reload'));
+      await waitUntil(() => receiver.requests >= 1, 'the first alert to reach the receiver');
+      const reloading = agent.reload(configFrom({ ...baseConfig(s), outputs_drain_timeout_ms: 1000, http_output: http('two') }, s.dir));
+      await waitUntil(() => s.logs.join('').includes('holding new alerts while the old spooled outputs drain'), 'the reload to start closing the old outputs');
+      mem.push(fx.namespaceCreate('during-drain'));
+      expect(await reloading).toBe(true);
+      const names = () => receiver.acked.map((r) => /Creates (\S+)/.exec(JSON.parse(r.body).output)![1]).sort();
+      await waitUntil(() => names().length >= 2, 'both alerts to be acknowledged');
+      expect(names()).toEqual(['before-reload', 'during-drain']);
+      expect(await metric('kestrel_output_dropped_total', { output: 'http', reason: 'closed' })).toBe(closedBefore);
+    } finally {
+      await agent.stop();
+      await receiver.stop();
+    }
   });
 
   it('concurrent reload requests fold into one more reload', async () => {
