@@ -99,9 +99,11 @@ const stages = {
   state: (b) => replay(b, () => {}),
   rules(b) {
     let alerts = 0;
-    return replay(b, (e) => {
+    const r = replay(b, (e) => {
       alerts += b.rules.evaluate(e).length;
     });
+    b.alerts = alerts; // the same for both builds, or the comparison is off
+    return r;
   },
 };
 
@@ -154,14 +156,14 @@ for (const label of ['before', 'after']) {
 }
 const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
 if (JSON_OUT) {
-  console.log(JSON.stringify({ loadStart, loadEnd, records, rounds: ROUNDS, summary }));
+  console.log(JSON.stringify({ loadStart, loadEnd, records, rounds: ROUNDS, alerts: { before: before.alerts, after: after.alerts }, summary }));
   process.exit(0);
 }
 const n = (x) => Math.round(x).toLocaleString().padStart(12);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`.padStart(7);
 console.log(`bench/compare-builds: before ${BEFORE}, after ${AFTER}`);
 console.log(`  ${records.toLocaleString()} records per run (${scenario.list.length.toLocaleString()} x${REPEAT}); ${ROUNDS} rounds ABBA; node ${process.version}`);
-console.log(`  load average at start ${la(loadStart)}, at end ${la(loadEnd)}`);
+console.log(`  load average at start ${la(loadStart)}, at end ${la(loadEnd)}; alerts per run: before ${before.alerts}, after ${after.alerts}`);
 console.log(`  ${'events/s (median)'.padEnd(34)} ${'before'.padStart(12)} ${'after'.padStart(12)}   after/before`);
 const rows = [
   ['decode', 'decode'],
