@@ -260,9 +260,11 @@ export class FdInfo {
     let list = s.ipsList;
     if (list === undefined || s.ipsC !== s.cip || s.ipsS !== s.sip) {
       list ??= s.ipsList = [];
-      list.length = 0;
-      if (s.cip) list.push(s.cip);
-      if (s.sip) list.push(s.sip);
+      // written in place (emptying the array first would drop its backing store)
+      let k = 0;
+      if (s.cip) list[k++] = s.cip;
+      if (s.sip) list[k++] = s.sip;
+      list.length = k;
       s.ipsC = s.cip;
       s.ipsS = s.sip;
     }

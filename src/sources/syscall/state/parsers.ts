@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { SyscallContext } from './context.js';
 import { NO_FD, type SyscallEvent } from '../syscall-event.js';
 import { KT, paramId } from '../record/event-table.js';
-import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../record/layout.js';
+import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, H, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../record/layout.js';
 import { resolvePath } from '../record/paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, newSocktuple, tupleName, type SockTuple } from '../record/sockaddr.js';
 import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../record/linux.js';
@@ -278,9 +278,22 @@ export class StateParser {
 
   /** Facts every record header carries: names, ids, credentials, cgroup. */
   private syncHeader(e: SyscallEvent, t: ThreadInfo, p: ProcessInfo): void {
-    if (!e.commEquals(t.comm)) {
-      t.comm = e.comm();
-      if (t.tid === p.pid) p.setComm(t.comm);
+    const at = e.off + H.comm;
+    const dv = e.dv;
+    const w0 = dv.getInt32(at, true);
+    const w1 = dv.getInt32(at + 4, true);
+    const w2 = dv.getInt32(at + 8, true);
+    const w3 = dv.getInt32(at + 12, true);
+    if (t.commOf !== t.comm || w0 !== t.commW0 || w1 !== t.commW1 || w2 !== t.commW2 || w3 !== t.commW3) {
+      if (!e.commEquals(t.comm)) {
+        t.comm = e.comm();
+        if (t.tid === p.pid) p.setComm(t.comm);
+      }
+      t.commW0 = w0;
+      t.commW1 = w1;
+      t.commW2 = w2;
+      t.commW3 = w3;
+      t.commOf = t.comm;
     }
     p.uid = e.uid;
     p.gid = e.gid;
