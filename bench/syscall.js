@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NPROC, batchesOf, workloadText } from './syscall-workload.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const UPSTREAM = fileURLToPath(new URL('../../shared/upstream-rules/', import.meta.url));
@@ -52,101 +53,13 @@ const { restoreSnapshot } = await dist('sources/syscall/state/snapshot.js');
 const { ProcessInfo, ThreadInfo } = await dist('sources/syscall/state/process.js');
 const { FdInfo, FdType } = await dist('sources/syscall/state/fd.js');
 
-// Deterministic pseudo-random numbers (mulberry32).
-let seed = 7;
-const rand = () => {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-const pick = (a) => a[Math.floor(rand() * a.length)];
+// ---- the workload (bench/syscall-workload.js) -------------------------------------------------
 
-// ---- the workload, as a scenario ----------------------------------------------------------------
-
-const SERVERS = [
-  ['nginx', '/usr/sbin/nginx'],
-  ['postgres', '/usr/lib/postgresql/15/bin/postgres'],
-  ['java', '/usr/lib/jvm/java-17/bin/java'],
-  ['node', '/usr/bin/node'],
-  ['envoy', '/usr/local/bin/envoy'],
-  ['redis-server', '/usr/bin/redis-server'],
-  ['kubelet', '/usr/bin/kubelet'],
-  ['containerd', '/usr/bin/containerd'],
-];
-const FILES = [
-  '/usr/lib/x86_64-linux-gnu/libc.so.6',
-  '/usr/lib/x86_64-linux-gnu/libssl.so.3',
-  '/etc/ld.so.cache',
-  '/etc/localtime',
-  '/proc/self/stat',
-  '/proc/meminfo',
-  '/sys/fs/cgroup/memory.max',
-  '/var/lib/app/data/segment-0001.db',
-  '/tmp/cache/entry-42',
-  '/usr/share/zoneinfo/UTC',
-  '/var/log/app/app.log',
-  '/etc/hosts',
-  '/etc/resolv.conf',
-  '/etc/nsswitch.conf',
-];
-const WRITES = ['/var/log/app/app.log', '/var/lib/app/data/segment-0001.db', '/tmp/cache/entry-42'];
-const CHILDREN = [
-  ['/usr/bin/ls', '-la /var/lib/app'],
-  ['/usr/bin/date', '+%s'],
-  ['/usr/bin/grep', '-c error /var/log/app/app.log'],
-  ['/usr/bin/curl', '-s http://10.0.0.8/health'],
-];
-
-const NPROC = 400;
-const lines = ['proc systemd pid=1 exe=/sbin/init'];
-for (let i = 0; i < NPROC; i++) {
-  const [name, exe] = SERVERS[i % SERVERS.length];
-  lines.push(`proc ${name} pid=${1000 + i} parent=1 exe=${exe} uid=${i % 3 === 0 ? 0 : 33} args="--config /etc/${name}.conf"`);
-}
-// servers that start processes all the time (kubelet, containerd)
-const SPAWNERS = Array.from({ length: NPROC }, (_, i) => 1000 + i).filter((pid) => ['kubelet', 'containerd'].includes(SERVERS[(pid - 1000) % SERVERS.length][0]));
-let n = 0;
-let nextChild = 50_000;
-const opens = new Map();
-while (n < RECORDS) {
-  const pid = 1000 + Math.floor(rand() * NPROC);
-  const r = rand();
-  if (r < 0.74) {
-    const write = rand() < 0.2;
-    lines.push(`${pid} openat ${write ? pick(WRITES) : pick(FILES)} ${write ? 'O_WRONLY|O_APPEND|O_CLOEXEC' : 'O_RDONLY|O_CLOEXEC'}`, `${pid} close 3`);
-    n += 2;
-  } else if (r < 0.94) {
-    lines.push(`${pid} connect from=10.0.${pid % 250}.2:${40000 + (n % 20000)} 10.${1 + (n % 200)}.0.${1 + (n % 250)}:${pick([443, 5432, 6379, 8080])}`, `${pid} close 3`);
-    n += 3;
-  } else {
-    const parent = SPAWNERS[Math.floor(rand() * SPAWNERS.length)];
-    const child = nextChild++;
-    const [exe, args] = pick(CHILDREN);
-    lines.push(`${parent} spawn pid=${child} ${exe} ${args}`, `${child} openat /etc/ld.so.cache O_RDONLY|O_CLOEXEC`, `${child} close 3`, `${child} exit 0`);
-    n += 5;
-  }
-}
-void opens;
 const t0 = performance.now();
-const scenario = buildScenario(lines.join('\n'));
+const scenario = buildScenario(workloadText(RECORDS));
 const buildMs = performance.now() - t0;
 
-// 512 KiB batches, as the collector hands them over
-const BATCH = 512 << 10;
-const batches = [];
-let cur = [];
-let size = 0;
-for (const r of scenario.list) {
-  if (size + r.length > BATCH) {
-    batches.push(Buffer.concat(cur));
-    cur = [];
-    size = 0;
-  }
-  cur.push(r);
-  size += r.length;
-}
-if (cur.length) batches.push(Buffer.concat(cur));
+const batches = batchesOf(scenario.list);
 const records = scenario.list.length * REPEAT;
 const bytes = batches.reduce((s, b) => s + b.length, 0) * REPEAT;
 

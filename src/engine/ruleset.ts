@@ -149,6 +149,7 @@ export class SourceRuleSet<E = AnyEvent> {
   /** The alerts for `event`: a shared frozen empty array when no rule matches. */
   evaluate(event: E): readonly Alert[] {
     const plan = this.plan(event);
+    if (plan.chunks.length === 0) return EMPTY; // no rule for this type (closes, exits, ...)
     const q = this.nextStamp();
     let i = this.next(plan, event, 0, q);
     if (i < 0) return EMPTY;

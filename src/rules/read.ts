@@ -57,20 +57,43 @@ export async function readRulesPaths(paths: readonly string[], sink: DiagnosticS
 
 export interface ParsedItems {
   ctx: FileCtx;
-  items: Node[];
+  items: readonly Node[];
 }
+
+/**
+ * The last parse of each rules file, by name, with the text it was made from. YAML parsing is
+ * most of a load (bench/load.js), and a reload reads files that mostly did not change: the
+ * parse of a file is reused only for exactly the same name and text, and only when parsing it
+ * reported nothing (a file with errors or warnings is parsed again, so they are reported again).
+ * The parsed items are read, never changed (frozen), by the stages after this one.
+ */
+const lastParse = new Map<string, { content: string; parsed: readonly ParsedItems[] }>();
+/** Files remembered at most (the upstream syscall rules are three; the parse of one is ~1 MiB of heap). */
+const LAST_PARSE_FILES = 32;
 
 /**
  * Parses a rules text: every YAML document in it must be a sequence (null documents are
  * skipped, as Falco does); null entries are skipped. A YAML syntax error rejects the whole
  * file, as Falco's LoadAll does, after reporting every syntax error found.
  */
-export function parseRulesText(text: RulesText, sink: DiagnosticSink, limits: RulesLimits = DEFAULT_RULES_LIMITS): ParsedItems[] {
+export function parseRulesText(text: RulesText, sink: DiagnosticSink, limits: RulesLimits = DEFAULT_RULES_LIMITS): readonly ParsedItems[] {
   const bytes = Buffer.byteLength(text.content);
   if (bytes > limits.maxFileBytes) {
     sink.error('file-too-large', tooLarge(bytes, limits), { file: text.name, line: 1, column: 1 }, { type: 'file', name: text.name });
     return [];
   }
+  const last = lastParse.get(text.name);
+  if (last !== undefined && last.content === text.content) return last.parsed;
+  const reported = sink.errors.length + sink.warnings.length;
+  const parsed = parseYaml(text, sink);
+  if (sink.errors.length + sink.warnings.length === reported) {
+    if (lastParse.size >= LAST_PARSE_FILES && !lastParse.has(text.name)) lastParse.clear();
+    lastParse.set(text.name, { content: text.content, parsed });
+  } else lastParse.delete(text.name);
+  return parsed;
+}
+
+function parseYaml(text: RulesText, sink: DiagnosticSink): readonly ParsedItems[] {
   const lc = new LineCounter();
   const docs = parseAllDocuments(text.content, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   let syntaxErrors = 0;
@@ -100,7 +123,7 @@ export function parseRulesText(text: RulesText, sink: DiagnosticSink, limits: Ru
       const item = deref(ctx, raw);
       if (!isNullNode(item)) items.push(item!);
     }
-    out.push({ ctx, items });
+    out.push(Object.freeze({ ctx: Object.freeze(ctx), items: Object.freeze(items) }));
   }
-  return out;
+  return Object.freeze(out);
 }

@@ -152,6 +152,20 @@ describe('processes', () => {
     expect(ctx.threads.process(777)!.partial).toBe(true);
   });
 
+  it('follows a thread renaming itself (prctl PR_SET_NAME): the record header\'s comm, back and forth', () => {
+    const rows = fieldsAt(
+      TREE +
+        `100 openat /a O_RDONLY
+         100 openat comm=worker-1 /b O_RDONLY
+         100 openat comm=worker-1 /c O_RDONLY
+         100 openat comm=worker-10 /d O_RDONLY
+         100 openat /e O_RDONLY
+         100 openat comm=bash /f O_RDONLY`,
+      ['proc.name', 'fd.name'],
+    );
+    expect(rows.map((r) => `${r['proc.name']} ${r['fd.name']}`)).toEqual(['bash /a', 'worker-1 /b', 'worker-1 /c', 'worker-10 /d', 'bash /e', 'bash /f']);
+  });
+
   it('tracks sessions and process groups (setsid, setpgid)', () => {
     const rows = fieldsAt(
       TREE +

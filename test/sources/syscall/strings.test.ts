@@ -1,7 +1,7 @@
 // Interned string params: the same bytes give the same string object (so later lookups reuse its
 // hash), different bytes never share one, and the path forms kept with a string are right.
 import { describe, expect, it } from 'vitest';
-import { internUtf8 } from '../../../src/sources/syscall/record/strings.js';
+import { internList, internUtf8 } from '../../../src/sources/syscall/record/strings.js';
 import { dirName, baseName, normalizePath } from '../../../src/sources/syscall/record/paths.js';
 import { FdInfo } from '../../../src/sources/syscall/state/fd.js';
 
@@ -42,6 +42,28 @@ describe('internUtf8', () => {
     for (let round = 0; round < 3; round++) for (const m of middles) expect(at(head + m + tail).text).toBe(head + m + tail);
     const long = '/a'.repeat(600);
     expect(at(long).text).toBe(long);
+  });
+
+  it('shares string lists (environments) from their own table, telling apart those that differ only in the middle', () => {
+    const list = (s: string, pad = 7) => {
+      const b = Buffer.concat([Buffer.alloc(pad, 0x41), Buffer.from(s), Buffer.alloc(3, 0x42)]);
+      return internList(b, pad, pad + Buffer.byteLength(s));
+    };
+    const env = (ip: string) => ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin', `POD_IP=${ip}`, 'X='.padEnd(700, 'x')].join('\0');
+    const a = list(env('10.0.0.1'), 5);
+    const b = list(env('10.0.0.2'), 9);
+    expect(a.text).toBe(env('10.0.0.1'));
+    expect(b.text).toBe(env('10.0.0.2'));
+    expect(list(env('10.0.0.1'), 2)).not.toBe(b);
+    expect(list(env('10.0.0.2'), 2)).toBe(list(env('10.0.0.2'), 3));
+    expect(list(env('10.0.0.2'), 2).list).toHaveLength(3);
+    // thousands of paths in the main table do not push a list out of its own
+    for (let i = 0; i < 20_000; i++) at(`/var/lib/app/shard-${i}/segment.db`);
+    expect(list(env('10.0.0.2'), 4)).toBe(b);
+    // past the table's limit: decoded every time, still right
+    const huge = 'y'.repeat(5000);
+    expect(list(huge).text).toBe(huge);
+    expect(list(huge)).not.toBe(list(huge));
   });
 
   it('keeps the normalized path, its directory and file name', () => {

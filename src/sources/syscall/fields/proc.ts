@@ -26,13 +26,21 @@ function parent(get: Getter) {
 function anc(get: Getter) {
   return (arg: string | undefined) => {
     if (arg === undefined) {
+      // kept for the record: rules ask for the same ancestors several times per exec (state
+      // changes only between records, never while one is evaluated)
+      let forEvent: SyscallEvent | undefined;
+      let forSeq = -1;
+      let out: FieldValue[] = [];
       return (e: SyscallEvent) => {
+        if (e === forEvent && e.seq === forSeq) return out as FieldValue;
         const list = ancestors(e);
-        const out: FieldValue[] = [];
+        out = [];
         for (const p of list) {
           const v = get(p, e);
           if (v !== undefined) out.push(v);
         }
+        forEvent = e;
+        forSeq = e.seq;
         return out as FieldValue;
       };
     }

@@ -3,7 +3,7 @@
 import { EVENTS, type EventSpec } from './event-table.js';
 import { COMM_LEN, H, HDR_SIZE, MAX_PARAMS, MAX_RECORD, PARAM_LEN_MASK, PARAM_TRUNC, PT, RECORD_ALIGN, isSigned } from './layout.js';
 import { decodeSockaddr, decodeSocktuple, type SockAddr, type SockTuple } from './sockaddr.js';
-import { internUtf8, type InternedString } from './strings.js';
+import { internList, internUtf8, type InternedString } from './strings.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -52,10 +52,17 @@ export class RecordView {
 
   /** Points the cursor at the record at `off` (already validated by the batch reader). */
   at(buf: Buffer, dv: DataView, off: number): this {
+    this.point(buf, dv, off, dv.getUint32(off + H.len, true), dv.getUint16(off + H.nparams, true));
+    this.poffReady = false;
+    return this;
+  }
+
+  /** Moves the cursor to the record at `off` whose length and param count were read already. */
+  private point(buf: Buffer, dv: DataView, off: number, len: number, nparams: number): void {
     this.buf = buf;
     this.dv = dv;
     this.off = off;
-    this.len = dv.getUint32(off + H.len, true);
+    this.len = len;
     const type = dv.getUint16(off + H.type, true);
     this.type = type;
     this.spec = EVENTS[type] ?? EVENTS[0]!;
@@ -63,11 +70,9 @@ export class RecordView {
     this.flags = dv.getUint16(off + H.flags, true);
     this.tid = dv.getUint32(off + H.tid, true);
     this.pid = dv.getUint32(off + H.pid, true);
-    this.nparams = dv.getUint16(off + H.nparams, true);
+    this.nparams = nparams;
     this.seq++;
-    this.poffReady = false;
     this.strMask = 0; // strs[i] is read only when its bit is set: no need to clear them
-    return this;
   }
 
   /**
@@ -76,10 +81,12 @@ export class RecordView {
    * param lengths. Returns why the record is malformed, or undefined.
    */
   load(buf: Buffer, dv: DataView, off: number, end: number): string | undefined {
-    const bad = headerProblem(dv, off, end);
-    if (bad !== undefined) return bad;
+    // headerProblem's checks, each header word read once (this runs for every record); its
+    // message when one fails
+    if (end - off < HDR_SIZE) return headerProblem(dv, off, end);
     const len = dv.getUint32(off + H.len, true);
     const n = dv.getUint16(off + H.nparams, true);
+    if (len < HDR_SIZE + 2 * n || len > MAX_RECORD || (len & (RECORD_ALIGN - 1)) !== 0 || len > end - off || n > MAX_PARAMS) return headerProblem(dv, off, end);
     const poff = this.poff;
     const lensAt = off + HDR_SIZE;
     let p = lensAt + 2 * n;
@@ -92,7 +99,7 @@ export class RecordView {
       this.poffReady = false; // poff was overwritten: the current record lays its params out again if asked
       return `parameters overrun the record (${p - off} > ${len} bytes)`;
     }
-    this.at(buf, dv, off);
+    this.point(buf, dv, off, len, n);
     this.poffReady = true;
     return undefined;
   }
@@ -239,7 +246,7 @@ export class RecordView {
     if (len > 0) {
       const o = this.paramOffset(i);
       if (this.buf[o + len - 1] === 0) len--;
-      s = internUtf8(this.buf, o, o + len);
+      s = this.spec.params[i]?.type === PT.ARGV ? internList(this.buf, o, o + len) : internUtf8(this.buf, o, o + len);
     }
     this.strs[i] = s;
     this.strMask |= bit;
@@ -285,9 +292,10 @@ export class RecordView {
     return len === 0 ? undefined : decodeSockaddr(this.buf, this.paramOffset(i), len);
   }
 
-  socktuple(i: number): SockTuple | undefined {
+  /** The socket tuple param i, decoded into `into` when given (see decodeSocktuple), else into a new object. */
+  socktuple(i: number, into?: SockTuple): SockTuple | undefined {
     const len = this.paramLen(i);
-    return len === 0 ? undefined : decodeSocktuple(this.buf, this.paramOffset(i), len);
+    return len === 0 ? undefined : decodeSocktuple(this.buf, this.paramOffset(i), len, into);
   }
 
   /** Param index by Falco name for the current event (-1: this event has no such param). */

@@ -104,9 +104,25 @@ function u64(b: Uint8Array, o: number): bigint {
   return new DataView(b.buffer, b.byteOffset + o, 8).getBigUint64(0, true);
 }
 
-export function decodeSocktuple(b: Uint8Array, o: number, len: number): SockTuple {
+/** An empty tuple (family 0), to be filled by decodeSocktuple. */
+export function newSocktuple(): SockTuple {
+  return { family: 0, cip: '', cport: 0, sip: '', sport: 0, usrc: 0n, udst: 0n, path: '' };
+}
+
+/**
+ * The socket tuple at b[o, o + len), in `t` when given (every field rewritten: the state parser
+ * decodes into one reusable object, as a connect or a send happens all the time), else in a new one.
+ */
+export function decodeSocktuple(b: Uint8Array, o: number, len: number, t: SockTuple = newSocktuple()): SockTuple {
   const family = b[o]!;
-  const t: SockTuple = { family, cip: '', cport: 0, sip: '', sport: 0, usrc: 0n, udst: 0n, path: '' };
+  t.family = family;
+  t.cip = '';
+  t.cport = 0;
+  t.sip = '';
+  t.sport = 0;
+  t.usrc = 0n;
+  t.udst = 0n;
+  t.path = '';
   if (family === AF_INET && len >= 13) {
     t.cip = ipv4Text(b, o + 1);
     t.cport = u16(b, o + 5);

@@ -49,14 +49,25 @@ export class InternedString {
   }
 }
 
-/** Longer strings are decoded every time (rarely repeated, and hashing them costs as much). */
+/** Strings up to this length go in the main table (paths, names, short argv lists). */
 const MAX_LEN = 512;
 const SIZE = 8192; // a power of two
 const HASHED = 32;
+/**
+ * String-list params (argv, env, cgroups: PT.ARGV) have a table of their own, hashed whole: what
+ * processes started alike share (a container's environment and cgroups), kept apart from the
+ * paths that come and go by the thousand, and told apart when they differ only in the middle
+ * (POD_IP=...). A shared entry spares each tracked process its copy of the list
+ * (bench/state-memory.mjs). Its keys hold at most LIST_SIZE * LIST_MAX bytes.
+ */
+const LIST_MAX = 4096;
+const LIST_SIZE = 512;
 /** From this length on, bytes are compared by Buffer#compare (a native call) rather than a loop. */
 const NATIVE_COMPARE = 64;
 const keys: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(SIZE).fill(undefined);
 const entries: Array<InternedString | undefined> = new Array<InternedString | undefined>(SIZE).fill(undefined);
+const listKeys: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(LIST_SIZE).fill(undefined);
+const listEntries: Array<InternedString | undefined> = new Array<InternedString | undefined>(LIST_SIZE).fill(undefined);
 
 /**
  * The UTF-8 text of buf[start, end) as an InternedString: the same object as last time when the
@@ -65,30 +76,48 @@ const entries: Array<InternedString | undefined> = new Array<InternedString | un
 export function internUtf8(buf: Buffer, start: number, end: number): InternedString {
   const n = end - start;
   if (n > MAX_LEN) return new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
-  // FNV-1a over the first and last HASHED bytes (a long string's middle only costs time: a
-  // collision is settled by the full comparison below)
-  let h = 0x811c9dc5 ^ n;
-  if (n <= 2 * HASHED) {
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  } else {
-    for (let i = start; i < start + HASHED; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-    for (let i = end - HASHED; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  }
-  const slot = (h ^ (h >>> 15)) & (SIZE - 1);
-  const k = keys[slot];
+  // the first and last HASHED bytes (a long string's middle only costs time: a collision is
+  // settled by the full comparison in lookup)
+  const h = n <= 2 * HASHED ? hashWords(buf, start, end, n) : hashWords(buf, end - HASHED, end, hashWords(buf, start, start + HASHED, n));
+  return lookup(keys, entries, (h ^ (h >>> 15)) & (SIZE - 1), buf, start, end);
+}
+
+/**
+ * FNV-1a-like over buf[start, end) four bytes at a time (one multiply per word: the multiplies
+ * are a dependency chain, the loads are not), then the 0-3 bytes left.
+ */
+function hashWords(buf: Buffer, start: number, end: number, seed: number): number {
+  let h = 0x811c9dc5 ^ seed;
+  let i = start;
+  for (; i + 4 <= end; i += 4) h = Math.imul(h ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)), 0x01000193);
+  for (; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h;
+}
+
+/** internUtf8 for a string-list param (argv, env, cgroups), from the lists' own table. */
+export function internList(buf: Buffer, start: number, end: number): InternedString {
+  if (end - start > LIST_MAX) return new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
+  const h = hashWords(buf, start, end, end - start);
+  return lookup(listKeys, listEntries, (h ^ (h >>> 15)) & (LIST_SIZE - 1), buf, start, end);
+}
+
+/** The entry in `slot` when its key is buf[start, end), else a new entry put there. */
+function lookup(keyTable: Array<Uint8Array | undefined>, entryTable: Array<InternedString | undefined>, slot: number, buf: Buffer, start: number, end: number): InternedString {
+  const n = end - start;
+  const k = keyTable[slot];
   if (k !== undefined && k.length === n) {
     if (n >= NATIVE_COMPARE) {
-      if (buf.compare(k, 0, n, start, end) === 0) return entries[slot]!;
+      if (buf.compare(k, 0, n, start, end) === 0) return entryTable[slot]!;
     } else {
       let i = 0;
       while (i < n && k[i] === buf[start + i]) i++;
-      if (i === n) return entries[slot]!;
+      if (i === n) return entryTable[slot]!;
     }
   }
   const entry = new InternedString((buf as unknown as Slicer).utf8Slice(start, end));
   const copy = new Uint8Array(n);
   copy.set(buf.subarray(start, end));
-  keys[slot] = copy;
-  entries[slot] = entry;
+  keyTable[slot] = copy;
+  entryTable[slot] = entry;
   return entry;
 }

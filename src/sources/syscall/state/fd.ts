@@ -90,6 +90,57 @@ export const ROLE_NONE = 0;
 export const ROLE_CLIENT = 1;
 export const ROLE_SERVER = 2;
 
+/**
+ * What only sockets have, in an object of its own: most fds are files, and a tracked process
+ * holds many of them (bench/state-memory.mjs). Made on the first write of a non-default value.
+ */
+class SocketPart {
+  l4proto = L4_UNKNOWN;
+  cip = '';
+  cport = 0;
+  sip = '';
+  sport = 0;
+  role = ROLE_NONE;
+  connected = false;
+  unixPath = '';
+  ipsC: string | undefined = undefined;
+  ipsS: string | undefined = undefined;
+  ipsList: string[] | undefined = undefined;
+
+  reset(): void {
+    this.l4proto = L4_UNKNOWN;
+    this.cip = '';
+    this.cport = 0;
+    this.sip = '';
+    this.sport = 0;
+    this.role = ROLE_NONE;
+    this.connected = false;
+    this.unixPath = '';
+  }
+
+  copy(): SocketPart {
+    const c = new SocketPart();
+    c.l4proto = this.l4proto;
+    c.cip = this.cip;
+    c.cport = this.cport;
+    c.sip = this.sip;
+    c.sport = this.sport;
+    c.role = this.role;
+    c.connected = this.connected;
+    c.unixPath = this.unixPath;
+    return c;
+  }
+}
+
+/** fd.directory, fd.filename and fd.nameraw as last computed, for names not made from an interned path. */
+class NameParts {
+  dirFor: string | undefined = undefined;
+  dirText = '';
+  baseText = '';
+  rawFor: string | undefined = undefined;
+  rawText = '';
+}
+
 export class FdInfo {
   type: FdType = FdType.UNKNOWN;
   /** fd.name: absolute path for files, the connection tuple for sockets. */
@@ -101,71 +152,123 @@ export class FdInfo {
   cloexec = false;
   dev = 0;
   ino = 0;
-  // sockets
-  l4proto = L4_UNKNOWN;
-  cip = '';
-  cport = 0;
-  sip = '';
-  sport = 0;
-  role = ROLE_NONE;
-  connected = false;
-  unixPath = '';
   /** The interned path param the name was made from: when the name is its normalized form, directory and file name are kept there. */
   path: InternedString | undefined = undefined;
-
-  private dirFor: string | undefined;
-  private dirText = '';
-  private baseText = '';
-  private ipsC: string | undefined;
-  private ipsS: string | undefined;
-  private ipsList: string[] = [];
+  private sock: SocketPart | undefined = undefined;
+  private parts: NameParts | undefined = undefined;
 
   constructor(public num: number) {}
+
+  // sockets: read as their defaults until one is set
+  get l4proto(): number {
+    return this.sock === undefined ? L4_UNKNOWN : this.sock.l4proto;
+  }
+  set l4proto(v: number) {
+    if (this.sock !== undefined || v !== L4_UNKNOWN) this.socket().l4proto = v;
+  }
+  get cip(): string {
+    return this.sock === undefined ? '' : this.sock.cip;
+  }
+  set cip(v: string) {
+    if (this.sock !== undefined || v !== '') this.socket().cip = v;
+  }
+  get cport(): number {
+    return this.sock === undefined ? 0 : this.sock.cport;
+  }
+  set cport(v: number) {
+    if (this.sock !== undefined || v !== 0) this.socket().cport = v;
+  }
+  get sip(): string {
+    return this.sock === undefined ? '' : this.sock.sip;
+  }
+  set sip(v: string) {
+    if (this.sock !== undefined || v !== '') this.socket().sip = v;
+  }
+  get sport(): number {
+    return this.sock === undefined ? 0 : this.sock.sport;
+  }
+  set sport(v: number) {
+    if (this.sock !== undefined || v !== 0) this.socket().sport = v;
+  }
+  get role(): number {
+    return this.sock === undefined ? ROLE_NONE : this.sock.role;
+  }
+  set role(v: number) {
+    if (this.sock !== undefined || v !== ROLE_NONE) this.socket().role = v;
+  }
+  get connected(): boolean {
+    return this.sock === undefined ? false : this.sock.connected;
+  }
+  set connected(v: boolean) {
+    if (this.sock !== undefined || v) this.socket().connected = v;
+  }
+  get unixPath(): string {
+    return this.sock === undefined ? '' : this.sock.unixPath;
+  }
+  set unixPath(v: string) {
+    if (this.sock !== undefined || v !== '') this.socket().unixPath = v;
+  }
+
+  private socket(): SocketPart {
+    return (this.sock ??= new SocketPart());
+  }
 
   /** fd.directory of a file: computed once per name. */
   get directory(): string {
     const p = this.path;
     if (p !== undefined && p.normalized === this.name) return p.dir;
-    if (this.dirFor !== this.name) this.splitName();
-    return this.dirText;
+    return this.split().dirText;
   }
 
   /** fd.filename of a file: computed once per name. */
   get filename(): string {
     const p = this.path;
     if (p !== undefined && p.normalized === this.name) return p.base;
-    if (this.dirFor !== this.name) this.splitName();
-    return this.baseText;
+    return this.split().baseText;
   }
 
-  private splitName(): void {
+  private split(): NameParts {
+    const parts = (this.parts ??= new NameParts());
     const n = this.name;
-    const i = n.lastIndexOf('/');
-    this.dirText = i <= 0 ? '/' : n.slice(0, i);
-    this.baseText = i < 0 ? n : n.slice(i + 1);
-    this.dirFor = n;
+    if (parts.dirFor !== n) {
+      const i = n.lastIndexOf('/');
+      parts.dirText = i <= 0 ? '/' : n.slice(0, i);
+      parts.baseText = i < 0 ? n : n.slice(i + 1);
+      parts.dirFor = n;
+    }
+    return parts;
   }
-
-  private rawFor: string | undefined;
-  private rawText = '';
 
   /** fd.nameraw: the raw path with repeated slashes squeezed (once per path). */
   get nameRawClean(): string {
-    if (this.rawFor !== this.nameRaw) {
-      this.rawText = this.nameRaw.indexOf('//') >= 0 ? this.nameRaw.replace(/\/{2,}/g, '/') : this.nameRaw;
-      this.rawFor = this.nameRaw;
+    const raw = this.nameRaw;
+    if (raw.indexOf('//') < 0) return raw;
+    const parts = (this.parts ??= new NameParts());
+    if (parts.rawFor !== raw) {
+      parts.rawText = raw.replace(/\/{2,}/g, '/');
+      parts.rawFor = raw;
     }
-    return this.rawText;
+    return parts.rawText;
   }
 
-  /** Both IP addresses (fd.ip, fd.net), kept while the tuple does not change. */
+  /**
+   * Both IP addresses (fd.ip, fd.net). One array per fd, refilled when the tuple changes: a
+   * field value is read while its event is evaluated, never kept past it.
+   */
   get ips(): string[] {
-    if (this.ipsC !== this.cip || this.ipsS !== this.sip) {
-      this.ipsList = [this.cip, this.sip].filter(Boolean);
-      this.ipsC = this.cip;
-      this.ipsS = this.sip;
+    const s = this.socket();
+    let list = s.ipsList;
+    if (list === undefined || s.ipsC !== s.cip || s.ipsS !== s.sip) {
+      list ??= s.ipsList = [];
+      // written in place (emptying the array first would drop its backing store)
+      let k = 0;
+      if (s.cip) list[k++] = s.cip;
+      if (s.sip) list[k++] = s.sip;
+      list.length = k;
+      s.ipsC = s.cip;
+      s.ipsS = s.sip;
     }
-    return this.ipsList;
+    return list;
   }
 
   /** Makes a recycled object a fresh fd (see StateParser's pool). */
@@ -178,15 +281,8 @@ export class FdInfo {
     this.cloexec = false;
     this.dev = 0;
     this.ino = 0;
-    this.l4proto = L4_UNKNOWN;
-    this.cip = '';
-    this.cport = 0;
-    this.sip = '';
-    this.sport = 0;
-    this.role = ROLE_NONE;
-    this.connected = false;
-    this.unixPath = '';
     this.path = undefined;
+    this.sock?.reset();
     return this;
   }
 
@@ -199,15 +295,8 @@ export class FdInfo {
     c.cloexec = this.cloexec;
     c.dev = this.dev;
     c.ino = this.ino;
-    c.l4proto = this.l4proto;
-    c.cip = this.cip;
-    c.cport = this.cport;
-    c.sip = this.sip;
-    c.sport = this.sport;
-    c.role = this.role;
-    c.connected = this.connected;
-    c.unixPath = this.unixPath;
     c.path = this.path;
+    if (this.sock !== undefined) c.sock = this.sock.copy();
     return c;
   }
 

@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import type { SyscallContext } from './context.js';
 import { NO_FD, type SyscallEvent } from '../syscall-event.js';
 import { KT, paramId } from '../record/event-table.js';
-import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../record/layout.js';
+import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, H, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../record/layout.js';
 import { resolvePath } from '../record/paths.js';
-import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, tupleName, type SockTuple } from '../record/sockaddr.js';
+import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, newSocktuple, tupleName, type SockTuple } from '../record/sockaddr.js';
 import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../record/linux.js';
 import { resolvedPathParam } from './path-params.js';
 import { containerFromCgroups, parseProcCgroup, recordCgroups, type CgroupContainer } from './cgroup.js';
@@ -76,6 +76,8 @@ export class StateParser {
   private closeAfter = -1;
   private exitAfter = -1;
   private readonly pool: FdInfo[] = [];
+  /** The tuple of the record being applied (decoded in place: applyTuple copies what it keeps). */
+  private readonly tuple = newSocktuple();
   readonly cgroupPaths: Map<bigint, string[]>;
   /** The container of a cgroup list, by list (records of one container share one frozen list). */
   private readonly containerOf = new WeakMap<readonly string[], CgroupContainer | null>();
@@ -276,9 +278,22 @@ export class StateParser {
 
   /** Facts every record header carries: names, ids, credentials, cgroup. */
   private syncHeader(e: SyscallEvent, t: ThreadInfo, p: ProcessInfo): void {
-    if (!e.commEquals(t.comm)) {
-      t.comm = e.comm();
-      if (t.tid === p.pid) p.setComm(t.comm);
+    const at = e.off + H.comm;
+    const dv = e.dv;
+    const w0 = dv.getInt32(at, true);
+    const w1 = dv.getInt32(at + 4, true);
+    const w2 = dv.getInt32(at + 8, true);
+    const w3 = dv.getInt32(at + 12, true);
+    if (t.commOf !== t.comm || w0 !== t.commW0 || w1 !== t.commW1 || w2 !== t.commW2 || w3 !== t.commW3) {
+      if (!e.commEquals(t.comm)) {
+        t.comm = e.comm();
+        if (t.tid === p.pid) p.setComm(t.comm);
+      }
+      t.commW0 = w0;
+      t.commW1 = w1;
+      t.commW2 = w2;
+      t.commW3 = w3;
+      t.commOf = t.comm;
     }
     p.uid = e.uid;
     p.gid = e.gid;
@@ -568,7 +583,7 @@ export class StateParser {
     let fd = this.useFd(e, p);
     const res = e.ret;
     if (res < 0 && res !== EINPROGRESS) return;
-    let t = e.socktuple(e.spec.index[P_TUPLE]!);
+    let t = e.socktuple(e.spec.index[P_TUPLE]!, this.tuple);
     if (!t || (t.family !== AF_UNIX && !t.sip)) {
       const a = e.sockaddr(e.spec.index[P_ADDR]!);
       if (a) t = { family: a.family, cip: t?.cip ?? '', cport: t?.cport ?? 0, sip: a.addr, sport: a.port, usrc: 0n, udst: 0n, path: a.path };
@@ -587,7 +602,7 @@ export class StateParser {
       return;
     }
     const fd = this.newFd(e, p, e.ret);
-    const t = e.socktuple(e.spec.index[P_TUPLE]!);
+    const t = e.socktuple(e.spec.index[P_TUPLE]!, this.tuple);
     fd.l4proto = L4_TCP;
     fd.role = ROLE_SERVER;
     fd.connected = true;
@@ -613,7 +628,7 @@ export class StateParser {
   private io(e: SyscallEvent, p: ProcessInfo): void {
     const fd = this.useFd(e, p);
     if (!fd || e.ret < 0) return;
-    const t = e.socktuple(e.spec.index[P_TUPLE]!);
+    const t = e.socktuple(e.spec.index[P_TUPLE]!, this.tuple);
     if (!t || (t.family !== AF_INET && t.family !== AF_INET6)) return;
     const sending = e.type === KT.SENDTO || e.type === KT.SENDMSG;
     e.fdNameChanged = this.applyTuple(fd, t, sending ? ROLE_CLIENT : ROLE_SERVER);

@@ -160,6 +160,15 @@ export class ThreadInfo {
   /** Thread name (task->comm): proc.name. */
   comm = '';
   lastSeen = 0;
+  /**
+   * The 16 comm bytes of the last record found to name this thread `commOf` (four words): while
+   * a record's words are these and comm is still commOf, its comm needs no decoding nor comparing.
+   */
+  commW0 = 0;
+  commW1 = 0;
+  commW2 = 0;
+  commW3 = 0;
+  commOf: string | undefined = undefined;
   constructor(
     public tid: number,
     public proc: ProcessInfo,
