@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Live syscall source benchmarks (root, BTF; run after `npm run bootstrap`):
-//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--only rate|overhead] [--baseline DIR] [--json]
+//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--only rate|overhead] [--baseline DIR]
+//                       [--generators N] [--rate-runs N] [--json]
 // The agent runs as `kestrel run` (a separate process, like in production) with the upstream
 // Falco rules (stable + incubating + sandbox) unless --rules is given.
 //  1. Highest sustained rate of matching syscalls (open/close of a file below /etc, which those
@@ -15,7 +16,7 @@
 // scripts/build-native.sh there) measured the same way in the same run, alternating with this one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +41,9 @@ if (process.getuid() !== 0) {
   process.exit(1);
 }
 const BASELINE = opt('baseline', '');
+// load generator processes (the paced rate is split between them): one per core by default, so
+// the load can use whatever CPU the agent leaves
+const GENERATORS = Number(opt('generators', availableParallelism()));
 const BUILDS = [{ name: 'this', dir: root }, ...(BASELINE ? [{ name: 'baseline', dir: BASELINE }] : [])];
 for (const b of BUILDS) {
   if (!existsSync(join(b.dir, 'dist', 'cli.js')) || !existsSync(join(b.dir, 'native/build/Release/kestrel_collector.node'))) {
@@ -146,11 +150,26 @@ function cpu(a) {
   return { js: ticks(`${dir}/${a.child.pid}/stat`), all };
 }
 
+/** GENERATORS openloop processes sharing `pairs` and `rate`; the seconds the slowest took. */
+async function generate(pairs, rate) {
+  const one = (n, r) =>
+    new Promise((resolve, reject) => {
+      let out = '';
+      const c = spawn(openloop, [WATCHED, String(n), ...(r ? [String(r)] : [])], { stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.on('data', (d) => (out += d));
+      c.on('error', reject);
+      c.on('close', (code) => (code === 0 ? resolve(Number(out.trim().split(' ')[1])) : reject(new Error(`openloop exited ${code}`))));
+    });
+  const n = Math.ceil(pairs / GENERATORS);
+  const secs = await Promise.all(Array.from({ length: GENERATORS }, () => one(n, rate / GENERATORS)));
+  return Math.max(...secs);
+}
+
 async function step(a, pairs, rate) {
   const before = await waitIdle(a);
   const c0 = cpu(a);
-  const r = wall(openloop, [WATCHED, String(pairs), ...(rate ? [String(rate)] : [])]);
-  const [, secs] = r.out.trim().split(' ').map(Number);
+  const secs = await generate(pairs, rate);
+  pairs = Math.ceil(pairs / GENERATORS) * GENERATORS;
   const after = await waitIdle(a);
   const c1 = cpu(a);
   const evaluated = after.processed - before.processed;
@@ -193,8 +212,17 @@ async function rateLadder(build) {
 }
 
 // --- 1. zero-drop rate (and 3. CPU per record, over the unpaced step) ------------------------
+// --rate-runs N: N ladders per build, alternating builds (medians below)
+const RATE_RUNS = Number(opt('rate-runs', 1));
 const rates = [];
-for (const b of ONLY === 'overhead' ? [] : BUILDS) rates.push(await rateLadder(b));
+for (let i = 0; ONLY !== 'overhead' && i < RATE_RUNS; i++) for (const b of i % 2 ? [...BUILDS].reverse() : BUILDS) rates.push(await rateLadder(b));
+const rateSummary = Object.fromEntries(
+  BUILDS.map((b) => {
+    const mine = rates.filter((r) => r.build === b.name);
+    const m = (k) => (mine.length ? median(mine.map((r) => r[k])) : NaN);
+    return [b.name, { maxZeroDropSyscallsPerSec: m('maxZeroDropSyscallsPerSec'), jsUsPerRecord: m('jsUsPerRecord'), agentUsPerRecord: m('agentUsPerRecord'), runs: mine.length }];
+  }),
+);
 
 // --- 2. host overhead ------------------------------------------------------------------------
 const ddWithout = [], loopWithout = [];
@@ -233,10 +261,12 @@ const summary = (withRuns, withoutRuns, extra = {}) => {
 const result = {
   rules: RULES,
   rates,
-  maxZeroDropSyscallsPerSec: rates[0]?.maxZeroDropSyscallsPerSec,
+  rateSummary,
+  maxZeroDropSyscallsPerSec: rateSummary.this.maxZeroDropSyscallsPerSec,
   dd: Object.fromEntries(BUILDS.map((b) => [b.name, summary(ddWith[b.name], ddWithout)])),
   openClose: Object.fromEntries(BUILDS.map((b) => [b.name, summary(loopWith[b.name], loopWithout, { pairs: LOOP_PAIRS, file: WATCHED })])),
   runs: RUNS,
+  generators: GENERATORS,
   loadAverageAtEnd: load(),
 };
 rmSync(work, { recursive: true, force: true });
@@ -247,13 +277,20 @@ if (JSON_OUT) {
   const f = (x) => x.toFixed(3);
   console.log(`live syscall source, rules: ${RULES.map((r) => r.split('/').pop()).join(' + ')}`);
   for (const r of rates) {
-    console.log(`1. [${r.build}] paced open/close of a watched file (syscalls/s), agent counters per step:`);
+    console.log(`1. [${r.build}] paced open/close of a watched file (syscalls/s, ${GENERATORS} generator processes), agent counters per step:`);
     for (const s of r.steps)
       console.log(
         `   target ${String(s.target).padStart(7)}  achieved ${String(s.achieved).padStart(7)}  produced ${s.produced}  evaluated ${s.evaluated}  dropped ${s.dropped}  (load ${s.load})`,
       );
     console.log(`   highest sustained rate with zero drops: ${r.maxZeroDropSyscallsPerSec} syscalls/s (records evaluated against the rules)`);
     console.log(`3. [${r.build}] CPU per record (unpaced step): JS thread ${r.jsUsPerRecord.toFixed(2)} us, whole agent ${r.agentUsPerRecord.toFixed(2)} us`);
+  }
+  if (ONLY !== 'overhead' && (RATE_RUNS > 1 || BUILDS.length > 1)) {
+    console.log(`medians of ${RATE_RUNS} ladder(s) per build:`);
+    for (const [name, r] of Object.entries(rateSummary))
+      console.log(
+        `   [${name}] zero-drop ${Math.round(r.maxZeroDropSyscallsPerSec)} syscalls/s; CPU per record: JS thread ${r.jsUsPerRecord.toFixed(2)} us, whole agent ${r.agentUsPerRecord.toFixed(2)} us`,
+      );
   }
   if (ONLY !== 'rate') {
     console.log(`2. host overhead, medians of ${RUNS} alternating runs:`);
