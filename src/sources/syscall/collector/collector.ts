@@ -24,7 +24,8 @@ export class CollectorError extends Error {
 
 /**
  * Receives `count` records back to back in `batch`. The memory is reused for a later batch once
- * the handler returns: copy what is kept beyond the call.
+ * the handler returns: copy what is kept beyond the call, and never transfer or detach
+ * `batch.buffer` (the reader thread keeps writing into it).
  */
 export type BatchHandler = (batch: Buffer, count: number) => void;
 
