@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 // Live syscall source benchmarks (root, BTF; run after `npm run bootstrap`):
-//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--only rate|overhead] [--json]
+//   node bench/live.mjs [--runs 7] [--rules DIR_OR_FILE]... [--only rate|overhead] [--baseline DIR]
+//                       [--generators N] [--rate-runs N] [--json]
 // The agent runs as `kestrel run` (a separate process, like in production) with the upstream
 // Falco rules (stable + incubating + sandbox) unless --rules is given.
 //  1. Highest sustained rate of matching syscalls (open/close of a file below /etc, which those
 //     rules examine) that the agent handles with zero drops: paced load steps, each checked
 //     against the agent's counters (produced = evaluated, dropped = 0).
-//  2. Host overhead: wall time of `dd if=/dev/zero of=/dev/null bs=512 count=2000000` with the
-//     agent running / without, and the same ratio for an open/close loop of that watched file.
+//  2. Host overhead: wall and CPU time of `dd if=/dev/zero of=/dev/null bs=512 count=2000000` with
+//     the agent running / without, and the same ratios for an open/close loop of that watched file.
 //     Medians of --runs alternating runs.
+//  3. CPU per record: the agent's JS thread and the whole agent (reader thread included), from
+//     /proc/<pid>/task, over an unpaced burst: what the agent costs per record whatever the load.
+// --baseline DIR: a second built checkout (e.g. `git archive main`, then scripts/build.sh and
+// scripts/build-native.sh there) measured the same way in the same run, alternating with this one.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,11 +40,18 @@ if (process.getuid() !== 0) {
   console.error('bench/live: needs root (eBPF)');
   process.exit(1);
 }
-const cli = join(root, 'dist', 'cli.js');
-if (!existsSync(cli) || !existsSync(join(root, 'native/build/Release/kestrel_collector.node'))) {
-  console.error('bench/live: run `npm run bootstrap` first (dist/ and the native collector)');
-  process.exit(1);
+const BASELINE = opt('baseline', '');
+// load generator processes (the paced rate is split between them): one per core by default, so
+// the load can use whatever CPU the agent leaves
+const GENERATORS = Number(opt('generators', availableParallelism()));
+const BUILDS = [{ name: 'this', dir: root }, ...(BASELINE ? [{ name: 'baseline', dir: BASELINE }] : [])];
+for (const b of BUILDS) {
+  if (!existsSync(join(b.dir, 'dist', 'cli.js')) || !existsSync(join(b.dir, 'native/build/Release/kestrel_collector.node'))) {
+    console.error(`bench/live: ${b.dir} is not built: run \`npm run bootstrap\` there first (dist/ and the native collector)`);
+    process.exit(1);
+  }
 }
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 const work = mkdtempSync(join(tmpdir(), 'kestrel-bench-'));
 const openloop = join(work, 'openloop');
@@ -57,8 +69,8 @@ writeFileSync(
   ].join('\n'),
 );
 
-async function startAgent() {
-  const child = spawn(process.execPath, [cli, 'run', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
+async function startAgent(build) {
+  const child = spawn(process.execPath, [join(build.dir, 'dist', 'cli.js'), 'run', '-c', config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env } });
   let port = 0;
   let up = false;
   let err = '';
@@ -93,16 +105,20 @@ async function metrics(a) {
   };
 }
 
+// wall time, and CPU time (user + system) through /usr/bin/time: on a shared machine the wall
+// time mostly measures the other tenants; what the hooks cost a syscall is in its system time
+const timing = join(work, 'time.out');
 const wall = (cmd, argv) => {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timing, cmd, ...argv], { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${cmd} failed`);
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, out: r.stdout };
+  const [user, sys] = readFileSync(timing, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { s: Number(process.hrtime.bigint() - t0) / 1e9, cpu: user + sys, out: r.stdout };
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const dd = () => wall('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=512', 'count=2000000']).s;
+const dd = () => wall('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=512', 'count=2000000']);
 const LOOP_PAIRS = 200_000;
-const loop = () => wall(openloop, [WATCHED, String(LOOP_PAIRS)]).s;
+const loop = () => wall(openloop, [WATCHED, String(LOOP_PAIRS)]);
 
 // --- 1. zero-drop rate -----------------------------------------------------------------------
 async function waitIdle(a) {
@@ -115,86 +131,177 @@ async function waitIdle(a) {
   return m;
 }
 
-const steps = [];
-if (ONLY !== 'overhead') {
-  const a = await startAgent();
+/** CPU seconds so far of the agent's JS thread (its main thread) and of the whole process. */
+function cpu(a) {
+  const ticks = (path) => {
+    const f = readFileSync(path, 'utf8');
+    const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(v[11]) + Number(v[12])) / 100; // utime + stime, in USER_HZ (100)
+  };
+  const dir = `/proc/${a.child.pid}/task`;
+  let all = 0;
+  for (const t of readdirSync(dir)) {
+    try {
+      all += ticks(`${dir}/${t}/stat`);
+    } catch {
+      // the thread exited meanwhile
+    }
+  }
+  return { js: ticks(`${dir}/${a.child.pid}/stat`), all };
+}
+
+/** GENERATORS openloop processes sharing `pairs` and `rate`; the seconds the slowest took. */
+async function generate(pairs, rate) {
+  const one = (n, r) =>
+    new Promise((resolve, reject) => {
+      let out = '';
+      const c = spawn(openloop, [WATCHED, String(n), ...(r ? [String(r)] : [])], { stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.on('data', (d) => (out += d));
+      c.on('error', reject);
+      c.on('close', (code) => (code === 0 ? resolve(Number(out.trim().split(' ')[1])) : reject(new Error(`openloop exited ${code}`))));
+    });
+  const n = Math.ceil(pairs / GENERATORS);
+  const secs = await Promise.all(Array.from({ length: GENERATORS }, () => one(n, rate / GENERATORS)));
+  return Math.max(...secs);
+}
+
+async function step(a, pairs, rate) {
+  const before = await waitIdle(a);
+  const c0 = cpu(a);
+  const secs = await generate(pairs, rate);
+  pairs = Math.ceil(pairs / GENERATORS) * GENERATORS;
+  const after = await waitIdle(a);
+  const c1 = cpu(a);
+  const evaluated = after.processed - before.processed;
+  return {
+    target: rate || 'max',
+    achieved: Math.round((pairs * 2) / secs),
+    produced: after.produced - before.produced,
+    dropped: after.dropped - before.dropped,
+    evaluated,
+    jsUsPerRecord: ((c1.js - c0.js) * 1e6) / evaluated,
+    agentUsPerRecord: ((c1.all - c0.all) * 1e6) / evaluated,
+    load: load(),
+  };
+}
+
+async function rateLadder(build) {
+  const steps = [];
+  const a = await startAgent(build);
   try {
     await waitIdle(a);
-    for (const rate of [25_000, 50_000, 100_000, 150_000, 200_000, 300_000, 400_000, 600_000]) {
-      const before = await waitIdle(a);
-      const pairs = Math.round((rate * 3) / 2); // ~3 s per step
-      const r = wall(openloop, [WATCHED, String(pairs), String(rate)]);
-      const [, secs] = r.out.trim().split(' ').map(Number);
-      const after = await waitIdle(a);
-      const achieved = (pairs * 2) / secs;
-      steps.push({
-        target: rate,
-        achieved: Math.round(achieved),
-        produced: after.produced - before.produced,
-        dropped: after.dropped - before.dropped,
-        evaluated: after.processed - before.processed,
-      });
-      if (after.dropped > before.dropped || achieved < rate * 0.9) break;
+    await new Promise((r) => setTimeout(r, 3000)); // start-up work (JIT, first GCs) out of the way
+    for (const rate of [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 800_000, 1_000_000]) {
+      const s = await step(a, Math.round((rate * 3) / 2), rate); // ~3 s per step
+      steps.push(s);
+      if (s.dropped > 0 || s.evaluated < s.produced || s.achieved < rate * 0.9) break;
     }
-    // and unpaced: as fast as the generator goes
-    const before = await waitIdle(a);
-    const r = wall(openloop, [WATCHED, String(500_000)]);
-    const [, secs] = r.out.trim().split(' ').map(Number);
-    const after = await waitIdle(a);
-    steps.push({
-      target: 'max',
-      achieved: Math.round(1_000_000 / secs),
-      produced: after.produced - before.produced,
-      dropped: after.dropped - before.dropped,
-      evaluated: after.processed - before.processed,
-    });
+    steps.push(await step(a, 500_000, 0)); // unpaced: as fast as the generator goes
   } finally {
     await stopAgent(a);
   }
+  const clean = steps.filter((s) => s.dropped === 0 && s.evaluated >= s.produced);
+  const max = steps[steps.length - 1];
+  return {
+    build: build.name,
+    steps,
+    maxZeroDropSyscallsPerSec: clean.reduce((m, s) => (s.achieved > m ? s.achieved : m), 0),
+    jsUsPerRecord: max.jsUsPerRecord,
+    agentUsPerRecord: max.agentUsPerRecord,
+  };
 }
-const clean = steps.filter((s) => s.dropped === 0 && s.evaluated >= s.produced);
-const best = clean.reduce((m, s) => (s.achieved > m ? s.achieved : m), 0);
+
+// --- 1. zero-drop rate (and 3. CPU per record, over the unpaced step) ------------------------
+// --rate-runs N: N ladders per build, alternating builds (medians below)
+const RATE_RUNS = Number(opt('rate-runs', 1));
+const rates = [];
+for (let i = 0; ONLY !== 'overhead' && i < RATE_RUNS; i++) for (const b of i % 2 ? [...BUILDS].reverse() : BUILDS) rates.push(await rateLadder(b));
+const rateSummary = Object.fromEntries(
+  BUILDS.map((b) => {
+    const mine = rates.filter((r) => r.build === b.name);
+    const m = (k) => (mine.length ? median(mine.map((r) => r[k])) : NaN);
+    return [b.name, { maxZeroDropSyscallsPerSec: m('maxZeroDropSyscallsPerSec'), jsUsPerRecord: m('jsUsPerRecord'), agentUsPerRecord: m('agentUsPerRecord'), runs: mine.length }];
+  }),
+);
 
 // --- 2. host overhead ------------------------------------------------------------------------
-const ddWithout = [], ddWith = [], loopWithout = [], loopWith = [];
+const ddWithout = [], loopWithout = [];
+const ddWith = Object.fromEntries(BUILDS.map((b) => [b.name, []]));
+const loopWith = Object.fromEntries(BUILDS.map((b) => [b.name, []]));
 for (let i = 0; ONLY !== 'rate' && i < RUNS; i++) {
   ddWithout.push(dd());
   loopWithout.push(loop());
-  const a = await startAgent();
-  try {
-    await waitIdle(a);
-    // steady state: let start-up work (JIT of the rules, collection of load garbage) finish
-    await new Promise((r) => setTimeout(r, 5000));
-    ddWith.push(dd());
-    loopWith.push(loop());
-    await waitIdle(a);
-  } finally {
-    await stopAgent(a);
+  // alternate which build goes first, so neither always follows the agent-less run
+  for (const b of i % 2 ? [...BUILDS].reverse() : BUILDS) {
+    const a = await startAgent(b);
+    try {
+      await waitIdle(a);
+      // steady state: let start-up work (JIT of the rules, collection of load garbage) finish
+      await new Promise((r) => setTimeout(r, 5000));
+      ddWith[b.name].push(dd());
+      loopWith[b.name].push(loop());
+      await waitIdle(a);
+    } finally {
+      await stopAgent(a);
+    }
   }
 }
+const summary = (withRuns, withoutRuns, extra = {}) => {
+  const m = (runs, k) => median(runs.map((r) => r[k]));
+  return {
+    ...extra,
+    withoutS: m(withoutRuns, 's'),
+    withS: m(withRuns, 's'),
+    ratio: m(withRuns, 's') / m(withoutRuns, 's'),
+    withoutCpuS: m(withoutRuns, 'cpu'),
+    withCpuS: m(withRuns, 'cpu'),
+    cpuRatio: m(withRuns, 'cpu') / m(withoutRuns, 'cpu'),
+  };
+};
 const result = {
   rules: RULES,
-  zeroDropSteps: steps,
-  maxZeroDropSyscallsPerSec: best,
-  dd: { withoutS: median(ddWithout), withS: median(ddWith), ratio: median(ddWith) / median(ddWithout), runs: RUNS },
-  openClose: { pairs: LOOP_PAIRS, file: WATCHED, withoutS: median(loopWithout), withS: median(loopWith), ratio: median(loopWith) / median(loopWithout), runs: RUNS },
+  rates,
+  rateSummary,
+  maxZeroDropSyscallsPerSec: rateSummary.this.maxZeroDropSyscallsPerSec,
+  dd: Object.fromEntries(BUILDS.map((b) => [b.name, summary(ddWith[b.name], ddWithout)])),
+  openClose: Object.fromEntries(BUILDS.map((b) => [b.name, summary(loopWith[b.name], loopWithout, { pairs: LOOP_PAIRS, file: WATCHED })])),
+  runs: RUNS,
+  generators: GENERATORS,
+  loadAverageAtEnd: load(),
 };
 rmSync(work, { recursive: true, force: true });
 
 if (JSON_OUT) {
   console.log(JSON.stringify(result, null, 2));
 } else {
+  const f = (x) => x.toFixed(3);
   console.log(`live syscall source, rules: ${RULES.map((r) => r.split('/').pop()).join(' + ')}`);
-  if (ONLY !== 'overhead') {
-    console.log('1. paced open/close of a watched file (syscalls/s), agent counters per step:');
-    for (const s of steps)
-      console.log(`   target ${String(s.target).padStart(7)}  achieved ${String(s.achieved).padStart(7)}  produced ${s.produced}  evaluated ${s.evaluated}  dropped ${s.dropped}`);
-    console.log(`   highest sustained rate with zero drops: ${best} syscalls/s (records evaluated against the rules)`);
+  for (const r of rates) {
+    console.log(`1. [${r.build}] paced open/close of a watched file (syscalls/s, ${GENERATORS} generator processes), agent counters per step:`);
+    for (const s of r.steps)
+      console.log(
+        `   target ${String(s.target).padStart(7)}  achieved ${String(s.achieved).padStart(7)}  produced ${s.produced}  evaluated ${s.evaluated}  dropped ${s.dropped}  (load ${s.load})`,
+      );
+    console.log(`   highest sustained rate with zero drops: ${r.maxZeroDropSyscallsPerSec} syscalls/s (records evaluated against the rules)`);
+    console.log(`3. [${r.build}] CPU per record (unpaced step): JS thread ${r.jsUsPerRecord.toFixed(2)} us, whole agent ${r.agentUsPerRecord.toFixed(2)} us`);
+  }
+  if (ONLY !== 'overhead' && (RATE_RUNS > 1 || BUILDS.length > 1)) {
+    console.log(`medians of ${RATE_RUNS} ladder(s) per build:`);
+    for (const [name, r] of Object.entries(rateSummary))
+      console.log(
+        `   [${name}] zero-drop ${Math.round(r.maxZeroDropSyscallsPerSec)} syscalls/s; CPU per record: JS thread ${r.jsUsPerRecord.toFixed(2)} us, whole agent ${r.agentUsPerRecord.toFixed(2)} us`,
+      );
   }
   if (ONLY !== 'rate') {
-    const f = (x) => x.toFixed(3);
     console.log(`2. host overhead, medians of ${RUNS} alternating runs:`);
-    console.log(`   dd bs=512 count=2000000: without ${f(result.dd.withoutS)} s, with agent ${f(result.dd.withS)} s, ratio ${f(result.dd.ratio)} (goal <= 1.05)`);
-    console.log(`   open/close x${LOOP_PAIRS} of ${WATCHED}: without ${f(result.openClose.withoutS)} s, with agent ${f(result.openClose.withS)} s, ratio ${f(result.openClose.ratio)}`);
+    for (const b of BUILDS) {
+      const d = result.dd[b.name], o = result.openClose[b.name];
+      const line = (what, x) =>
+        `   [${b.name}] ${what}: wall without ${f(x.withoutS)} s, with agent ${f(x.withS)} s, ratio ${f(x.ratio)}; ` +
+        `CPU without ${f(x.withoutCpuS)} s, with ${f(x.withCpuS)} s, ratio ${f(x.cpuRatio)}`;
+      console.log(line('dd bs=512 count=2000000', d));
+      console.log(line(`open/close x${LOOP_PAIRS} of ${WATCHED}`, o));
+    }
   }
+  console.log(`load average at the end: ${result.loadAverageAtEnd}`);
 }

@@ -5,6 +5,11 @@
  *   rawtp_exit: raw_tracepoint/sys_exit + filter map (one program for every syscall)
  *   btf_exit:   tp_btf/sys_exit + filter map (same, BTF-typed)
  *   tp_openat/tp_close: syscalls:sys_exit_openat / sys_exit_close (only wanted syscalls)
+ * and, to tell the hook's own cost from the kernel's syscall-tracepoint slow path:
+ *   rawtp_exit_empty: raw_tracepoint/sys_exit doing nothing at all
+ *   btf_exec:         tp_btf/sched_process_exec (a non-syscall tracepoint: read/write never reach it)
+ * Candidates this kernel may refuse (run.sh reports what loading them says):
+ *   lsm_file_open (BPF LSM), fexit_openat (fexit on do_sys_openat2)
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -32,3 +37,11 @@ SEC("tracepoint/syscalls/sys_exit_openat")
 int tp_openat(void *ctx){ return hit(); }
 SEC("tracepoint/syscalls/sys_exit_close")
 int tp_close(void *ctx){ return hit(); }
+SEC("raw_tracepoint/sys_exit")
+int rawtp_exit_empty(void *ctx){ return 0; }
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec){ return hit(); }
+SEC("lsm/file_open")
+int BPF_PROG(lsm_file_open, struct file *f){ hit(); return 0; }
+SEC("fexit/do_sys_openat2")
+int BPF_PROG(fexit_openat){ return hit(); }

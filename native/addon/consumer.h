@@ -3,7 +3,9 @@
 #include <napi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -26,8 +28,9 @@ struct ConsumerStats {
   std::atomic<int64_t> pending{0};      // batches handed over, not yet processed by JS
 };
 
+// A batch handed to JS: which slot, how many bytes and records it holds.
 struct Batch {
-  uint8_t* data;
+  size_t slot;
   size_t len;
   uint32_t count;
 };
@@ -37,9 +40,12 @@ void ConsumerCallJs(Napi::Env env, Napi::Function fn, Consumer* self, Batch* bat
 
 class Consumer {
  public:
-  // onBatch(buffer: ArrayBuffer, count: number) is called on the JS thread for every batch.
-  // When JS falls behind (max_pending batches queued) the reader blocks: records then wait in the
-  // kernel ring buffer, and what does not fit there is counted as dropped by the BPF side.
+  // onBatch(buffer: ArrayBuffer, count: number, bytes: number) is called on the JS thread for
+  // every batch: the first `bytes` of `buffer` hold `count` records. The buffers are a fixed set
+  // of slots the reader thread fills directly (no allocation or copy per batch on the JS
+  // thread): a slot is refilled once onBatch has returned, so JS copies what it keeps.
+  // When JS falls behind (max_pending batches queued) the reader blocks: records then wait in
+  // the kernel ring buffer, and what does not fit there is counted as dropped by the BPF side.
   Consumer(Napi::Env env, int ring_fd, Napi::Function on_batch, const ConsumerOptions& opts,
            ConsumerStats* stats);
   ~Consumer();
@@ -52,10 +58,16 @@ class Consumer {
  private:
   friend void ConsumerCallJs(Napi::Env env, Napi::Function fn, Consumer* self, Batch* batch);
   using Tsfn = Napi::TypedThreadSafeFunction<Consumer, Batch, ConsumerCallJs>;
+  struct Slot {
+    uint8_t* data;                           // the ArrayBuffer's memory (V8 owns it)
+    Napi::Reference<Napi::ArrayBuffer> ab;   // kept alive while the consumer lives
+  };
   static void Finalize(Napi::Env env, void* data, Consumer* self);
   static int OnSample(void* ctx, void* data, size_t size);
   void Run();
   bool Flush();
+  void AcquireSlot();
+  void ReleaseSlot(size_t slot);
 
   ConsumerOptions opts_;
   ConsumerStats* stats_;
@@ -66,7 +78,15 @@ class Consumer {
   std::atomic<bool> done_{false};
   bool closing_ = false;
   std::vector<Napi::Promise::Deferred> waiters_;
-  Batch cur_{};
+
+  // slots: max_pending queued + one JS is processing + one being filled
+  std::vector<Slot> slots_;
+  std::mutex free_mu_;
+  std::condition_variable free_cv_;
+  std::vector<size_t> free_;  // slots neither being filled nor handed to JS
+  size_t cur_slot_ = 0;       // the slot being filled (reader thread only)
+  size_t cur_len_ = 0;
+  uint32_t cur_count_ = 0;
 };
 
 }  // namespace kestrel

@@ -65,8 +65,11 @@ export interface NativeCollector {
   /** Sets the record types produced from now on; attaches/detaches their hooks. */
   setInterest(types: readonly number[]): { unavailable: Unavailable[] };
   interest(): { wanted: number[]; attached: number[] };
-  /** Attaches the lifecycle hooks and starts the reader thread. */
-  start(onBatch: (batch: ArrayBuffer, count: number) => void): void;
+  /**
+   * Attaches the lifecycle hooks and starts the reader thread. The first `bytes` of `batch` hold
+   * `count` records; `batch` is one of a few slots the reader refills once onBatch has returned.
+   */
+  start(onBatch: (batch: ArrayBuffer, count: number, bytes: number) => void): void;
   /** Resolves once every record read so far has reached onBatch and the reader has exited. */
   stop(): Promise<void>;
   /** Detaches and unloads (after stop); resolves when done (about 2 s: kernel grace periods). */

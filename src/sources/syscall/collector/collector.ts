@@ -22,6 +22,11 @@ export class CollectorError extends Error {
   }
 }
 
+/**
+ * Receives `count` records back to back in `batch`. The memory is reused for a later batch once
+ * the handler returns: copy what is kept beyond the call, and never transfer or detach
+ * `batch.buffer` (the reader thread keeps writing into it).
+ */
 export type BatchHandler = (batch: Buffer, count: number) => void;
 
 export class SyscallCollector {
@@ -91,12 +96,19 @@ export class SyscallCollector {
   /**
    * Attaches and starts delivering. `onBatch` runs on the JS thread, synchronously per batch:
    * while it runs (and while a few more batches wait), the reader stops reading, records stay in
-   * the kernel ring buffer, and what does not fit is counted in counters().dropped.
+   * the kernel ring buffer, and what does not fit is counted in counters().dropped. The batch's
+   * memory is refilled once the handler has returned: copy what is kept.
    */
   start(onBatch: BatchHandler): void {
     if (this.running) throw new CollectorError('collector already started', 'ESTARTED');
     try {
-      this.native.start((ab: ArrayBuffer, count: number) => onBatch(Buffer.from(ab), count));
+      // One Buffer per reader slot, made once: a batch is a view of its first `bytes`.
+      const views = new Map<ArrayBuffer, Buffer>();
+      this.native.start((ab: ArrayBuffer, count: number, bytes: number) => {
+        let view = views.get(ab);
+        if (!view) views.set(ab, (view = Buffer.from(ab)));
+        onBatch(view.subarray(0, bytes), count);
+      });
     } catch (e) {
       const err = e as Error & { code?: string };
       throw new CollectorError(err.message, err.code ?? 'EATTACH');

@@ -173,6 +173,38 @@ describe.skipIf(!!reason)(`live eBPF collector${skipNote(reason)}`, () => {
     }
   });
 
+  it('batches are views of a few reused reader slots, each whole when handed over (no buffer per batch)', async () => {
+    const recs: Rec[] = [];
+    const slots = new Set<ArrayBufferLike>();
+    let batches = 0;
+    let records = 0;
+    const c = new SyscallCollector({ maxPendingBatches: 2, batchBytes: 65536 });
+    try {
+      c.setEventNames(['openat', 'close', 'execve', 'procexit']);
+      c.start((b, n) => {
+        slots.add(b.buffer);
+        batches++;
+        records += n;
+        decodeBatch(b, n, recs); // copies what it keeps, as the contract asks
+      });
+      const N = 20_000;
+      const pid = await openCloseLoop(N);
+      await waitFor('the loop exit', () => recs.some((r) => r.name === 'procexit' && r.pid === pid));
+      await c.stop();
+      // every open of the loop arrived intact although its slot was refilled many times since
+      const opens = recs.filter((r) => r.pid === pid && r.name === 'openat' && r.p.name === '/etc/hostname');
+      expect(opens).toHaveLength(N);
+      expect(batches).toBeGreaterThan(slots.size);
+      // max pending + the one JS is in + the one being filled
+      expect(slots.size).toBeLessThanOrEqual(2 + 2);
+      const k = c.counters();
+      expect(k.batches).toBe(batches);
+      expect(k.records).toBe(records);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("the collector's own syscalls are left out (ignoreSelf, the default), unless asked for", async () => {
     for (const ignoreSelf of [true, false]) {
       const recs: Rec[] = [];
