@@ -117,7 +117,7 @@ ${tags ? `  tags: [${tags.join(', ')}]\n` : ''}`,
 );
 
 interface Replayed {
-  code: number;
+  code: number | null;
   counts: Map<string, number>;
   alerts: { rule: string; time: string; output: string }[];
   err: string;
