@@ -186,6 +186,20 @@ export function readScap(file: string): ScapReplay {
     if (i >= 0) builder.override[i] = Override.EMPTY;
   };
 
+  /**
+   * A successful exec's record describes the task after exec: its new name (old drivers: the
+   * exe's base name), and its process and parent as the event gives them (the thread may have
+   * been forked before the capture began).
+   */
+  const execHeader = (link: EventLink, enter: ParamSet | undefined, h: RecordHeader): void => {
+    const comm = str(link, 'comm') || (str(link, 'exe') ?? '').split('/').pop()!.slice(0, 15);
+    if (comm) h.comm = comm;
+    const pid = num(link, 'pid', enter);
+    if (pid !== undefined && pid > 0) h.pid = pid;
+    const ptid = num(link, 'ptid', enter);
+    if (ptid !== undefined && ptid > 0) h.ppid = ctx.threads.thread(ptid)?.proc.pid ?? ptid;
+  };
+
   /** Credentials a successful set*id call changes: the record (and those after it) carry the new ones. */
   const credentials = (link: EventLink, enter: ParamSet | undefined): void => {
     if ((num(link, 'res', enter) ?? -1) !== 0) return;
@@ -238,11 +252,7 @@ export function readScap(file: string): ScapReplay {
     } else {
       if (k === KT.SETUID || k === KT.SETGID || k === KT.SETRESUID || k === KT.SETRESGID) credentials(link, enter);
       h = headerOf(ev.tid);
-      if ((k === KT.EXECVE || k === KT.EXECVEAT) && (num(link, 'res', enter) ?? -1) === 0) {
-        // the record describes the task after exec: its new name (old drivers: the exe's base name)
-        const comm = str(link, 'comm') || (str(link, 'exe') ?? '').split('/').pop()!.slice(0, 15);
-        if (comm) h.comm = comm;
-      }
+      if ((k === KT.EXECVE || k === KT.EXECVEAT) && (num(link, 'res', enter) ?? -1) === 0) execHeader(link, enter, h);
     }
     if (k === KT.PROCEXIT) enters.delete(ev.tid);
     return builder.build(link, ev, ev.hdrAt, enter, h);
