@@ -111,8 +111,13 @@ export function readScap(file: string): ScapReplay {
     if (!ln) return undefined;
     let src: ParamSet | undefined;
     let at = -1;
-    if (ln.exit >= 0 && ln.exit < ev.n) [src, at] = [ev, ln.exit];
-    else if (enter && ln.enter >= 0 && ln.enter < enter.n) [src, at] = [enter, ln.enter];
+    if (ln.exit >= 0 && ln.exit < ev.n) {
+      src = ev;
+      at = ln.exit;
+    } else if (enter && ln.enter >= 0 && ln.enter < enter.n) {
+      src = enter;
+      at = ln.enter;
+    }
     if (!src) return undefined;
     const o = src.off[at]!;
     switch (src.len[at]) {
@@ -335,21 +340,20 @@ export function readScap(file: string): ScapReplay {
           continue;
         }
         const type = blocks.type;
-        const body = blocks.body;
         const at = blocks.offset;
         stats.blocks++;
         if (stats.blocks === 1 && type !== BT.SHB) throw new ScapFormatError(at, `not a scap file: the first block is of type 0x${type.toString(16)}, not a section header`);
         if (type === BT.SHB) {
-          sectionHeader(body, at);
+          sectionHeader(blocks.body, at);
           continue;
         }
         if (!eventBlockKind(type)) {
-          metadata(type, body, at);
+          metadata(type, blocks.body, at);
           continue;
         }
         stats.events++;
         if (!pending.empty) stats.orphanFdLists += pending.flush(ctx, processor.parser.cgroupPaths);
-        if (!decodeEvent(body, at, type, ev)) {
+        if (!decodeEvent(blocks.buffer, blocks.bodyAt, blocks.bodySize, at, type, ev)) {
           stats.unknownTypes++;
           continue;
         }
