@@ -27,7 +27,7 @@ import { ParamSet, ScapEvent, copyParams, decodeEvent, eventBlockKind } from './
 import { readFdlist } from './fdlist.js';
 import { readIflist, type ScapInterface } from './iflist.js';
 import { isMergedEnter, linkOfPpm, type EventLink } from './mapping.js';
-import { PPM_EVENTS } from './ppm-events.js';
+import { ppmEventOf } from './ppm-events.js';
 import { proclistVersion, readProclist } from './proclist.js';
 import { Override, RecordBuilder, type RecordHeader } from './record.js';
 import { PendingState } from './seed.js';
@@ -231,7 +231,7 @@ export function readScap(file: string): ScapReplay {
         return 0;
       }
       stats.noKestrelEvent++;
-      const name = PPM_EVENTS[code]!.name;
+      const name = ppmEventOf(code)!.name;
       stats.noKestrelEventByName.set(name, (stats.noKestrelEventByName.get(name) ?? 0) + 1);
       if (code === PPME_DROP_E) stats.dropEvents++;
       return 0;

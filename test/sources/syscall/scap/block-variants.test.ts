@@ -146,6 +146,34 @@ describe.skipIf(!haveShared)('scap block variants', () => {
     }
   });
 
+  it('reads events of later libs the generated table lacks (dup2 of Falco 0.35+) into Kestrel records and state', async () => {
+    const file = gunzipSync(readFileSync(fixture('single_ipv6_conn.scap')));
+    const base = await rows(write(file));
+    const init = base.replay.ctx.threads.process(1)!;
+    const [oldfd, f] = [...init.fds].find(([, fd]) => fd.name.startsWith('/'))!;
+    // a V2 event block: u16 cpu, ts, tid, len, type, nparams, u16 lengths, params
+    const event = (ts: bigint, type: number, params: bigint[]) => {
+      const body = Buffer.alloc(2 + 26 + 2 * params.length + 8 * params.length);
+      body.writeBigUInt64LE(ts, 2);
+      body.writeBigUInt64LE(1n, 10);
+      body.writeUInt32LE(body.length - 2, 18);
+      body.writeUInt16LE(type, 22);
+      body.writeUInt32LE(params.length, 24);
+      params.forEach((v, i) => {
+        body.writeUInt16LE(8, 28 + 2 * i);
+        body.writeBigInt64LE(v, 28 + 2 * params.length + 8 * i);
+      });
+      return block(BT.EV_V2, body);
+    };
+    const ts = BigInt(base.rows.at(-1)!.ts) + 1000n;
+    const withDup2 = Buffer.concat([file, event(ts, 362, [BigInt(oldfd)]), event(ts + 10n, 363, [100n, BigInt(oldfd), 100n])]);
+    const r = await rows(write(withDup2));
+    expect(r.rows.at(-1)).toMatchObject({ type: 'dup2', tid: 1, ret: 100, proc: 'systemd', fd: f.name });
+    expect(r.replay.ctx.threads.process(1)!.fds.get(100)?.name).toBe(f.name);
+    expect(r.replay.stats.unknownTypes).toBe(0);
+    expect(r.replay.stats.mergedEnters).toBe(base.replay.stats.mergedEnters + 1);
+  });
+
   it('seeds processes, fds and users from the lists (V9 process list, V2 fd, user and interface lists)', async () => {
     const r = await rows(fixture('ping_sendto.scap'));
     expect(r.replay.stats).toMatchObject({ threadsListed: 136, fdsListed: 674, users: 42, groups: 72, interfaces: 10, orphanFdLists: 0 });

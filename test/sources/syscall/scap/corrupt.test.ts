@@ -120,7 +120,7 @@ describe.skipIf(!haveShared)('damaged scap files', () => {
     // an open exit event made a type newer than the table (v1 event block: type at 2 + 20)
     const full = await rows(write(plain));
     const firstOpen = offsets.find((o) => plain.readUInt32LE(o) === 0x204 && plain.readUInt16LE(o + 8 + 22) === 3)!;
-    bad.writeUInt16LE(400, firstOpen + 8 + 22);
+    bad.writeUInt16LE(430, firstOpen + 8 + 22); // beyond every table
     const r = await rows(write(bad));
     expect(r.replay.stats.unknownBlocks).toBe(1);
     expect(r.replay.stats.unknownBlocksByType.get(0x7777)).toBe(1);

@@ -94,3 +94,22 @@ describe('the PPM flag translations', () => {
     expect(PTRACE_REQUEST.toPpm(0x4206)).toBe(20); // PTRACE_SEIZE
   });
 });
+
+describe('events of later libs (ppm-events-later.ts)', () => {
+  it('maps the syscalls Falco 0.35+ captures hold that Kestrel has types for', () => {
+    const names = (symbol: string) => link(symbol)!.kestrel.name;
+    expect(['SYSCALL_DUP2_X', 'SYSCALL_DUP3_X', 'SYSCALL_DUP_1_X', 'SYSCALL_PIPE2_X', 'SYSCALL_PRCTL_X', 'SYSCALL_MEMFD_CREATE_X', 'SYSCALL_CAPSET_X', 'SYSCALL_UMOUNT2_X', 'SOCKET_ACCEPT4_6_X', 'SYSCALL_INIT_MODULE_X', 'SYSCALL_FINIT_MODULE_X', 'SYSCALL_BPF_2_X'].map(names)).toEqual([
+      'dup2', 'dup3', 'dup', 'pipe2', 'prctl', 'memfd_create', 'capset', 'umount2', 'accept4', 'init_module', 'finit_module', 'bpf',
+    ]);
+    const dup = link('SYSCALL_DUP_1_X')!;
+    expect(dup.params[dup.kestrel.param('oldfd')]).toMatchObject({ exit: 1 });
+    expect(link('SYSCALL_DUP2_X')!.enter?.symbol).toBe('SYSCALL_DUP2_E');
+  });
+
+  it('keeps the writer on the versions libscap 2022 (the installed sysdig) reads', () => {
+    expect(linkOfKestrel(KT.DUP)!.exit.symbol).toBe('SYSCALL_DUP_X');
+    expect(linkOfKestrel(KT.ACCEPT4)!.exit.symbol).toBe('SOCKET_ACCEPT4_5_X');
+    expect(linkOfKestrel(KT.DUP2)).toBeUndefined();
+    expect(linkOfKestrel(KT.MEMFD_CREATE)).toBeUndefined();
+  });
+});
