@@ -23,7 +23,7 @@
 import { EVENTS, KT, type EventSpec } from '../record/event-table.js';
 import { PT as KPT } from '../record/layout.js';
 import { flagCodec, type FlagCodec } from './flags.js';
-import { EF, KNOWN_PPM_EVENTS, PPM_EVENT_MAX, PT, ppmEventOf, type PpmEvent } from './ppm-events.js';
+import { EF, LATEST_PPM_EVENTS, PPM_EVENTS, PT, ppmEventOf, type PpmEvent } from './ppm-events.js';
 
 export interface ParamLink {
   /** Index of the param in the PPM exit event, or -1. */
@@ -121,17 +121,22 @@ function build(exit: PpmEvent, kestrel: EventSpec): EventLink {
   return { kestrel, exit, enter, params, exitFrom, enterFrom, retParam, fullArgv: FULL_ARGV.has(kestrel.code), tupleSwapped: INBOUND_TUPLE.has(kestrel.code) };
 }
 
+/** Links of every known code as the latest libs write it (appended params included): the reader's. */
 const BY_PPM = new Map<number, EventLink>();
-for (const e of KNOWN_PPM_EVENTS) {
+for (const e of LATEST_PPM_EVENTS) {
   const k = kestrelFor(e);
   if (k) BY_PPM.set(e.code, build(e, k));
 }
 
+/**
+ * The writer's: per Kestrel type, the newest version in the generated table (libscap 2022) with
+ * its params as that table has them, so that its sysdig reads what the writer writes. Codes grow
+ * with versions; OLD_VERSION events are never written.
+ */
 const BY_KESTREL: (EventLink | undefined)[] = EVENTS.map(() => undefined);
-for (const link of BY_PPM.values()) {
-  // the newest version the generated table (libscap 2022) knows, so that its sysdig reads what
-  // the writer writes: codes grow with versions; OLD_VERSION events are never written
-  if (link.exit.code < PPM_EVENT_MAX && !(link.exit.flags & EF.OLD_VERSION)) BY_KESTREL[link.kestrel.code] = link;
+for (const e of PPM_EVENTS) {
+  const k = kestrelFor(e);
+  if (k && !(e.flags & EF.OLD_VERSION)) BY_KESTREL[k.code] = build(e, k);
 }
 
 /** The link of a PPME code: an exit event (or enter-only event) Kestrel has a type for; else undefined. */

@@ -4,7 +4,7 @@
 // (falcosecurity/libs commit 2450f8ee19b23a63841c5996c4a8023075f616b6). Codes of that range not
 // listed here stay unknown: the reader counts and skips them. Same row layout as
 // ppm-event-table.generated.ts: [symbol, name, category, flags, params].
-import type { PpmEventRow } from './ppm-event-table.generated.js';
+import type { PpmEventRow, PpmParamRow } from './ppm-event-table.generated.js';
 
 // categories: EC_* | EC_SYSCALL (512); flags: EF_CREATES_FD 1, EF_USES_FD 4, EF_READS_FROM_FD 8,
 // EF_MODIFIES_STATE 32, EF_UNUSED 64, EF_LARGE_PAYLOAD 2048; params: PT_* types, PF_* formats
@@ -37,4 +37,19 @@ export const LATER_PPM_EVENT_ROWS: ReadonlyMap<number, PpmEventRow> = new Map<nu
   [411, ['SYSCALL_INIT_MODULE_X', 'init_module', 513, 0, [['res', 11, 1], ['img', 10, 0], ['length', 8, 1], ['uargs', 9, 0]]]],
   [412, ['SYSCALL_FINIT_MODULE_E', 'finit_module', 513, 0, []]],
   [413, ['SYSCALL_FINIT_MODULE_X', 'finit_module', 513, 12, [['res', 11, 1], ['fd', 14, 1], ['uargs', 9, 0], ['flags', 30, 1]]]],
+]);
+
+/**
+ * Params later libs appended to events the generated table has (same commit). Version-2 event
+ * blocks carry their own param count, so a capture of newer drivers holds them after the ones
+ * the table lists: the reader takes them by name; the writer writes the table's versions.
+ */
+export const LATER_APPENDED_PARAMS: ReadonlyMap<number, readonly PpmParamRow[]> = new Map<number, readonly PpmParamRow[]>([
+  // PPME_SYSCALL_EXECVE_19_X and PPME_SYSCALL_EXECVEAT_X: 20 -> 28 params
+  ...[293, 331].map((code): [number, readonly PpmParamRow[]] => [
+    code,
+    [['cap_inheritable', 8, 2], ['cap_permitted', 8, 2], ['cap_effective', 8, 2], ['exe_ino', 8, 1], ['exe_ino_ctime', 21, 1], ['exe_ino_mtime', 21, 1], ['uid', 31, 1], ['trusted_exepath', 17, 0]],
+  ]),
+  [307, [['ino', 8, 1]]], // PPME_SYSCALL_OPENAT_2_X: 6 -> 7
+  [335, [['pidns_init_start_ts', 8, 1]]], // PPME_SYSCALL_CLONE3_X: 20 -> 21
 ]);

@@ -5,7 +5,7 @@
 // for are in ppm-events-later.ts (ppmEventOf finds both), the others are counted and skipped by
 // the reader.
 import { PPM_EVENT_ROWS, type PpmEventRow } from './ppm-event-table.generated.js';
-import { LATER_PPM_EVENT_ROWS } from './ppm-events-later.js';
+import { LATER_APPENDED_PARAMS, LATER_PPM_EVENT_ROWS } from './ppm-events-later.js';
 
 /** Parameter types (enum ppm_param_type). */
 export enum PT {
@@ -76,6 +76,15 @@ export function ppmEventOf(code: number): PpmEvent | undefined {
 
 /** Every known code, generated table first. */
 export const KNOWN_PPM_EVENTS: readonly PpmEvent[] = [...PPM_EVENTS, ...LATER.values()];
+
+/**
+ * Every known code as the latest libs write it: the generated table's events with the params
+ * later libs appended (ppm-events-later.ts), and the later events. What the reader decodes.
+ */
+export const LATEST_PPM_EVENTS: readonly PpmEvent[] = KNOWN_PPM_EVENTS.map((e) => {
+  const more = LATER_APPENDED_PARAMS.get(e.code);
+  return more ? { ...e, params: [...e.params, ...more.map(([name, type, format]) => ({ name, type, format }))] } : e;
+});
 
 /** One past the highest code of the generated table (PPM_EVENT_MAX of the generating libscap, which the installed sysdig reads). */
 export const PPM_EVENT_MAX = PPM_EVENTS.length;

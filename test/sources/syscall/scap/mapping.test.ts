@@ -17,7 +17,7 @@ describe('the PPME -> Kestrel event links', () => {
     const names = v2.kestrel.params.map((p) => p.name);
     expect(v2.params[names.indexOf('fd')]).toMatchObject({ exit: 0 });
     expect(v2.params[names.indexOf('name')]).toMatchObject({ exit: 2, enter: 1 });
-    expect(v2.params[names.indexOf('ino')]).toBeUndefined(); // libscap 2022 has no ino
+    expect(linkOfKestrel(KT.OPENAT)!.params[names.indexOf('ino')]).toBeUndefined(); // libscap 2022 has no ino
     expect(v2.retParam).toBe(names.indexOf('fd'));
     // the first openat version carries the path in the enter event only
     const v1 = link('SYSCALL_OPENAT_X')!;
@@ -104,6 +104,16 @@ describe('events of later libs (ppm-events-later.ts)', () => {
     const dup = link('SYSCALL_DUP_1_X')!;
     expect(dup.params[dup.kestrel.param('oldfd')]).toMatchObject({ exit: 1 });
     expect(link('SYSCALL_DUP2_X')!.enter?.symbol).toBe('SYSCALL_DUP2_E');
+  });
+
+  it('reads the params later libs appended to known events (execve trusted_exepath, openat ino), writes the 2022 ones', () => {
+    const execve = link('SYSCALL_EXECVE_19_X')!;
+    expect(execve.exit.params).toHaveLength(28);
+    expect(execve.params[execve.kestrel.param('trusted_exepath')]).toMatchObject({ exit: 27 });
+    expect(execve.params[execve.kestrel.param('exe_ino')]).toMatchObject({ exit: 23 });
+    expect(link('SYSCALL_OPENAT_2_X')!.params[link('SYSCALL_OPENAT_2_X')!.kestrel.param('ino')]).toMatchObject({ exit: 6 });
+    expect(linkOfKestrel(KT.EXECVE)!.exit.params).toHaveLength(20);
+    expect(linkOfKestrel(KT.EXECVE)!.params[execve.kestrel.param('trusted_exepath')]).toBeUndefined();
   });
 
   it('keeps the writer on the versions libscap 2022 (the installed sysdig) reads', () => {
