@@ -24,6 +24,7 @@ import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
 import { BT, BlockReader, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock } from './blocks.js';
 import { ParamSet, ScapEvent, copyParams, decodeEvent, eventBlockKind } from './events.js';
+import { PPME_CONTAINER_JSON_2_E, PPME_CONTAINER_JSON_E, applyContainerJson } from './container-event.js';
 import { readFdlist } from './fdlist.js';
 import { readIflist, type ScapInterface } from './iflist.js';
 import { isMergedEnter, linkOfPpm, type EventLink } from './mapping.js';
@@ -217,6 +218,16 @@ export function readScap(file: string): ScapReplay {
     else p.gid = id >>> 0;
   };
 
+  /** A container metadata event: its JSON (the first param) into the container table. */
+  const containerEvent = (): void => {
+    let l = ev.n > 0 ? ev.len[0]! : 0;
+    const o = ev.off[0]!;
+    while (l > 0 && ev.buf[o + l - 1] === 0) l--;
+    const result = l > 0 ? applyContainerJson(ctx.containers, ev.buf.toString('utf8', o, o + l)) : 'no JSON';
+    if (result === 'applied') stats.containerEvents++;
+    else stats.containerEventsSkipped++;
+  };
+
   /** Builds the Kestrel record of the decoded event; returns its length, 0 when it makes none (counted). */
   const toRecord = (): number => {
     const code = ev.type;
@@ -228,6 +239,10 @@ export function readScap(file: string): ScapReplay {
         else if (slot.code >= 0) stats.unmatchedEnters++;
         copyParams(ev, slot);
         slot.code = code;
+        return 0;
+      }
+      if (code === PPME_CONTAINER_JSON_E || code === PPME_CONTAINER_JSON_2_E) {
+        containerEvent();
         return 0;
       }
       stats.noKestrelEvent++;
