@@ -96,6 +96,24 @@ describe.skipIf(!haveShared)('scap block variants', () => {
     }
   });
 
+  it('reads the metadata blocks under their pre-release ids (machine, fd, interface and user lists) like the released ones', async () => {
+    const v1 = gunzipSync(readFileSync(fixture('cat_write.scap')));
+    const base = await rows(write(v1));
+    const ids = new Map<number, number>([
+      [BT.MI, BT.MI_INT],
+      [BT.FDL, BT.FDL_INT],
+      [BT.IL, BT.IL_INT],
+      [BT.UL, BT.UL_INT],
+    ]);
+    const r = await rows(write(rewrite(v1, (t, b) => (ids.has(t) ? [ids.get(t)!, b] : undefined))));
+    expect(r.rows).toEqual(base.rows);
+    const pick = ({ threadsListed, fdsListed, users, groups, interfaces, unknownBlocks }: typeof r.replay.stats) => ({ threadsListed, fdsListed, users, groups, interfaces, unknownBlocks });
+    expect(pick(r.replay.stats)).toEqual(pick(base.replay.stats));
+    expect(r.replay.stats.fdsListed).toBeGreaterThan(300);
+    expect(r.replay.hostname).toBe(base.replay.hostname);
+    expect(r.replay.hostname).not.toBe('');
+  });
+
   it('refuses an event block beyond 64 KiB unless it is a large-payload block', async () => {
     const v2 = gunzipSync(readFileSync(fixture('single_ipv6_conn.scap')));
     let first = true;
