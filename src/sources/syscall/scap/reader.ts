@@ -29,7 +29,7 @@ import { readIflist, type ScapInterface } from './iflist.js';
 import { proclistVersion, readProclist } from './proclist.js';
 import { RecordBuilder } from './record.js';
 import { PendingState } from './seed.js';
-import { describeScapStats, exportScapMetrics, newScapStats, type ScapStats } from './stats.js';
+import { describeScapStats, exportScapMetrics, newScapStats, reportScapSkips, type ScapStats } from './stats.js';
 import { readUserlist } from './userlist.js';
 
 export interface ScapReplay {
@@ -181,6 +181,7 @@ export function readScap(file: string): ScapReplay {
     } finally {
       processor.finish();
       mapper.finish();
+      reportScapSkips(stats);
       await blocks.close();
     }
   }

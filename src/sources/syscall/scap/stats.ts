@@ -1,7 +1,7 @@
 // What a scap replay read, merged, mapped and skipped: every skip is counted by reason (and the
 // events without a Kestrel type by their Falco name), printed at the end of `kestrel replay` and
 // exported as Prometheus counters for `kestrel run -e`.
-import { registry } from '../../../telemetry/metrics.js';
+import { eventsSkipped, registry, tally, type Tally } from '../../../telemetry/metrics.js';
 import { scrapedCounter } from '../state/metrics.js';
 
 export interface ScapStats {
@@ -129,4 +129,21 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
     const s = latest();
     return s ? { '': s.truncatedParams } : undefined;
   });
+}
+
+let skipTallies: Record<'noKestrelEvent' | 'unknownTypes' | 'cloneSecondHalf' | 'unmatchedEnters' | 'containerEventsSkipped', Tally> | undefined;
+
+/**
+ * Adds a finished replay's skipped events to the family every source reports into
+ * (kestrel_events_skipped_total{source="syscall", reason="scap_..."}).
+ */
+export function reportScapSkips(s: ScapStats): void {
+  skipTallies ??= {
+    noKestrelEvent: tally(eventsSkipped, { source: 'syscall', reason: 'scap_no_kestrel_event' }),
+    unknownTypes: tally(eventsSkipped, { source: 'syscall', reason: 'scap_unknown_type' }),
+    cloneSecondHalf: tally(eventsSkipped, { source: 'syscall', reason: 'scap_clone_second_half' }),
+    unmatchedEnters: tally(eventsSkipped, { source: 'syscall', reason: 'scap_unmatched_enter' }),
+    containerEventsSkipped: tally(eventsSkipped, { source: 'syscall', reason: 'scap_container_event' }),
+  };
+  for (const [k, t] of Object.entries(skipTallies) as [keyof typeof skipTallies, Tally][]) t.inc(s[k]);
 }
