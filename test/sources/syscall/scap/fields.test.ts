@@ -48,6 +48,13 @@ describe.skipIf(!haveShared)('fields of replayed scap events', () => {
     expect(fromThread.every((v) => v['proc.pid'] === 17497 && v['proc.name'] === 'curl')).toBe(true);
   });
 
+  it('evt.hostname is the captured machine, from its machine info block', async () => {
+    const replay = readScap(fixture('curl_google.scap'));
+    for await (const e of replay.events()) if (!e) break;
+    expect(replay.hostname).toBe('ip-10-0-0-79');
+    expect(replay.ctx.hostname).toBe('ip-10-0-0-79');
+  });
+
   it('recvfrom keeps the local end first as Kestrel records do (the drivers write the peer first)', async () => {
     const events = await fieldsOf('curl_google.scap');
     const recv = events.find((v) => v['evt.type'] === 'recvfrom')!;
