@@ -27,7 +27,8 @@ import { eventMapper } from './event-mapper.js';
 import { readFdlist } from './fdlist.js';
 import { readIflist, type ScapInterface } from './iflist.js';
 import { proclistVersion, readProclist } from './proclist.js';
-import { RecordBuilder } from './record.js';
+import { ARENA_SIZE, RecordBuilder } from './record.js';
+import { MAX_RECORD } from '../record/layout.js';
 import { PendingState } from './seed.js';
 import { describeScapStats, exportScapMetrics, newScapStats, reportScapSkips, type ScapStats } from './stats.js';
 import { readUserlist } from './userlist.js';
@@ -132,6 +133,7 @@ export function readScap(file: string): ScapReplay {
       await fh.close();
     }
     const blocks = new BlockReader(file, isGzip(head));
+    let arenaLoaded = false;
     const where = blocks.compressed ? ' of the uncompressed data' : '';
     try {
       for (;;) {
@@ -159,11 +161,17 @@ export function readScap(file: string): ScapReplay {
           continue;
         }
         processor.finish();
+        // records go one after another into the builder's arena, which the processor steps through
+        if (builder.at + MAX_RECORD > ARENA_SIZE || !arenaLoaded) {
+          builder.at = 0;
+          processor.load(builder.buf);
+          arenaLoaded = true;
+        }
         const len = mapper.toRecord();
         if (len === 0) continue;
+        builder.at += len;
         stats.records++;
         stats.truncatedParams = builder.truncatedParams;
-        processor.load(builder.buf.subarray(0, len), at);
         let e: SyscallEvent | undefined;
         try {
           e = processor.next();
@@ -172,6 +180,7 @@ export function readScap(file: string): ScapReplay {
           throw err;
         }
         if (e) yield e;
+        else arenaLoaded = false; // the processor reached the end of the arena: start it again
       }
       if (!pending.empty) stats.orphanFdLists += pending.flush(ctx, processor.parser.cgroupPaths);
       if (stats.blocks === 0) throw new ScapFormatError(0, 'not a scap file: it is empty');
