@@ -11,7 +11,10 @@
 //   replay.stats                        // ScapStats: blocks, events, records, merges, skips by reason
 //   replay.summary()                    // stats as one line
 //   looksLikeScap(head)                 // the first bytes (plain or gzip) are a scap file
-// Every event block becomes at most one Kestrel record, built in one reused buffer. Unknown
+//   replayScap(file)                    // the events as replay-readers.ts wants them, with summary()
+// The SyscallEvent yielded is one object reused for every event (as the live source's): read its
+// fields before asking for the next. Blocks are decoded in place in the read buffer and every
+// event block becomes at most one Kestrel record, written into a reused arena. Unknown
 // blocks and event types are skipped and counted, never fatal. Bad data (a cut file, a block
 // length that does not match its trailer, a bad section header) throws CaptureError(file, offset,
 // reason) after every event before it was yielded.
@@ -19,6 +22,7 @@ import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
 import { CaptureError } from '../capture/reader.js';
+import { MAX_RECORD } from '../record/layout.js';
 import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
 import { BT, BlockReader, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock } from './blocks.js';
@@ -28,7 +32,6 @@ import { readFdlist } from './fdlist.js';
 import { readIflist, type ScapInterface } from './iflist.js';
 import { proclistVersion, readProclist } from './proclist.js';
 import { ARENA_SIZE, RecordBuilder } from './record.js';
-import { MAX_RECORD } from '../record/layout.js';
 import { PendingState } from './seed.js';
 import { describeScapStats, exportScapMetrics, newScapStats, reportScapSkips, type ScapStats } from './stats.js';
 import { readUserlist } from './userlist.js';
