@@ -6,7 +6,6 @@
 // `container` event (CONTAINER_JSON_E, as libsinsp's own dumper writes) where it entered the
 // capture. What scap cannot hold is counted by reason in the summary, never dropped silently.
 import { open } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
 import { readCapture } from '../capture/reader.js';
 import { CAPTURE_MAGIC, CHUNK_HEADER_SIZE, ChunkType, FILE_HEADER_SIZE, MAX_CHUNK, padding, type CaptureInfo } from '../capture/format.js';
 import type { StateSnapshot } from '../state/snapshot.js';
@@ -16,7 +15,7 @@ import type { ContainerInfo } from '../state/containers.js';
 import { containerJsonEvent } from './writer-container.js';
 import { ScapEventEncoder } from './writer-events.js';
 import { scapFd, scapThreads, scapUsers } from './writer-state.js';
-import { ScapFileWriter, type ScapFdEntry, type ScapInterfaceEntry, type ScapMachineInfo } from './writer.js';
+import { removePartialOutput, ScapFileWriter, type ScapFdEntry, type ScapInterfaceEntry, type ScapMachineInfo } from './writer.js';
 
 export interface ToScapOptions {
   /** Machine facts a capture does not record (a live capture knows them); zero otherwise. */
@@ -157,11 +156,7 @@ export async function kcapToScap(input: string, output: string, opts: ToScapOpti
     w.close();
   } catch (err) {
     w.abort();
-    try {
-      unlinkSync(output);
-    } catch {
-      // nothing to remove
-    }
+    removePartialOutput(output);
     throw err;
   }
   summary.events = w.events;

@@ -4,7 +4,6 @@
 // here up to the first event block, as libsinsp seeds its tables before the first event) and
 // whose record timestamps are the scap epoch times (boot epoch 0).
 import { open } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
 import { arch } from 'node:os';
 import { CaptureWriter } from '../capture/writer.js';
 import { EVENT_NAMES } from '../record/event-table.js';
@@ -18,6 +17,7 @@ import { proclistVersion, readProclist } from './proclist.js';
 import { readScap } from './reader.js';
 import { PendingState } from './seed.js';
 import { readUserlist } from './userlist.js';
+import { removePartialOutput } from './writer.js';
 
 export interface ToKcapSummary {
   records: number;
@@ -97,11 +97,7 @@ export async function scapToKcap(input: string, output: string, kestrelVersion =
     w.close({ durationNs: '0' });
   } catch (err) {
     w.abort();
-    try {
-      unlinkSync(output);
-    } catch {
-      // nothing to remove
-    }
+    removePartialOutput(output);
     throw err;
   }
   return {

@@ -5,7 +5,7 @@
 // A file is: section header, machine info, interface list, user list, process list, one fd list
 // per process, then event blocks. A path ending in .gz is written gzip-compressed (one gzip member
 // per flush, which zlib's gzread, and so libscap, reads as one stream).
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC } from './blocks.js';
 import type { ScapThread } from './proclist.js';
@@ -272,5 +272,14 @@ export class ScapFileWriter {
     if (this.fd < 0) return;
     closeSync(this.fd);
     this.fd = -1;
+  }
+}
+
+/** Removes what a failed conversion wrote (a half-written file must not pass for a capture). */
+export function removePartialOutput(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // nothing was written
   }
 }

@@ -104,3 +104,17 @@ export function sysdigLines(file: string, format: string): string[] {
   const out = execFileSync('sysdig', ['-r', file, '-p', format], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
   return out.split('\n').filter((l) => l.length > 0);
 }
+
+const CLONE_TYPES = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+/**
+ * The events of libsinsp's dump that stand for one Kestrel record each: exit events, and the
+ * enter-only procexit. Left out: enter events (their params are in the record too) and the clone
+ * exit in the child (res 0), which the writer adds because libsinsp creates the child from it.
+ */
+export function completionEvents(events: SinspEvent[]): SinspEvent[] {
+  return events.filter((e) => {
+    if (e['evt.dir'] === '>') return e['evt.type'] === 'procexit';
+    return !(CLONE_TYPES.has(e['evt.type']) && e.params[0]?.[1] === '0');
+  });
+}
