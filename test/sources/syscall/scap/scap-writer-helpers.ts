@@ -53,6 +53,9 @@ export interface SinspEvent {
   'proc.pid': string;
   'fd.name': string;
   'evt.args': string;
+  'container.id': string;
+  'container.name': string;
+  'container.image': string;
   /** [name, raw, resolved] as sinsp_evt::get_param_as_str renders them. */
   params: [string, string, string][];
 }
