@@ -244,7 +244,7 @@ function readerDifference(what: string, k: string, v: string, r: KestrelRow): st
   }
   if (/^(<p>)?pipe:\[\d+\]$/.test(k) && (v === '' || v === '<p>')) return 'pipe fds: Kestrel names them pipe:[inode], libsinsp 2022 leaves them unnamed';
   // libsinsp adds the socket's path after the addresses (a space when it has none)
-  if (k.replace(/0x/g, '') === v.trimEnd()) return 'unix socket addresses: Kestrel prints them with 0x';
+  if (k.replace(/0x/g, '').trimEnd() === v.trimEnd()) return 'unix socket addresses: Kestrel prints them with 0x';
   if (what === 'flags (resolved)' && r.type.startsWith('execve') && k.split('|').filter((f) => f !== 'EXE_LOWER_LAYER' && f !== 'EXE_FROM_MEMFD').join('|') === v) {
     return 'execve flags the 2022 table has no name for (EXE_LOWER_LAYER, EXE_FROM_MEMFD)';
   }
