@@ -27,6 +27,10 @@ export interface ScapStats {
   unknownBlocksByType: Map<number, number>;
   /** Params cut to fit a Kestrel record. */
   truncatedParams: number;
+  /** Container metadata events applied to the container table. */
+  containerEvents: number;
+  /** Container metadata events skipped: bad JSON, or a runtime Kestrel does not name (lxc, mesos, ...). */
+  containerEventsSkipped: number;
   /** Kernel-side drops the capture recorded (PPME_DROP_E events). */
   dropEvents: number;
   threadsListed: number;
@@ -55,6 +59,8 @@ export function newScapStats(): ScapStats {
     unknownBlocks: 0,
     unknownBlocksByType: new Map(),
     truncatedParams: 0,
+    containerEvents: 0,
+    containerEventsSkipped: 0,
     dropEvents: 0,
     threadsListed: 0,
     fdsListed: 0,
@@ -73,12 +79,13 @@ export function describeScapStats(s: ScapStats): string {
   const blocks = [...s.unknownBlocksByType].map(([t, c]) => `0x${t.toString(16)} ${c}`).join(', ');
   const parts = [
     `${s.events} event(s) in ${s.blocks} block(s): ${s.records} record(s), ${s.mergedEnters} enter event(s) merged`,
-    `process list ${s.threadsListed} thread(s), ${s.fdsListed} fd(s), ${s.users} user(s), ${s.groups} group(s), ${s.interfaces} interface(s)`,
+    `process list ${s.threadsListed} thread(s), ${s.fdsListed} fd(s), ${s.users} user(s), ${s.groups} group(s), ${s.interfaces} interface(s), ${s.containerEvents} container(s)`,
     `skipped: ${s.noKestrelEvent} without a Kestrel event type${names ? ` (${names})` : ''}`,
     `${s.unknownTypes} of an unknown event type`,
     `${s.cloneSecondHalf} second clone exit(s)`,
     `${s.unmatchedEnters} enter(s) without exit`,
     `${s.unknownBlocks} unknown block(s)${blocks ? ` (${blocks})` : ''}`,
+    `${s.containerEventsSkipped} container event(s)`,
     `${s.orphanFdLists} fd list(s) of unlisted threads`,
     `${s.truncatedParams} param(s) truncated`,
   ];
@@ -96,7 +103,7 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
   registered = true;
   scrapedCounter(
     'kestrel_scap_events_total',
-    'Events of replayed scap files, by result (record: made a Kestrel record; merged_enter: enter event merged into its exit; skipped_no_kestrel_event, skipped_unknown_type, skipped_clone_second_half, skipped_unmatched_enter).',
+    'Events of replayed scap files, by result (record: made a Kestrel record; merged_enter: enter event merged into its exit; container: container metadata applied; skipped_no_kestrel_event, skipped_unknown_type, skipped_clone_second_half, skipped_unmatched_enter, skipped_container: bad JSON or a runtime Kestrel does not name).',
     ['result'],
     () => {
       const s = latest();
@@ -108,6 +115,8 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
             skipped_unknown_type: s.unknownTypes,
             skipped_clone_second_half: s.cloneSecondHalf,
             skipped_unmatched_enter: s.unmatchedEnters,
+            container: s.containerEvents,
+            skipped_container: s.containerEventsSkipped,
           }
         : undefined;
     },
