@@ -7,7 +7,7 @@
 // per flush, which zlib's gzread, and so libscap, reads as one stream).
 import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC } from './blocks.js';
+import { BT, MAX_EVENT_BLOCK, SCAP_MAJOR_VERSION, SHB_MAGIC } from './blocks.js';
 import type { ScapThread } from './proclist.js';
 import { ByteSink, utf8Bytes } from './writer-bytes.js';
 
@@ -16,8 +16,6 @@ const SCAP_MINOR = 2;
 
 /** libscap's size limits (scap.h): a longer field makes its reader reject the file. */
 export const SCAP_LIMITS = { path: 1024, args: 4096, env: 4096, cgroups: 4096, credential: 255, hostname: 127 } as const;
-/** libscap reads a (non-large) event block into a 64 KiB buffer (READER_BUF_SIZE). */
-export const MAX_EVENT_BLOCK_BODY = 65536;
 
 export interface ScapMachineInfo {
   numCpus: number;
@@ -242,7 +240,9 @@ export class ScapFileWriter {
   event(cpu: number, flags: number, evt: Uint8Array): boolean {
     const body = this.body.reset().u16(cpu);
     if (flags) body.u32(flags);
-    if (body.len + evt.length > MAX_EVENT_BLOCK_BODY) return false;
+    // libscap reads a (non-large) event block after its header into a 64 KiB buffer
+    const len = body.len + evt.length;
+    if (len + ((4 - (len % 4)) % 4) + 4 > MAX_EVENT_BLOCK) return false;
     body.bytes(evt);
     this.block(flags ? BT.EVF_V2 : BT.EV_V2, body.view());
     this.events++;

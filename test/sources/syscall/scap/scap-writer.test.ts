@@ -4,8 +4,8 @@
 // table; containers keep their metadata; a round trip kcap -> scap -> kcap raises the same alerts
 // on the default rules. As root scripts/system-packages.sh installs sysdig and
 // libfalcosecurity0-dev, so these never skip there.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeScenarioCapture } from '../../../../src/sources/syscall/testing/scenario-capture.js';
@@ -163,6 +163,17 @@ describe.skipIf(skip)('a Kestrel capture converted to scap, read by libsinsp 202
     const expected = before.alerts.filter((a) => a.rule !== 'Non sudo setuid');
     expect(expected.length).toBe(before.alerts.length - 1);
     expect(after.alerts.map(view)).toEqual(expected.map(view));
+  });
+
+  it('kestrel convert of a damaged capture names the byte offset and leaves no half-written scap file', () => {
+    const cut = kcap.replace(/\.kcap$/, '.cut.kcap');
+    const whole = readFileSync(kcap);
+    writeFileSync(cut, whole.subarray(0, whole.length - 40)); // the END chunk cut
+    const out = `${cut}.scap`;
+    const r = spawnSync('node', ['dist/cli.js', 'convert', cut, out], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`kestrel convert: cannot convert ${cut}: .* at byte offset \\d+`));
+    expect(existsSync(out)).toBe(false);
   });
 
   it('kestrel convert refuses input that is neither format, naming the file', () => {
