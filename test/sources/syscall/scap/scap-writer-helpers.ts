@@ -104,6 +104,8 @@ export interface KestrelRow {
   names: string[];
   /** The names Kestrel saw for each tid and pid over the capture. */
   namesOf: ReadonlyMap<number, ReadonlySet<string>>;
+  /** `pid:fd` -> the unix socket path it connected to, over the capture. */
+  unixConnects: ReadonlyMap<string, string>;
   params: Map<string, KestrelParam>;
 }
 
@@ -118,7 +120,12 @@ export async function kestrelRows(kcap: string): Promise<KestrelRow[]> {
     for (const n of names) if (n) set.add(n);
     return set;
   };
+  const unixConnects = new Map<string, string>();
   for await (const e of readCapture(kcap).events()) {
+    if (e.spec.name === 'connect') {
+      const addr = e.sockaddr(e.param('addr'));
+      if (addr?.path) unixConnects.set(`${e.pid}:${e.int(e.param('fd'))}`, addr.path);
+    }
     const names = [...seen(e.tid, e.comm(), e.thread?.comm, e.proc?.comm), ...seen(e.pid, e.proc?.comm)];
     const link = writeLinkFor(e.type);
     const params = new Map<string, KestrelParam>();
@@ -144,6 +151,7 @@ export async function kestrelRows(kcap: string): Promise<KestrelRow[]> {
       failedOpen: OPENS.has(e.spec.name) && e.ret < 0,
       names,
       namesOf,
+      unixConnects,
       params,
     });
   }
@@ -241,6 +249,11 @@ function readerDifference(what: string, k: string, v: string, r: KestrelRow): st
   const pidNames = pidParam ? r.namesOf.get(Number(r.params.get(what.split(' ')[0]!)?.raw)) : undefined;
   if ((what === 'proc.name' && r.names.includes(v)) || pidNames?.has(v)) {
     return 'thread names: libsinsp shows a thread by its own comm and sees no prctl(PR_SET_NAME) rename (2022 has no prctl event); the name is one Kestrel had for it';
+  }
+  if (k === v.replace(/\/\//g, '/').replace(/^<f>\/\//, '<f>/')) return 'paths relative to a dirfd open on "/": libsinsp 2022 joins them with a double slash';
+  const connectedTo = r.unixConnects.get(`${r.pid}:${r.params.get('fd')?.raw}`);
+  if (what === 'fd.name' && k === '' && (v === connectedTo || (r.type === 'connect' && v === 'NULL'))) {
+    return 'unix sockets: libsinsp names the fd after the path it connected to, Kestrel by its socket addresses only';
   }
   if (/^(<p>)?pipe:\[\d+\]$/.test(k) && (v === '' || v === '<p>')) return 'pipe fds: Kestrel names them pipe:[inode], libsinsp 2022 leaves them unnamed';
   // libsinsp adds the socket's path after the addresses (a space when it has none)
