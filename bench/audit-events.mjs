@@ -1,5 +1,6 @@
-// A realistic mix of audit events for the webhook benchmark, as one EventList template of 100
-// events whose auditIDs are filled in per request (so the webhook's dedupe sees new events).
+// A realistic mix of audit events for the webhook benchmarks: a template of 100 events, served
+// as EventLists of any size whose auditIDs are filled in per request (so the webhook's dedupe
+// sees new events).
 // Mostly control-plane chatter (gets, lists, watches, lease renewals) at Metadata level, some
 // RequestResponse creates, and a few events the upstream rules alert on.
 
@@ -55,16 +56,25 @@ export function batchTemplate() {
   return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items };
 }
 
-/** Returns make(n): the template body with 100 fresh, fixed-width auditIDs (request n). */
-export function bodyMaker() {
-  const parts = JSON.stringify(batchTemplate()).split('@ID@');
+/**
+ * Returns make(n): request n's EventList of `batch` events (default 100, as the template) with
+ * fresh, fixed-width auditIDs. Events are taken from the template in turn, so every batch size
+ * carries the same mix over a run of requests.
+ */
+export function bodyMaker(batch = 100) {
+  const template = batchTemplate();
+  const items = template.items.map((e) => JSON.stringify(e).split('@ID@'));
+  const head = JSON.stringify({ ...template, items: [] }).slice(0, -2); // up to and including "items":[
   const prefix = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
   return (n) => {
-    let s = parts[0];
-    const base = n * 100;
-    for (let i = 1; i < parts.length; i++) {
-      s += `${prefix}-0000-4000-8000-${(base + i).toString(16).padStart(12, '0')}` + parts[i];
+    let s = head;
+    for (let j = 0; j < batch; j++) {
+      const id = n * batch + j;
+      const parts = items[id % items.length];
+      if (j > 0) s += ',';
+      s += parts[0];
+      for (let k = 1; k < parts.length; k++) s += `${prefix}-0000-4000-8000-${id.toString(16).padStart(12, '0')}` + parts[k];
     }
-    return s;
+    return s + ']}';
   };
 }

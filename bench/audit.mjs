@@ -61,10 +61,12 @@ sources:
   k8s_audit:
     address: 127.0.0.1
     port: 0
+    plain_http: false
     tls: { cert_file: server.crt, key_file: server.key, client_ca_file: ca.crt }
 `);
 const stderrFile = join(dir, 'kestrel.stderr');
-const agentCmd = [process.execPath, CLI, 'run', '-c', cfg];
+const PROFILE = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : '';
+const agentCmd = [process.execPath, ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : []), CLI, 'run', '-c', cfg];
 const [cmd, cmdArgs] = pin(0) ? [pin(0)[0], [...pin(0)[1], ...agentCmd]] : [agentCmd[0], agentCmd.slice(1)];
 // log_level warn hides the listening lines; ports come from /proc instead.
 const agent = spawn(cmd, cmdArgs, { stdio: ['ignore', openSync('/dev/null', 'w'), openSync(stderrFile, 'w')] });
@@ -216,6 +218,8 @@ const summary = {
   errors: throughput.reduce((s, t) => s + t.errors, 0) + latency.reduce((s, l) => s + l.errors, 0),
 };
 agent.kill('SIGTERM');
+// let it exit on its own (a --cpu-prof profile is written on exit)
+await Promise.race([new Promise((r) => agent.once('exit', r)), sleep(15000)]);
 if (JSON_OUT) console.log(JSON.stringify(summary, null, 2));
 else {
   console.log(`audit webhook (HTTPS + client cert, EventLists of ${summary.batch}, ${summary.rules}), agent pinned to one CPU`);

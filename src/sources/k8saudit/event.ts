@@ -1,5 +1,11 @@
-// One Kubernetes audit event (audit.k8s.io/v1 or v1beta1 `Event`), as parsed JSON, plus values
-// derived from it on first use so that several rules asking for the same thing pay once.
+// One Kubernetes audit event (audit.k8s.io/v1 or v1beta1 `Event`), plus values derived from it on
+// first use so that several rules asking for the same thing pay once. Either parsed JSON (the
+// audit log, tests, the webhook's reference path) or a range of a webhook body's text indexed by
+// body-scan.ts, whose members are read from the text only when a field asks for them: every read
+// gives what the parsed object would give (test/sources/k8saudit/lazy-body.test.ts).
+import { FLAG_OTHER_KEYS, KEY_ID, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, type BodyIndex } from './body-scan.js';
+import { elementRange, found, memberRange, textAt, valueAt } from './json-ranges.js';
+import { getPath } from './fields/json.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };
@@ -14,6 +20,27 @@ export function member(o: Json | undefined, key: string): Json | undefined {
   return Object.prototype.hasOwnProperty.call(o, key) ? o[key] : undefined;
 }
 
+const DIGITS = /^\d+$/;
+
+/** A fixed path into an event (a field's), prepared once when the field is bound. */
+export class EventPath {
+  /** The top-level member's index id (body-scan KNOWN_KEYS), -1 when not one of those. */
+  readonly first: number;
+  /** Whether each key is an array index where the value is an array. */
+  readonly index: readonly boolean[];
+  /** Members that hold what the client sent, large and read deep: parsed whole once when read. */
+  readonly viaParsed: boolean;
+
+  constructor(readonly keys: readonly string[]) {
+    const k0 = keys[0] ?? '';
+    this.first = Object.prototype.hasOwnProperty.call(KEY_ID, k0) ? KEY_ID[k0 as keyof typeof KEY_ID] : -1;
+    this.index = keys.map((k) => DIGITS.test(k));
+    this.viaParsed = k0 === 'requestObject' || k0 === 'responseObject';
+  }
+}
+
+const UNREAD = Symbol('unread');
+
 export class AuditEvent {
   // What nearly every rule tests, read once: upstream rules test the stage ~40 times per event,
   // the resource and verb ~20 times each.
@@ -27,27 +54,114 @@ export class AuditEvent {
   private rawTime?: string;
   private query?: URLSearchParams | null;
   private text?: string;
+  private parsed: JsonObject | undefined;
+  private readonly body: BodyIndex | undefined;
+  private readonly row: number;
+  /** Top-level members read from the body's text so far (lazily allocated). */
+  private members: Array<Json | undefined | typeof UNREAD> | undefined;
 
   constructor(
-    readonly obj: JsonObject,
+    source: JsonObject | IndexedItem,
     /** When Kestrel received the event, ns since the epoch: the fallback time. */
     readonly receivedNs: bigint = BigInt(Date.now()) * 1_000_000n,
     /** The cluster this event came from, when the webhook is configured with a name. */
     readonly clusterName?: string,
   ) {
-    this.stage = text(member(obj, 'stage'));
-    this.verb = text(member(obj, 'verb'));
-    const ref = member(obj, 'objectRef');
-    this.resource = text(member(ref, 'resource'));
-    this.subresource = text(member(ref, 'subresource'));
-    this.userName = text(member(member(obj, 'user'), 'username'));
+    if (source instanceof IndexedItem) {
+      this.body = source.body;
+      this.row = source.row;
+    } else {
+      this.parsed = source;
+      this.row = 0;
+    }
+    this.stage = this.textOf(STAGE);
+    this.verb = this.textOf(VERB);
+    this.resource = this.textOf(RESOURCE);
+    this.subresource = this.textOf(SUBRESOURCE);
+    this.userName = this.textOf(USER_NAME);
+  }
+
+  /** The whole event as parsed JSON (parsed from the body's text on first use). */
+  get obj(): JsonObject {
+    if (this.parsed === undefined) {
+      const t = this.body!.table;
+      const base = this.row * ROW_STRIDE;
+      this.parsed = JSON.parse(this.body!.text.slice(t[base + ROW_START], t[base + ROW_END])) as JsonObject;
+    }
+    return this.parsed;
+  }
+
+  /** Whether the event's value comes from a body's text (not a parsed object). */
+  get indexed(): boolean {
+    return this.body !== undefined;
+  }
+
+  /** Characters of the body's text the event spans (0 for a parsed event). */
+  get textLength(): number {
+    if (this.body === undefined) return 0;
+    const base = this.row * ROW_STRIDE;
+    return this.body.table[base + ROW_END]! - this.body.table[base + ROW_START]!;
+  }
+
+  /** The event's own member `key`, as JSON.parse gives it. */
+  top(key: string): Json | undefined {
+    if (this.body === undefined) return member(this.parsed, key);
+    if (!Object.prototype.hasOwnProperty.call(KEY_ID, key)) return this.otherKeys() ? member(this.obj, key) : undefined;
+    return this.topById(KEY_ID[key as keyof typeof KEY_ID]);
+  }
+
+  private otherKeys(): boolean {
+    return (this.body!.table[this.row * ROW_STRIDE + ROW_FLAGS]! & FLAG_OTHER_KEYS) !== 0;
+  }
+
+  private topById(id: number): Json | undefined {
+    const members = (this.members ??= new Array<Json | undefined | typeof UNREAD>(KEY_COUNT).fill(UNREAD));
+    let v = members[id];
+    if (v === UNREAD) {
+      const { table, text } = this.body!;
+      const start = memberStart(table, this.row, id);
+      v = members[id] = start < 0 ? undefined : (valueAt(text, start, memberEnd(table, this.row, id)) as Json);
+    }
+    return v;
+  }
+
+  /** The value at `path`, as getPath(obj, keys) gives it. */
+  valueOf(path: EventPath): Json | undefined {
+    if (this.body === undefined) return getPath(this.parsed, path.keys, 0);
+    if (path.first < 0) return getPath(this.top(path.keys[0]!), path.keys, 1);
+    if (path.viaParsed || !this.locate(path)) return path.viaParsed ? getPath(this.topById(path.first), path.keys, 1) : undefined;
+    return valueAt(this.body.text, found.start, found.end) as Json;
+  }
+
+  /** The value at `path` as the plugin renders it (a string as it is, others as JSON text). */
+  textOf(path: EventPath): string | undefined {
+    if (this.body === undefined || path.first < 0 || path.viaParsed) return text(this.valueOf(path));
+    return this.locate(path) ? textAt(this.body.text, found.start, found.end) : undefined;
+  }
+
+  /** Puts the range of the value at `path` (not under a body member) into `found`; false if absent. */
+  private locate(path: EventPath): boolean {
+    const { table, text } = this.body!;
+    const start = memberStart(table, this.row, path.first);
+    if (start < 0) return false;
+    found.start = start;
+    found.end = memberEnd(table, this.row, path.first);
+    const keys = path.keys;
+    for (let i = 1; i < keys.length; i++) {
+      const at = found.start;
+      const c = text.charCodeAt(at);
+      if (c === 0x7b) {
+        if (!memberRange(text, at, keys[i]!)) return false;
+      } else if (c === 0x5b) {
+        if (!path.index[i] || !elementRange(text, at, Number(keys[i]))) return false;
+      } else return false;
+    }
+    return true;
   }
 
   get timeNs(): bigint {
     if (this.time === undefined) {
-      const o = this.obj;
-      this.time =
-        parseRfc3339Ns(o.stageTimestamp) ?? parseRfc3339Ns(o.requestReceivedTimestamp) ?? this.receivedNs;
+      this.time = parseRfc3339Ns(this.top('stageTimestamp')) ?? parseRfc3339Ns(this.top('requestReceivedTimestamp')) ?? this.receivedNs;
     }
     return this.time;
   }
@@ -60,7 +174,7 @@ export class AuditEvent {
   /** The parsed query of requestURI; null when there is no requestURI or it cannot be parsed. */
   get uriQuery(): URLSearchParams | null {
     if (this.query === undefined) {
-      const uri = this.obj.requestURI;
+      const uri = this.top('requestURI');
       this.query = null;
       if (typeof uri === 'string') {
         const q = uri.indexOf('?');
@@ -80,6 +194,21 @@ export class AuditEvent {
     return this.text;
   }
 }
+
+/** An event's place in an indexed body (row 1..count). */
+export class IndexedItem {
+  constructor(
+    readonly body: BodyIndex,
+    readonly row: number,
+  ) {}
+}
+
+const KEY_COUNT = Object.keys(KEY_ID).length;
+const STAGE = new EventPath(['stage']);
+const VERB = new EventPath(['verb']);
+const RESOURCE = new EventPath(['objectRef', 'resource']);
+const SUBRESOURCE = new EventPath(['objectRef', 'subresource']);
+const USER_NAME = new EventPath(['user', 'username']);
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(Z|z|[+-]\d{2}:?\d{2})$/;
 

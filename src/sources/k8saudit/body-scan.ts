@@ -1,0 +1,100 @@
+// The index of a webhook body, made in one pass over its bytes without building it: where each
+// event of the list starts and ends, and where each of an event's top-level members' values lies.
+// Fields are then read from those ranges on demand (event.ts, json-ranges.ts) instead of JSON.parse
+// building every event whole: most of an EventList is never looked at by any rule.
+//
+// The pass is wasm/body-scan.c compiled to WebAssembly (JavaScript cannot check JSON faster than
+// V8's JSON.parse builds it; the WebAssembly scan is several times faster). It only ever answers
+// "valid JSON, and here is the index" or "not handled" (undefined): invalid JSON and whatever it
+// does not index (invalid UTF-8, nesting deeper than 200, a top level that is neither an object
+// nor an array) go the reference path (JSON.parse of the whole body), so errors and unusual bodies
+// are handled exactly as before. test/sources/k8saudit/lazy-body.test.ts checks it never accepts
+// text JSON.parse rejects, and that every value read through the index is JSON.parse's.
+import { BODY_SCAN_WASM } from './wasm/body-scan-wasm.js';
+
+/** Top-level members of an audit Event (and of an EventList) that the index records by position. */
+export const KNOWN_KEYS = [
+  'kind', 'apiVersion', 'level', 'auditID', 'stage', 'requestURI', 'verb', 'user', 'impersonatedUser', 'sourceIPs',
+  'userAgent', 'objectRef', 'responseStatus', 'requestObject', 'responseObject', 'requestReceivedTimestamp',
+  'stageTimestamp', 'annotations', 'cluster_name', 'metadata', 'items',
+] as const;
+export type KnownKey = (typeof KNOWN_KEYS)[number];
+export const KEY_ID: Readonly<Record<KnownKey, number>> = Object.fromEntries(KNOWN_KEYS.map((k, i) => [k, i])) as Record<KnownKey, number>;
+
+// A row of the index: [start, end, flags, then per known key: value start, value end (-1: absent)].
+export const ROW_START = 0;
+export const ROW_END = 1;
+export const ROW_FLAGS = 2;
+export const ROW_MEMBERS = 3;
+export const ROW_STRIDE = ROW_MEMBERS + 2 * KNOWN_KEYS.length;
+/** The element is an object. */
+export const FLAG_OBJECT = 1;
+/** The object has a member whose key is not a KNOWN_KEY: reading such a key needs the whole object. */
+export const FLAG_OTHER_KEYS = 2;
+/** A member key of the object is written with escapes (the scanner does not decode keys: such a row is parsed). */
+export const FLAG_ESCAPED_KEY = 4;
+
+/** Where member `key` of row `row` starts (its value's first character), or -1. */
+export function memberStart(table: Int32Array, row: number, key: number): number {
+  return table[row * ROW_STRIDE + ROW_MEMBERS + 2 * key]!;
+}
+export function memberEnd(table: Int32Array, row: number, key: number): number {
+  return table[row * ROW_STRIDE + ROW_MEMBERS + 2 * key + 1]!;
+}
+
+export interface BodyIndex {
+  readonly text: string;
+  /** Row 0 is the body's top-level value; rows 1..count are the list's elements, in order. */
+  readonly table: Int32Array;
+  /** Elements of the list: the top-level array's, or those of the top-level object's last `items` array. */
+  readonly count: number;
+  /** The top level is an array (not an object). */
+  readonly topIsArray: boolean;
+}
+
+export interface BodyIndex {
+  /** The body as text (offsets in the table are UTF-16 code units of this string). */
+  readonly text: string;
+  /** Row 0 is the body's top-level value; rows 1..count are the list's elements, in order. */
+  readonly table: Int32Array;
+  /** Elements of the list: the top-level array's, or those of the top-level object's last `items` array (0 if none). */
+  readonly count: number;
+  /** The top level is an array (not an object). */
+  readonly topIsArray: boolean;
+}
+
+// The few WebAssembly declarations used (the project's TypeScript libs do not include them).
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+interface ScanExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  scan(body: number, len: number, out: number, capacityRows: number): number;
+  __heap_base: { value: number };
+}
+const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
+const wasm = new wa.Instance(new wa.Module(Buffer.from(BODY_SCAN_WASM, 'base64')), {}).exports as ScanExports;
+const FREE = (wasm.__heap_base.value + 7) & ~7;
+const HEADER = 4; // status, rows, list elements, top is an array
+const PAGE = 65536;
+/** Rows tried first; a longer list is scanned again with room for it. */
+const FIRST_CAPACITY = 1024;
+
+/** Checks and indexes `data` (whose UTF-8 decoding is `text`); undefined: take the reference path. */
+export function scanBody(data: Buffer, text: string): BodyIndex | undefined {
+  const bodyAt = FREE;
+  const out = (bodyAt + data.length + 7) & ~7;
+  for (let capacity = FIRST_CAPACITY; ; capacity *= 4) {
+    const need = out + (HEADER + capacity * ROW_STRIDE) * 4;
+    if (need > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((need - wasm.memory.buffer.byteLength) / PAGE));
+    new Uint8Array(wasm.memory.buffer, bodyAt, data.length).set(data);
+    const status = wasm.scan(bodyAt, data.length, out, capacity);
+    if (status === -2) continue;
+    if (status !== 0) return undefined;
+    const header = new Int32Array(wasm.memory.buffer, out, HEADER);
+    const rows = header[1]!;
+    const table = new Int32Array(wasm.memory.buffer, out + HEADER * 4, rows * ROW_STRIDE).slice();
+    return { text, table, count: header[2]!, topIsArray: header[3] === 1 };
+  }
+}

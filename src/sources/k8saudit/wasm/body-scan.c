@@ -1,0 +1,293 @@
+// The webhook body scanner (body-scan.ts documents the index it fills), compiled to WebAssembly by
+// build.sh next to this file. One pass over the body's UTF-8 bytes that:
+// - checks the grammar JSON.parse accepts (RFC 8259: no control characters in strings, only the
+//   defined escapes, numbers without leading zeros, nothing after the top-level value) and that
+//   the bytes are valid UTF-8 (what Node decodes without replacement characters);
+// - records where the top-level value, the list's elements and their known members lie, as
+//   offsets in UTF-16 code units of the decoded text (what String.prototype.slice takes).
+// It returns -1 for anything it does not vouch for; the caller then parses the body with
+// JSON.parse (the reference path), which also gives the exact error for invalid JSON.
+// Freestanding: no libc (compiled with -nostdlib).
+
+#define QUOTE '"'
+#define MAX_DEPTH 200
+
+// Must match KNOWN_KEYS and the row layout in body-scan.ts.
+static const char *const KEYS[] = {
+    "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser", "sourceIPs",
+    "userAgent", "objectRef", "responseStatus", "requestObject", "responseObject", "requestReceivedTimestamp",
+    "stageTimestamp", "annotations", "cluster_name", "metadata", "items",
+};
+#define KEY_COUNT ((int)(sizeof KEYS / sizeof KEYS[0]))
+#define KEY_ITEMS 20
+#define ROW_START 0
+#define ROW_END 1
+#define ROW_FLAGS 2
+#define ROW_MEMBERS 3
+#define ROW_STRIDE (ROW_MEMBERS + 2 * KEY_COUNT)
+#define FLAG_OBJECT 1
+#define FLAG_OTHER_KEYS 2
+#define FLAG_ESCAPED_KEY 4
+
+// Header written before the rows: status, rows used, list elements, top level is an array.
+#define HEADER 4
+
+static unsigned char containers[MAX_DEPTH + 2]; // per depth: 1 array, 0 object
+static const unsigned char *p;
+static int n;
+static int delta; // bytes minus UTF-16 code units before the current position
+static int *table;
+static int capacity_rows;
+static int rows;
+static int list_depth;
+static int top_key;
+static int item_key;
+
+// The compiler turns fill loops into memset calls; freestanding, it is ours to define.
+void *memset(void *dst, int c, unsigned long len) {
+  unsigned char *d = dst;
+  for (unsigned long k = 0; k < len; k++) ((volatile unsigned char *)d)[k] = (unsigned char)c;
+  return dst;
+}
+
+static int key_id(int from, int len) {
+  for (int k = 0; k < KEY_COUNT; k++) {
+    const char *key = KEYS[k];
+    int j = 0;
+    while (j < len && key[j] != 0 && (unsigned char)key[j] == p[from + j]) j++;
+    if (j == len && key[j] == 0) return k;
+  }
+  return -1;
+}
+
+static int is_hex(unsigned c) { return (c - '0' < 10u) || ((c | 0x20) - 'a' < 6u); }
+static int is_cont(unsigned c) { return (c & 0xc0) == 0x80; }
+
+// Index just past the string opening at i; -1 if invalid. *escaped: it holds an escape.
+static int string_end(int i, int *escaped) {
+  i++;
+  for (;;) {
+    while (i < n) {
+      unsigned c = p[i];
+      if (c == QUOTE || c == '\\' || c < 0x20 || c >= 0x80) break;
+      i++;
+    }
+    if (i >= n) return -1;
+    unsigned c = p[i];
+    if (c == QUOTE) return i + 1;
+    if (c < 0x20) return -1;
+    if (c == '\\') {
+      *escaped = 1;
+      if (i + 1 >= n) return -1;
+      unsigned e = p[i + 1];
+      if (e == 'u') {
+        if (i + 5 >= n || !is_hex(p[i + 2]) || !is_hex(p[i + 3]) || !is_hex(p[i + 4]) || !is_hex(p[i + 5])) return -1;
+        i += 6;
+      } else if (e == QUOTE || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
+        i += 2;
+      } else {
+        return -1;
+      }
+      continue;
+    }
+    // UTF-8: 2, 3 or 4 bytes, no overlong forms, no surrogates, at most U+10FFFF
+    if (c >= 0xc2 && c <= 0xdf) {
+      if (i + 1 >= n || !is_cont(p[i + 1])) return -1;
+      delta += 1;
+      i += 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      if (i + 2 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2])) return -1;
+      if (c == 0xe0 && p[i + 1] < 0xa0) return -1;
+      if (c == 0xed && p[i + 1] > 0x9f) return -1;
+      delta += 2;
+      i += 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      if (i + 3 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2]) || !is_cont(p[i + 3])) return -1;
+      if (c == 0xf0 && p[i + 1] < 0x90) return -1;
+      if (c == 0xf4 && p[i + 1] > 0x8f) return -1;
+      delta += 2; // 4 bytes, a surrogate pair
+      i += 4;
+    } else {
+      return -1;
+    }
+  }
+}
+
+static int scalar_end(int i) {
+  unsigned c = p[i];
+  if (c == 't') return (i + 3 < n && p[i + 1] == 'r' && p[i + 2] == 'u' && p[i + 3] == 'e') ? i + 4 : -1;
+  if (c == 'f') return (i + 4 < n && p[i + 1] == 'a' && p[i + 2] == 'l' && p[i + 3] == 's' && p[i + 4] == 'e') ? i + 5 : -1;
+  if (c == 'n') return (i + 3 < n && p[i + 1] == 'u' && p[i + 2] == 'l' && p[i + 3] == 'l') ? i + 4 : -1;
+#define DIGIT(k) ((k) < n && p[k] - '0' < 10u)
+  if (c == '-') i++;
+  if (i < n && p[i] == '0') i++;
+  else if (DIGIT(i)) {
+    while (DIGIT(i)) i++;
+  } else return -1;
+  if (i < n && p[i] == '.') {
+    i++;
+    if (!DIGIT(i)) return -1;
+    while (DIGIT(i)) i++;
+  }
+  if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+    if (!DIGIT(i)) return -1;
+    while (DIGIT(i)) i++;
+  }
+  return i;
+}
+
+static int skip_ws(int i) {
+  while (i < n && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) i++;
+  return i;
+}
+
+static int *row_at(int r) { return table + HEADER + r * ROW_STRIDE; }
+
+// A value ended at byte `pos`, its container now at `depth`.
+static void ended(int depth, int pos) {
+  int at = pos - delta;
+  if (item_key >= 0 && depth == list_depth + 1) {
+    row_at(rows)[ROW_MEMBERS + 2 * item_key + 1] = at;
+    item_key = -1;
+  } else if (top_key >= 0 && depth == 1) {
+    row_at(0)[ROW_MEMBERS + 2 * top_key + 1] = at;
+    top_key = -1;
+  }
+  if (depth == list_depth) row_at(rows++)[ROW_END] = at;
+  else if (depth == 0) row_at(0)[ROW_END] = at;
+}
+
+static void fill_row(int r) {
+  int *row = row_at(r);
+  for (int k = 0; k < ROW_STRIDE; k++) row[k] = -1;
+}
+
+enum { VALUE, AFTER_VALUE, KEY_OR_CLOSE, KEY, VALUE_OR_CLOSE };
+
+/**
+ * Scans `len` bytes at `body`, writing the header and rows at `out` (room for `cap` rows).
+ * Returns 0 when done, -1 when the body is not vouched for, -2 when the rows did not fit.
+ */
+__attribute__((export_name("scan"))) int scan(const unsigned char *body, int len, int *out, int cap) {
+  p = body;
+  n = len;
+  table = out;
+  capacity_rows = cap;
+  delta = 0;
+  rows = 1;
+  list_depth = -1;
+  top_key = -1;
+  item_key = -1;
+  int list_seen = 0;
+  int depth = 0;
+  int items_next = 0;
+  fill_row(0);
+  containers[1] = 0;
+  int i = skip_ws(0);
+  if (i >= n || (p[i] != '{' && p[i] != '[')) return -1;
+  int want = VALUE;
+  for (;;) {
+    i = skip_ws(i);
+    if (i >= n) {
+      if (want == AFTER_VALUE && depth == 0) break;
+      return -1;
+    }
+    unsigned c = p[i];
+    if (want == VALUE || want == VALUE_OR_CLOSE) {
+      if (want == VALUE_OR_CLOSE && c == ']') {
+        if (depth == list_depth) list_depth = -1;
+        ended(--depth, ++i);
+        want = AFTER_VALUE;
+        continue;
+      }
+      if (depth == list_depth) {
+        if (rows + 1 >= capacity_rows) return -2;
+        fill_row(rows);
+        row_at(rows)[ROW_START] = i - delta;
+        row_at(rows)[ROW_FLAGS] = c == '{' ? FLAG_OBJECT : 0;
+      }
+      if (c == QUOTE) {
+        int escaped = 0;
+        i = string_end(i, &escaped);
+        if (i < 0) return -1;
+      } else if (c == '{' || c == '[') {
+        if (depth >= MAX_DEPTH) return -1;
+        int is_arr = c == '[';
+        if (depth == 0) {
+          row_at(0)[ROW_START] = i - delta;
+          row_at(0)[ROW_FLAGS] = is_arr ? 0 : FLAG_OBJECT;
+          if (is_arr) list_depth = 1;
+          list_seen = is_arr;
+        } else if (depth == 1 && items_next && is_arr) {
+          list_depth = 2;
+          list_seen = 1;
+          rows = 1; // a later "items" member wins, as in JSON.parse
+        }
+        items_next = 0;
+        containers[++depth] = (unsigned char)is_arr;
+        i++;
+        want = is_arr ? VALUE_OR_CLOSE : KEY_OR_CLOSE;
+        continue;
+      } else {
+        i = scalar_end(i);
+        if (i < 0) return -1;
+      }
+      items_next = 0;
+      want = AFTER_VALUE;
+      ended(depth, i);
+      continue;
+    }
+    if (want == AFTER_VALUE) {
+      if (depth == 0) return -1; // something after the top-level value
+      int in_array = containers[depth] == 1;
+      if (c == ',') {
+        i++;
+        want = in_array ? VALUE : KEY;
+        continue;
+      }
+      if (c != (in_array ? ']' : '}')) return -1;
+      if (depth == list_depth) list_depth = -1;
+      ended(--depth, ++i);
+      continue;
+    }
+    // KEY or KEY_OR_CLOSE
+    if (want == KEY_OR_CLOSE && c == '}') {
+      ended(--depth, ++i);
+      want = AFTER_VALUE;
+      continue;
+    }
+    if (c != QUOTE) return -1;
+    int escaped = 0;
+    int end = string_end(i, &escaped);
+    if (end < 0) return -1;
+    // the members recorded: the top-level object's (row 0) and each list element's
+    int row = depth == 1 ? 0 : depth == list_depth + 1 ? rows : -1;
+    int key = -1;
+    if (row >= 0) {
+      key = escaped ? -1 : key_id(i + 1, end - i - 2);
+      if (key < 0) row_at(row)[ROW_FLAGS] |= FLAG_OTHER_KEYS;
+      if (escaped) row_at(row)[ROW_FLAGS] |= FLAG_ESCAPED_KEY;
+      items_next = row == 0 && key == KEY_ITEMS;
+    }
+    i = skip_ws(end);
+    if (i >= n || p[i] != ':') return -1;
+    i = skip_ws(i + 1);
+    if (row >= 0) {
+      if (row == 0) top_key = key;
+      else item_key = key;
+      if (key >= 0) {
+        int *slot = row_at(row) + ROW_MEMBERS + 2 * key;
+        slot[0] = i - delta; // a duplicate key: the last one wins, as in JSON.parse
+        slot[1] = -1;
+      }
+    }
+    want = VALUE;
+  }
+  out[0] = 0;
+  out[1] = rows;
+  out[2] = list_seen ? rows - 1 : 0;
+  out[3] = containers[1] == 1;
+  return 0;
+}
