@@ -33,12 +33,12 @@ type SplitAny =
 
 /** Splits `data` into items; `indexed` false forces the reference path. */
 export function splitBody(data: Buffer, maxEventBytes: number, indexed: boolean): Split {
-  const text = data.toString('utf8');
-  const index = indexed ? scanBody(data, text) : undefined;
+  const index = indexed ? scanBody(data) : undefined;
   if (index) {
     const split = splitIndexed(index, data, maxEventBytes);
     if (split) return split;
   }
+  const text = index?.text ?? data.toString('utf8');
   let body: Json;
   try {
     body = JSON.parse(text) as Json;
@@ -152,13 +152,14 @@ export function indexedEvent(
   if (typeof stage !== 'string' || !STAGES.has(stage)) return undefined;
   const level = stringAt(index, row, KEY_ID.level);
   if (level !== ABSENT && (level === NOT_A_STRING || !LEVELS.has(level))) return undefined;
-  if (typeof stringAt(index, row, KEY_ID.verb) !== 'string') return undefined;
+  const verb = stringAt(index, row, KEY_ID.verb);
+  if (typeof verb !== 'string') return undefined;
   if (typeof stringAt(index, row, KEY_ID.requestURI) !== 'string') return undefined;
   if (index.text.charCodeAt(memberStart(index.table, row, KEY_ID.user)) !== 0x7b) return undefined;
   if (stringAt(index, row, KEY_ID.stageTimestamp) === NOT_A_STRING) return undefined;
   if (stringAt(index, row, KEY_ID.requestReceivedTimestamp) === NOT_A_STRING) return undefined;
   if (!stages.has(stage)) return STAGE_SKIPPED;
-  accepted.event = new AuditEvent(new IndexedItem(index, row), now, clusterName);
+  accepted.event = new AuditEvent(new IndexedItem(index, row, stage, verb), now, clusterName);
   accepted.auditID = detached(auditID);
   return accepted;
 }

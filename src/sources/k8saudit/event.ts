@@ -70,12 +70,14 @@ export class AuditEvent {
     if (source instanceof IndexedItem) {
       this.body = source.body;
       this.row = source.row;
+      this.stage = source.stage;
+      this.verb = source.verb;
     } else {
       this.parsed = source;
       this.row = 0;
+      this.stage = this.textOf(STAGE);
+      this.verb = this.textOf(VERB);
     }
-    this.stage = this.textOf(STAGE);
-    this.verb = this.textOf(VERB);
     this.resource = this.textOf(RESOURCE);
     this.subresource = this.textOf(SUBRESOURCE);
     this.userName = this.textOf(USER_NAME);
@@ -195,11 +197,13 @@ export class AuditEvent {
   }
 }
 
-/** An event's place in an indexed body (row 1..count). */
+/** An event's place in an indexed body, with the stage and verb already read from it (both strings). */
 export class IndexedItem {
   constructor(
     readonly body: BodyIndex,
     readonly row: number,
+    readonly stage: string,
+    readonly verb: string,
   ) {}
 }
 
