@@ -71,6 +71,7 @@ interface WebAssemblyApi {
 interface ScanExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   scan(body: number, len: number, out: number, capacityRows: number): number;
+  failed_at(): number;
   __heap_base: { value: number };
 }
 const { WebAssembly: wa } = globalThis as unknown as { WebAssembly: WebAssemblyApi };
@@ -87,6 +88,21 @@ const FIRST_CAPACITY = 1024;
  * UTF-8 (as latin1 when every byte is ASCII: the same string, made faster).
  */
 export function scanBody(data: Buffer): BodyIndex | undefined {
+  const r = run(data);
+  return typeof r === 'number' ? undefined : r;
+}
+
+/**
+ * The byte offset of `data` where it stops being JSON, for the error message of a body JSON.parse
+ * rejected (undefined when the scan does not say: a body it does not index).
+ */
+export function jsonErrorOffset(data: Buffer): number | undefined {
+  return run(data) === NOT_JSON ? wasm.failed_at() : undefined;
+}
+
+const NOT_JSON = -1;
+
+function run(data: Buffer): BodyIndex | number {
   const bodyAt = FREE;
   const out = (bodyAt + data.length + PADDING + 7) & ~7;
   for (let capacity = FIRST_CAPACITY; ; capacity *= 4) {
@@ -97,7 +113,7 @@ export function scanBody(data: Buffer): BodyIndex | undefined {
     mem.fill(0, bodyAt + data.length, bodyAt + data.length + PADDING); // the scan reads up to 16 bytes ahead
     const status = wasm.scan(bodyAt, data.length, out, capacity);
     if (status === -2) continue;
-    if (status !== 0) return undefined;
+    if (status !== 0) return status;
     const header = new Int32Array(wasm.memory.buffer, out, HEADER);
     const rows = header[1]!;
     const table = new Int32Array(wasm.memory.buffer, out + HEADER * 4, rows * ROW_STRIDE).slice();

@@ -5,7 +5,7 @@
 //   every event that fails a check): JSON.parse of the whole body (or of that event alone), then
 //   validate.ts, exactly as the webhook always did. Errors and rejections therefore always come
 //   from the reference path, with its messages.
-import { FLAG_ESCAPED_KEY, FLAG_OBJECT, KEY_ID, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, scanBody, type BodyIndex } from './body-scan.js';
+import { FLAG_ESCAPED_KEY, FLAG_OBJECT, KEY_ID, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, jsonErrorOffset, memberEnd, memberStart, scanBody, type BodyIndex } from './body-scan.js';
 import { AuditEvent, IndexedItem, type Json, type JsonObject } from './event.js';
 import { itemSizes, jsonByteLength } from './item-sizes.js';
 import { valueAt } from './json-ranges.js';
@@ -43,7 +43,8 @@ export function splitBody(data: Buffer, maxEventBytes: number, indexed: boolean)
   try {
     body = JSON.parse(text) as Json;
   } catch (err) {
-    return { malformed: (err as Error).message };
+    const at = jsonErrorOffset(data);
+    return { malformed: at === undefined ? (err as Error).message : `${(err as Error).message} (the body stops being JSON at byte ${at})` };
   }
   const { items, problem } = itemsOf(body);
   if (problem) return { problem };
@@ -116,6 +117,36 @@ function stringAt(index: BodyIndex, row: number, key: number): string | typeof A
   return valueAt(index.text, start, memberEnd(index.table, row, key)) as string;
 }
 
+/** Whether member `key` of `row` is present and a JSON string. */
+function isString(index: BodyIndex, row: number, key: number): boolean {
+  const start = memberStart(index.table, row, key);
+  return start >= 0 && index.text.charCodeAt(start) === 0x22;
+}
+
+const OTHER = null;
+const EVENT = ['Event'];
+const VERSIONS = [...API_VERSIONS];
+const STAGE_NAMES = [...STAGES];
+const LEVEL_NAMES = [...LEVELS];
+
+/**
+ * Which of `names` member `key` of `row` is, written plainly (no escape); ABSENT when missing;
+ * OTHER for anything else (another value, another type, or written with escapes: the reference
+ * path then decides).
+ */
+function oneOf(index: BodyIndex, row: number, key: number, names: readonly string[]): string | typeof ABSENT | typeof OTHER {
+  const start = memberStart(index.table, row, key);
+  if (start < 0) return ABSENT;
+  const len = memberEnd(index.table, row, key) - start - 2;
+  const text = index.text;
+  if (text.charCodeAt(start) !== 0x22) return OTHER;
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!;
+    if (name.length === len && text.startsWith(name, start + 1)) return name;
+  }
+  return OTHER;
+}
+
 /** Outcome of indexedEvent when the event's stage is not evaluated. */
 export const STAGE_SKIPPED = 'stage-skipped';
 
@@ -142,22 +173,23 @@ export function indexedEvent(
   const index = split.index!;
   const row = split.firstRow + i;
   if ((index.table[row * ROW_STRIDE + ROW_FLAGS]! & (FLAG_OBJECT | FLAG_ESCAPED_KEY)) !== FLAG_OBJECT) return undefined;
-  const kind = stringAt(index, row, KEY_ID.kind);
-  if (kind !== ABSENT && kind !== 'Event') return undefined;
-  const api = stringAt(index, row, KEY_ID.apiVersion);
-  if (api !== ABSENT && (api === NOT_A_STRING || !API_VERSIONS.has(api))) return undefined;
+  // what eventProblem checks, without copying what need not be kept
+  const kind = oneOf(index, row, KEY_ID.kind, EVENT);
+  if (kind === OTHER) return undefined;
+  const api = oneOf(index, row, KEY_ID.apiVersion, VERSIONS);
+  if (api === OTHER) return undefined;
+  const stage = oneOf(index, row, KEY_ID.stage, STAGE_NAMES);
+  if (stage === OTHER || stage === ABSENT) return undefined;
+  const level = oneOf(index, row, KEY_ID.level, LEVEL_NAMES);
+  if (level === OTHER) return undefined;
+  if (!isString(index, row, KEY_ID.requestURI)) return undefined;
+  if (index.text.charCodeAt(memberStart(index.table, row, KEY_ID.user)) !== 0x7b) return undefined;
+  if (memberStart(index.table, row, KEY_ID.stageTimestamp) >= 0 && !isString(index, row, KEY_ID.stageTimestamp)) return undefined;
+  if (memberStart(index.table, row, KEY_ID.requestReceivedTimestamp) >= 0 && !isString(index, row, KEY_ID.requestReceivedTimestamp)) return undefined;
   const auditID = stringAt(index, row, KEY_ID.auditID);
   if (typeof auditID !== 'string' || auditID === '') return undefined;
-  const stage = stringAt(index, row, KEY_ID.stage);
-  if (typeof stage !== 'string' || !STAGES.has(stage)) return undefined;
-  const level = stringAt(index, row, KEY_ID.level);
-  if (level !== ABSENT && (level === NOT_A_STRING || !LEVELS.has(level))) return undefined;
   const verb = stringAt(index, row, KEY_ID.verb);
   if (typeof verb !== 'string') return undefined;
-  if (typeof stringAt(index, row, KEY_ID.requestURI) !== 'string') return undefined;
-  if (index.text.charCodeAt(memberStart(index.table, row, KEY_ID.user)) !== 0x7b) return undefined;
-  if (stringAt(index, row, KEY_ID.stageTimestamp) === NOT_A_STRING) return undefined;
-  if (stringAt(index, row, KEY_ID.requestReceivedTimestamp) === NOT_A_STRING) return undefined;
   if (!stages.has(stage)) return STAGE_SKIPPED;
   accepted.event = new AuditEvent(new IndexedItem(index, row, stage, verb), now, clusterName);
   accepted.auditID = detached(auditID);

@@ -3,8 +3,8 @@
 // audit log, tests, the webhook's reference path) or a range of a webhook body's text indexed by
 // body-scan.ts, whose members are read from the text only when a field asks for them: every read
 // gives what the parsed object would give (test/sources/k8saudit/lazy-body.test.ts).
-import { FLAG_OTHER_KEYS, KEY_ID, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, type BodyIndex } from './body-scan.js';
-import { elementRange, found, memberRange, textAt, valueAt } from './json-ranges.js';
+import { FLAG_OTHER_KEYS, KEY_ID, KNOWN_KEYS, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, type BodyIndex } from './body-scan.js';
+import { elementRange, found, memberRange, plainString, textAt, valueAt } from './json-ranges.js';
 import { getPath } from './fields/json.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -117,13 +117,14 @@ export class AuditEvent {
   }
 
   private topById(id: number): Json | undefined {
+    const { table, text } = this.body!;
+    const start = memberStart(table, this.row, id);
+    if (start < 0) return undefined;
+    // a string is a slice of the text (not kept: cheaper to make again than to keep a cache)
+    if (text.charCodeAt(start) === 0x22) return valueAt(text, start, memberEnd(table, this.row, id)) as string;
     const members = (this.members ??= new Array<Json | undefined | typeof UNREAD>(KEY_COUNT).fill(UNREAD));
     let v = members[id];
-    if (v === UNREAD) {
-      const { table, text } = this.body!;
-      const start = memberStart(table, this.row, id);
-      v = members[id] = start < 0 ? undefined : (valueAt(text, start, memberEnd(table, this.row, id)) as Json);
-    }
+    if (v === UNREAD) v = members[id] = valueAt(text, start, memberEnd(table, this.row, id)) as Json;
     return v;
   }
 
@@ -163,9 +164,19 @@ export class AuditEvent {
 
   get timeNs(): bigint {
     if (this.time === undefined) {
-      this.time = parseRfc3339Ns(this.top('stageTimestamp')) ?? parseRfc3339Ns(this.top('requestReceivedTimestamp')) ?? this.receivedNs;
+      this.time = this.timestamp(KEY_ID.stageTimestamp) ?? this.timestamp(KEY_ID.requestReceivedTimestamp) ?? this.receivedNs;
     }
     return this.time;
+  }
+
+  /** The top-level member `id` read as an RFC 3339 timestamp. */
+  private timestamp(id: number): bigint | undefined {
+    if (this.body === undefined) return parseRfc3339Ns(member(this.parsed, KNOWN_KEYS[id]!));
+    const { table, text } = this.body;
+    const start = memberStart(table, this.row, id);
+    if (start < 0 || text.charCodeAt(start) !== 0x22) return undefined;
+    const end = memberEnd(table, this.row, id);
+    return plainString(text, start, end) ? rfc3339At(text, start + 1, end - 1) : parseRfc3339Ns(valueAt(text, start, end));
   }
 
   /** timeNs as decimal text (jevt.rawtime, which many upstream macros test with `exists`). */
@@ -228,24 +239,29 @@ function digits(s: string, from: number, to: number): number {
 
 /** RFC 3339 timestamp (as Kubernetes writes MicroTime) -> ns since the epoch, keeping all digits. */
 export function parseRfc3339Ns(value: unknown): bigint | undefined {
-  if (typeof value !== 'string') return undefined;
+  return typeof value === 'string' ? rfc3339At(value, 0, value.length) : undefined;
+}
+
+/** parseRfc3339Ns of text[from, to) (read in place: an indexed event's timestamp is not copied). */
+export function rfc3339At(text: string, from: number, to: number): bigint | undefined {
   // Fast path for what kube-apiserver writes: 2024-05-14T09:21:37.123456Z
-  const len = value.length;
-  if (len >= 20 && value.charCodeAt(len - 1) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(19) !== 43 && value.charCodeAt(19) !== 45) {
-    const ms = Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19));
+  const len = to - from;
+  const at = (i: number) => text.charCodeAt(from + i);
+  if (len >= 20 && at(len - 1) === 90 /* Z */ && at(10) === 84 /* T */ && at(19) !== 43 && at(19) !== 45) {
+    const ms = Date.UTC(digits(text, from, from + 4), digits(text, from + 5, from + 7) - 1, digits(text, from + 8, from + 10), digits(text, from + 11, from + 13), digits(text, from + 14, from + 16), digits(text, from + 17, from + 19));
     let frac = 0;
-    if (len > 21 && value.charCodeAt(19) === 46 /* . */) {
+    if (len > 21 && at(19) === 46 /* . */) {
       const end = Math.min(len - 1, 29);
-      frac = digits(value, 20, end);
+      frac = digits(text, from + 20, from + end);
       for (let i = end - 20; i < 9; i++) frac *= 10;
     } else if (len !== 20) {
-      return parseGeneral(value);
+      return parseGeneral(text.slice(from, to));
     }
-    if (!Number.isNaN(ms) && !Number.isNaN(frac) && value.charCodeAt(4) === 45 && value.charCodeAt(13) === 58) {
+    if (!Number.isNaN(ms) && !Number.isNaN(frac) && at(4) === 45 && at(13) === 58) {
       return BigInt(ms) * 1_000_000n + BigInt(frac);
     }
   }
-  return parseGeneral(value);
+  return parseGeneral(text.slice(from, to));
 }
 
 function parseGeneral(value: string): bigint | undefined {

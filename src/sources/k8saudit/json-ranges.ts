@@ -109,7 +109,7 @@ export function elementRange(text: string, arrStart: number, index: number): boo
 }
 
 /** Whether the string at [start, end) holds no escape (then its value is the text between the quotes). */
-function plainString(text: string, start: number, end: number): boolean {
+export function plainString(text: string, start: number, end: number): boolean {
   for (let i = start + 1; i < end; i++) if (text.charCodeAt(i) === BACKSLASH) return false;
   return true;
 }

@@ -159,6 +159,19 @@ describe('webhook bodies: indexed path vs JSON.parse of the whole body', () => {
     }
   });
 
+  it('a malformed body is refused naming the byte where it stops being JSON (UTF-8 bytes counted, gzip aside)', () => {
+    const at = (body: string | Buffer) => splitBody(Buffer.from(body), 1 << 20, true).malformed?.match(/at byte (\d+)\)$/)?.[1];
+    expect(at('{"a":x}')).toBe('5');
+    expect(at('{"é":x}')).toBe('6');
+    expect(at('[{"a":1},{"b":2}')).toBe('16');
+    expect(at('{"a":"\\q"}')).toBe('6');
+    expect(at('{"a":01}')).toBe('6');
+    expect(at('{"a":1}}')).toBe('7');
+    expect(at(Buffer.from([0x7b, 0xff, 0x7d]))).toBe('1');
+    // the reference path names the same byte
+    expect(splitBody(Buffer.from('{"a":x}'), 1 << 20, false).malformed).toMatch(/at byte 5\)$/);
+  });
+
   it('events with wrong types, missing members, unknown stages and kinds are rejected exactly as before; the rest of the batch is accepted', () => {
     const good = fixtureEvents().slice(0, 3);
     const variants: Array<(e: fx.Obj) => void> = [

@@ -5,9 +5,11 @@
 //   the bytes are valid UTF-8 (what Node decodes without replacement characters);
 // - records where the top-level value, the list's elements and their known members lie, as
 //   offsets in UTF-16 code units of the decoded text (what String.prototype.slice takes).
-// It returns -1 for anything it does not vouch for; the caller then parses the body with
-// JSON.parse (the reference path), which also gives the exact error for invalid JSON.
-// Freestanding: no libc (compiled with -nostdlib); string contents are scanned 16 bytes at a time
+// It returns an error for anything it does not vouch for; the caller then parses the body with
+// JSON.parse (the reference path), which gives the error text for invalid JSON; the offset where
+// the body stops being JSON comes from here (V8's messages do not always give one).
+// Freestanding: no libc (compiled with -nostdlib; fill loops become memory.fill, -mbulk-memory);
+// string contents are scanned 16 bytes at a time
 // (WebAssembly SIMD), which needs 16 readable bytes after the body (the caller pads with zeros).
 #include <wasm_simd128.h>
 
@@ -45,13 +47,6 @@ static int list_depth;
 static int top_key;
 static int item_key;
 
-// The compiler turns fill loops into memset calls; freestanding, it is ours to define.
-void *memset(void *dst, int c, unsigned long len) {
-  unsigned char *d = dst;
-  for (unsigned long k = 0; k < len; k++) ((volatile unsigned char *)d)[k] = (unsigned char)c;
-  return dst;
-}
-
 static int same(int from, const char *key, int len) {
   for (int j = 0; j < len; j++)
     if ((unsigned char)key[j] != p[from + j]) return 0;
@@ -85,6 +80,16 @@ static int is_cont(unsigned c) { return (c & 0xc0) == 0x80; }
 
 // Index just past the string opening at i; -1 if invalid. *escaped: it holds an escape.
 static int high_bytes; // a byte >= 0x80 was seen
+static int failed_at;  // where the body stopped being JSON
+
+#define UNSUPPORTED (-3)
+static int syntax(int at) {
+  failed_at = at;
+  return -1;
+}
+
+/** After scan returned -1: the byte offset where the body stops being JSON. */
+__attribute__((export_name("failed_at"))) int failed_at_offset(void) { return failed_at; }
 
 static int string_end(int i, int *escaped) {
   i++;
@@ -101,68 +106,68 @@ static int string_end(int i, int *escaped) {
       }
       i += 16;
     }
-    if (i >= n) return -1;
+    if (i >= n) return syntax(n);
     unsigned c = p[i];
     if (c == QUOTE) return i + 1;
-    if (c < 0x20) return -1;
+    if (c < 0x20) return syntax(i);
     if (c == '\\') {
       *escaped = 1;
-      if (i + 1 >= n) return -1;
+      if (i + 1 >= n) return syntax(n);
       unsigned e = p[i + 1];
       if (e == 'u') {
-        if (i + 5 >= n || !is_hex(p[i + 2]) || !is_hex(p[i + 3]) || !is_hex(p[i + 4]) || !is_hex(p[i + 5])) return -1;
+        if (i + 5 >= n || !is_hex(p[i + 2]) || !is_hex(p[i + 3]) || !is_hex(p[i + 4]) || !is_hex(p[i + 5])) return syntax(i);
         i += 6;
       } else if (e == QUOTE || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r' || e == 't') {
         i += 2;
       } else {
-        return -1;
+        return syntax(i);
       }
       continue;
     }
     // UTF-8: 2, 3 or 4 bytes, no overlong forms, no surrogates, at most U+10FFFF
     high_bytes = 1;
     if (c >= 0xc2 && c <= 0xdf) {
-      if (i + 1 >= n || !is_cont(p[i + 1])) return -1;
+      if (i + 1 >= n || !is_cont(p[i + 1])) return UNSUPPORTED;
       delta += 1;
       i += 2;
     } else if (c >= 0xe0 && c <= 0xef) {
-      if (i + 2 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2])) return -1;
-      if (c == 0xe0 && p[i + 1] < 0xa0) return -1;
-      if (c == 0xed && p[i + 1] > 0x9f) return -1;
+      if (i + 2 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2])) return UNSUPPORTED;
+      if (c == 0xe0 && p[i + 1] < 0xa0) return UNSUPPORTED;
+      if (c == 0xed && p[i + 1] > 0x9f) return UNSUPPORTED;
       delta += 2;
       i += 3;
     } else if (c >= 0xf0 && c <= 0xf4) {
-      if (i + 3 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2]) || !is_cont(p[i + 3])) return -1;
-      if (c == 0xf0 && p[i + 1] < 0x90) return -1;
-      if (c == 0xf4 && p[i + 1] > 0x8f) return -1;
+      if (i + 3 >= n || !is_cont(p[i + 1]) || !is_cont(p[i + 2]) || !is_cont(p[i + 3])) return UNSUPPORTED;
+      if (c == 0xf0 && p[i + 1] < 0x90) return UNSUPPORTED;
+      if (c == 0xf4 && p[i + 1] > 0x8f) return UNSUPPORTED;
       delta += 2; // 4 bytes, a surrogate pair
       i += 4;
     } else {
-      return -1;
+      return UNSUPPORTED;
     }
   }
 }
 
 static int scalar_end(int i) {
   unsigned c = p[i];
-  if (c == 't') return (i + 3 < n && p[i + 1] == 'r' && p[i + 2] == 'u' && p[i + 3] == 'e') ? i + 4 : -1;
-  if (c == 'f') return (i + 4 < n && p[i + 1] == 'a' && p[i + 2] == 'l' && p[i + 3] == 's' && p[i + 4] == 'e') ? i + 5 : -1;
-  if (c == 'n') return (i + 3 < n && p[i + 1] == 'u' && p[i + 2] == 'l' && p[i + 3] == 'l') ? i + 4 : -1;
+  if (c == 't') return (i + 3 < n && p[i + 1] == 'r' && p[i + 2] == 'u' && p[i + 3] == 'e') ? i + 4 : syntax(i);
+  if (c == 'f') return (i + 4 < n && p[i + 1] == 'a' && p[i + 2] == 'l' && p[i + 3] == 's' && p[i + 4] == 'e') ? i + 5 : syntax(i);
+  if (c == 'n') return (i + 3 < n && p[i + 1] == 'u' && p[i + 2] == 'l' && p[i + 3] == 'l') ? i + 4 : syntax(i);
 #define DIGIT(k) ((k) < n && p[k] - '0' < 10u)
   if (c == '-') i++;
   if (i < n && p[i] == '0') i++;
   else if (DIGIT(i)) {
     while (DIGIT(i)) i++;
-  } else return -1;
+  } else return syntax(i);
   if (i < n && p[i] == '.') {
     i++;
-    if (!DIGIT(i)) return -1;
+    if (!DIGIT(i)) return syntax(i);
     while (DIGIT(i)) i++;
   }
   if (i < n && (p[i] == 'e' || p[i] == 'E')) {
     i++;
     if (i < n && (p[i] == '+' || p[i] == '-')) i++;
-    if (!DIGIT(i)) return -1;
+    if (!DIGIT(i)) return syntax(i);
     while (DIGIT(i)) i++;
   }
   return i;
@@ -198,7 +203,8 @@ enum { VALUE, AFTER_VALUE, KEY_OR_CLOSE, KEY, VALUE_OR_CLOSE };
 
 /**
  * Scans `len` bytes at `body`, writing the header and rows at `out` (room for `cap` rows).
- * Returns 0 when done, -1 when the body is not vouched for, -2 when the rows did not fit.
+ * Returns 0 when done, -1 when the body is not JSON (failed_at says where), -2 when the rows did
+ * not fit, -3 when the body is JSON this scan does not index (too deep, not UTF-8 inside a string).
  */
 __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len, int *out, int cap) {
   p = body;
@@ -217,13 +223,13 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
   fill_row(0);
   containers[1] = 0;
   int i = skip_ws(0);
-  if (i >= n || (p[i] != '{' && p[i] != '[')) return -1;
+  if (i >= n || (p[i] != '{' && p[i] != '[')) return syntax(i);
   int want = VALUE;
   for (;;) {
     i = skip_ws(i);
     if (i >= n) {
       if (want == AFTER_VALUE && depth == 0) break;
-      return -1;
+      return syntax(n);
     }
     unsigned c = p[i];
     if (want == VALUE || want == VALUE_OR_CLOSE) {
@@ -242,9 +248,9 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
       if (c == QUOTE) {
         int escaped = 0;
         i = string_end(i, &escaped);
-        if (i < 0) return -1;
+        if (i < 0) return i;
       } else if (c == '{' || c == '[') {
-        if (depth >= MAX_DEPTH) return -1;
+        if (depth >= MAX_DEPTH) return UNSUPPORTED;
         int is_arr = c == '[';
         if (depth == 0) {
           row_at(0)[ROW_START] = i - delta;
@@ -263,7 +269,7 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
         continue;
       } else {
         i = scalar_end(i);
-        if (i < 0) return -1;
+        if (i < 0) return i;
       }
       items_next = 0;
       want = AFTER_VALUE;
@@ -271,14 +277,14 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
       continue;
     }
     if (want == AFTER_VALUE) {
-      if (depth == 0) return -1; // something after the top-level value
+      if (depth == 0) return syntax(i); // something after the top-level value
       int in_array = containers[depth] == 1;
       if (c == ',') {
         i++;
         want = in_array ? VALUE : KEY;
         continue;
       }
-      if (c != (in_array ? ']' : '}')) return -1;
+      if (c != (in_array ? ']' : '}')) return syntax(i);
       if (depth == list_depth) list_depth = -1;
       ended(--depth, ++i);
       continue;
@@ -289,10 +295,10 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
       want = AFTER_VALUE;
       continue;
     }
-    if (c != QUOTE) return -1;
+    if (c != QUOTE) return syntax(i);
     int escaped = 0;
     int end = string_end(i, &escaped);
-    if (end < 0) return -1;
+    if (end < 0) return end;
     // the members recorded: the top-level object's (row 0) and each list element's
     int row = depth == 1 ? 0 : depth == list_depth + 1 ? rows : -1;
     int key = -1;
@@ -303,7 +309,7 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
       items_next = row == 0 && key == KEY_ITEMS;
     }
     i = skip_ws(end);
-    if (i >= n || p[i] != ':') return -1;
+    if (i >= n || p[i] != ':') return syntax(i < n ? i : n);
     i = skip_ws(i + 1);
     if (row >= 0) {
       if (row == 0) top_key = key;
