@@ -26,13 +26,31 @@ export const ROW_START = 0;
 export const ROW_END = 1;
 export const ROW_FLAGS = 2;
 export const ROW_MEMBERS = 3;
-export const ROW_STRIDE = ROW_MEMBERS + 2 * KNOWN_KEYS.length;
+/** Second level: members of the small objects nearly every rule reads, per parent (wasm/body-scan.c SUBS). */
+export const SUB_KEYS: Readonly<Record<string, readonly string[]>> = {
+  objectRef: ['resource', 'subresource', 'name', 'namespace', 'apiGroup', 'apiVersion'],
+  user: ['username', 'groups'],
+  annotations: ['authorization.k8s.io/decision', 'authorization.k8s.io/reason'],
+  responseStatus: ['code', 'reason'],
+};
+const SUB_IDS = new Map<string, number>();
+Object.entries(SUB_KEYS).forEach(([parent, keys]) => keys.forEach((k) => SUB_IDS.set(`${parent}/${k}`, SUB_IDS.size)));
+/** The second-level slot of `parent`'s member `key`, or -1. */
+export function subId(parent: string, key: string): number {
+  return SUB_IDS.get(`${parent}/${key}`) ?? -1;
+}
+export const ROW_SUBS = ROW_MEMBERS + 2 * KNOWN_KEYS.length;
+export const ROW_STRIDE = ROW_SUBS + 2 * SUB_IDS.size;
 /** The element is an object. */
 export const FLAG_OBJECT = 1;
 /** The object has a member whose key is not a KNOWN_KEY: reading such a key needs the whole object. */
 export const FLAG_OTHER_KEYS = 2;
 /** A member key of the object is written with escapes (the scanner does not decode keys: such a row is parsed). */
 export const FLAG_ESCAPED_KEY = 4;
+/** The row's second-level slots are filled (list elements; a single Event body's row 0 is not). */
+export const FLAG_SUBS = 8;
+/** A key inside one of the second-level objects is escaped: its slots may miss it. */
+export const FLAG_SUB_ESCAPED = 16;
 
 /** Where member `key` of row `row` starts (its value's first character), or -1. */
 export function memberStart(table: Int32Array, row: number, key: number): number {

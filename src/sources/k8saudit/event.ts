@@ -3,7 +3,7 @@
 // audit log, tests, the webhook's reference path) or a range of a webhook body's text indexed by
 // body-scan.ts, whose members are read from the text only when a field asks for them: every read
 // gives what the parsed object would give (test/sources/k8saudit/lazy-body.test.ts).
-import { FLAG_OTHER_KEYS, KEY_ID, KNOWN_KEYS, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, type BodyIndex } from './body-scan.js';
+import { FLAG_OTHER_KEYS, FLAG_SUBS, FLAG_SUB_ESCAPED, KEY_ID, KNOWN_KEYS, ROW_SUBS, subId, ROW_END, ROW_FLAGS, ROW_START, ROW_STRIDE, memberEnd, memberStart, type BodyIndex } from './body-scan.js';
 import { elementRange, found, memberRange, plainString, textAt, valueAt } from './json-ranges.js';
 import { getPath } from './fields/json.js';
 
@@ -30,12 +30,15 @@ export class EventPath {
   readonly index: readonly boolean[];
   /** Members that hold what the client sent, large and read deep: parsed whole once when read. */
   readonly viaParsed: boolean;
+  /** The second-level slot of keys[1] under keys[0] (body-scan SUB_KEYS), -1: none. */
+  readonly sub: number;
 
   constructor(readonly keys: readonly string[]) {
     const k0 = keys[0] ?? '';
     this.first = Object.prototype.hasOwnProperty.call(KEY_ID, k0) ? KEY_ID[k0 as keyof typeof KEY_ID] : -1;
     this.index = keys.map((k) => DIGITS.test(k));
     this.viaParsed = k0 === 'requestObject' || k0 === 'responseObject';
+    this.sub = keys.length >= 2 ? subId(k0, keys[1]!) : -1;
   }
 }
 
@@ -150,7 +153,16 @@ export class AuditEvent {
     found.start = start;
     found.end = memberEnd(table, this.row, path.first);
     const keys = path.keys;
-    for (let i = 1; i < keys.length; i++) {
+    let i = 1;
+    if (path.sub >= 0 && (table[this.row * ROW_STRIDE + ROW_FLAGS]! & (FLAG_SUBS | FLAG_SUB_ESCAPED)) === FLAG_SUBS && text.charCodeAt(start) === 0x7b) {
+      // the scan recorded this object's member: no need to walk it
+      const at = this.row * ROW_STRIDE + ROW_SUBS + 2 * path.sub;
+      if (table[at]! < 0) return false;
+      found.start = table[at]!;
+      found.end = table[at + 1]!;
+      i = 2;
+    }
+    for (; i < keys.length; i++) {
       const at = found.start;
       const c = text.charCodeAt(at);
       if (c === 0x7b) {

@@ -233,6 +233,15 @@ describe('webhook bodies: indexed path vs JSON.parse of the whole body', () => {
     expect(same(`[${dup}]`)).toBe(1);
     same(`[${e.replace('"stage":"ResponseComplete"', '"stage":"ResponseComplete","stage":"RequestReceived"')}]`);
     same(`[${e.replace('"user":{', '"user":"x","user":{')}]`);
+    // a repeated small object replaces the earlier one whole; keys inside written with escapes
+    const list = (x: string) => `{"kind":"EventList","items":[${x},${x.replace(/"auditID":"[^"]*"/, '"auditID":"another"')}]}`;
+    expect(same(list(e.replace('"objectRef":{', '"objectRef":{"name":"first","subresource":"exec","namespace":"a"},"objectRef":{')))).toBe(2);
+    expect(same(list(e.replace('"objectRef":{', '"objectRef":{"n\\u0061me":"escaped",')))).toBe(2);
+    expect(same(list(e.replace('"objectRef":{', '"objectRef":{"name":"a","name":{"deep":["x"]},')))).toBe(2);
+    expect(same(list(e.replace('"annotations":{', '"annotations":{"authorization.k8s.io\\/decision":"forbid",')))).toBe(2);
+    expect(same(list(e.replace('"responseStatus":{', '"responseStatus":7,"responseStatus":{"code":"x",')))).toBe(2);
+    expect(same(list(e.replace('"user":{', '"user":{"username":{"a":1},"groups":"g",')))).toBe(2);
+    expect(same(list(e.replace(/"objectRef":\{[^}]*\}/, '"objectRef":[1,2]')))).toBe(2);
     same(`{"kind":"EventList","items":[${e}],"items":[${e},${e}]}`);
     same(`{"kind":"EventList","items":[${e}],"items":7}`);
     same(`{"kind":"Event","kind":"EventList","items":[${e}]}`);

@@ -28,10 +28,25 @@ static const char *const KEYS[] = {
 #define ROW_END 1
 #define ROW_FLAGS 2
 #define ROW_MEMBERS 3
-#define ROW_STRIDE (ROW_MEMBERS + 2 * KEY_COUNT)
+// Second level: members of the small objects nearly every rule reads, by parent key.
+#define KEY_USER 7
+#define KEY_OBJECT_REF 11
+#define KEY_RESPONSE_STATUS 12
+#define KEY_ANNOTATIONS 17
+static const char *const SUBS[] = {
+    "resource", "subresource", "name", "namespace", "apiGroup", "apiVersion", // objectRef
+    "username", "groups",                                                      // user
+    "authorization.k8s.io/decision", "authorization.k8s.io/reason",           // annotations
+    "code", "reason",                                                          // responseStatus
+};
+#define SUB_COUNT ((int)(sizeof SUBS / sizeof SUBS[0]))
+#define ROW_SUBS (ROW_MEMBERS + 2 * KEY_COUNT)
+#define ROW_STRIDE (ROW_SUBS + 2 * SUB_COUNT)
 #define FLAG_OBJECT 1
 #define FLAG_OTHER_KEYS 2
 #define FLAG_ESCAPED_KEY 4
+#define FLAG_SUBS 8          // the row's second-level slots are filled (list elements)
+#define FLAG_SUB_ESCAPED 16  // a key inside one of those objects is escaped: the slots may miss it
 
 // Header written before the rows: all bytes ASCII, rows used, list elements, top level is an array.
 #define HEADER 4
@@ -46,6 +61,8 @@ static int rows;
 static int list_depth;
 static int top_key;
 static int item_key;
+static int sub_parent; // the list element's member whose object's members go to the SUBS slots, -1: none
+static int sub_key;    // the SUBS slot whose value is being read, -1: none
 
 static int same(int from, const char *key, int len) {
   for (int j = 0; j < len; j++)
@@ -180,12 +197,35 @@ static int skip_ws(int i) {
 
 static int *row_at(int r) { return table + HEADER + r * ROW_STRIDE; }
 
+// The SUBS range of parent `parent` (first, count), or count 0.
+static int subs_of(int parent, int *first) {
+  switch (parent) {
+    case KEY_OBJECT_REF: *first = 0; return 6;
+    case KEY_USER: *first = 6; return 2;
+    case KEY_ANNOTATIONS: *first = 8; return 2;
+    case KEY_RESPONSE_STATUS: *first = 10; return 2;
+  }
+  return 0;
+}
+
+static int sub_id(int parent, int from, int len) {
+  int first;
+  int count = subs_of(parent, &first);
+  for (int k = first; k < first + count; k++)
+    if (same(from, SUBS[k], len)) return k;
+  return -1;
+}
+
 // A value ended at byte `pos`, its container now at `depth`.
 static void ended(int depth, int pos) {
   int at = pos - delta;
-  if (item_key >= 0 && depth == list_depth + 1) {
+  if (sub_key >= 0 && depth == list_depth + 2) {
+    row_at(rows)[ROW_SUBS + 2 * sub_key + 1] = at;
+    sub_key = -1;
+  } else if (item_key >= 0 && depth == list_depth + 1) {
     row_at(rows)[ROW_MEMBERS + 2 * item_key + 1] = at;
     item_key = -1;
+    sub_parent = -1;
   } else if (top_key >= 0 && depth == 1) {
     row_at(0)[ROW_MEMBERS + 2 * top_key + 1] = at;
     top_key = -1;
@@ -217,6 +257,8 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
   list_depth = -1;
   top_key = -1;
   item_key = -1;
+  sub_parent = -1;
+  sub_key = -1;
   int list_seen = 0;
   int depth = 0;
   int items_next = 0;
@@ -243,7 +285,7 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
         if (rows + 1 >= capacity_rows) return -2;
         fill_row(rows);
         row_at(rows)[ROW_START] = i - delta;
-        row_at(rows)[ROW_FLAGS] = c == '{' ? FLAG_OBJECT : 0;
+        row_at(rows)[ROW_FLAGS] = c == '{' ? FLAG_OBJECT | FLAG_SUBS : 0;
       }
       if (c == QUOTE) {
         int escaped = 0;
@@ -302,6 +344,17 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
     // the members recorded: the top-level object's (row 0) and each list element's
     int row = depth == 1 ? 0 : depth == list_depth + 1 ? rows : -1;
     int key = -1;
+    if (row < 0 && sub_parent >= 0 && depth == list_depth + 2) {
+      int sub = escaped ? -1 : sub_id(sub_parent, i + 1, end - i - 2);
+      if (escaped) row_at(rows)[ROW_FLAGS] |= FLAG_SUB_ESCAPED;
+      sub_key = sub;
+      if (sub >= 0) {
+        int *slot = row_at(rows) + ROW_SUBS + 2 * sub;
+        int v = skip_ws(skip_ws(end) + 1);
+        slot[0] = v - delta; // the last duplicate wins
+        slot[1] = -1;
+      }
+    }
     if (row >= 0) {
       key = escaped ? -1 : key_id(i + 1, end - i - 2);
       if (key < 0) row_at(row)[ROW_FLAGS] |= FLAG_OTHER_KEYS;
@@ -313,7 +366,15 @@ __attribute__((export_name("scan"))) int scan(const unsigned char *body, int len
     i = skip_ws(i + 1);
     if (row >= 0) {
       if (row == 0) top_key = key;
-      else item_key = key;
+      else {
+        item_key = key;
+        // a member holding one of the small objects: its members go to the SUBS slots (cleared:
+        // a repeated member replaces the earlier object whole, as in JSON.parse)
+        int first = 0;
+        int count = key >= 0 ? subs_of(key, &first) : 0;
+        sub_parent = count > 0 && i < n && p[i] == '{' ? key : -1;
+        for (int k = first; k < first + count; k++) row_at(row)[ROW_SUBS + 2 * k] = row_at(row)[ROW_SUBS + 2 * k + 1] = -1;
+      }
       if (key >= 0) {
         int *slot = row_at(row) + ROW_MEMBERS + 2 * key;
         slot[0] = i - delta; // a duplicate key: the last one wins, as in JSON.parse
