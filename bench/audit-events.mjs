@@ -78,3 +78,29 @@ export function bodyMaker(batch = 100) {
     return s + ']}';
   };
 }
+
+/**
+ * Like bodyMaker, as Buffers made fast enough for a load generator: the EventLists are built once
+ * per position in the template's cycle and each request gets a copy whose auditIDs (fixed width)
+ * are overwritten with fresh ones, so no ID ever repeats (the webhook's dedupe would skip it).
+ */
+export function bodyBuffers(batch = 100) {
+  const make = bodyMaker(batch);
+  const cycle = 100 / gcd(100, batch); // requests until the template's mix repeats
+  const templates = Array.from({ length: cycle }, (_, k) => {
+    const text = make(k);
+    const offsets = [];
+    for (let at = text.indexOf('-0000-4000-8000-'); at >= 0; at = text.indexOf('-0000-4000-8000-', at + 1)) offsets.push(at + 16);
+    return { buf: Buffer.from(text, 'latin1'), offsets };
+  });
+  return (n) => {
+    const t = templates[n % cycle];
+    const out = Buffer.from(t.buf);
+    for (let j = 0; j < t.offsets.length; j++) out.write((n * batch + j).toString(16).padStart(12, '0'), t.offsets[j], 'latin1');
+    return out;
+  };
+}
+
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
+}

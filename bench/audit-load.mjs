@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { bodyMaker } from './audit-events.mjs';
+import { bodyBuffers, bodyMaker } from './audit-events.mjs';
 
 const [mode, url, pki, seconds, knob, start, batchArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 100);
@@ -30,15 +30,13 @@ const out = { requests: 0, accepted: 0, busy: 0, errors: 0, latenciesMs: [] };
 
 if (mode === 'saturate') {
   const connections = Number(knob);
-  // a ring of prepared bodies (fresh auditIDs per body; the ring is long enough that the agent's
-  // dedupe window of 65,536 IDs per stage has forgotten an ID before it comes round again)
-  const bodies = Array.from({ length: Math.ceil(80_000 / batch) }, () => Buffer.from(make(n++)));
+  const next = bodyBuffers(batch); // every request's auditIDs fresh (the webhook skips a repeat)
   end = Date.now() + Number(seconds) * 1000;
   process.stdout.write('ready\n'); // the caller's measurement starts now
   const pool = new Pool(u.origin, { connections, connect: tls, keepAliveTimeout: 60_000 });
   await Promise.all(Array.from({ length: connections }, async () => {
     while (Date.now() < end) {
-      const body = bodies[n++ % bodies.length];
+      const body = next(n++);
       for (;;) {
         out.requests++;
         const r = await post(pool, body);
