@@ -86,7 +86,7 @@ function same(body: string | Buffer, maxEventBytes?: number): number {
     expect(fieldValues(y)).toEqual(fieldValues(x));
     expect(attempt(() => y.jsonText)).toBe(attempt(() => x.jsonText));
     if (rules) {
-      const alerts = (e: AuditEvent) => rules!.evaluate(e).map((al) => ({ rule: al.rule, output: al.output, fields: al.outputFields }));
+      const alerts = (e: AuditEvent) => rules!.evaluate(e).map((al) => ({ rule: al.rule, output: al.output, fields: al.output_fields }));
       expect(alerts(y)).toEqual(alerts(x));
     }
   }
