@@ -119,13 +119,24 @@ export function jsonErrorOffset(data: Buffer): number | undefined {
 }
 
 const NOT_JSON = -1;
+const TOO_LONG = -4;
+/** The most list elements indexed (about 18 MB of index); kube-apiserver batches 400 by default. */
+const MAX_ROWS = FIRST_CAPACITY * 64;
 
 function run(data: Buffer): BodyIndex | number {
   const bodyAt = FREE;
   const out = (bodyAt + data.length + PADDING + 7) & ~7;
   for (let capacity = FIRST_CAPACITY; ; capacity *= 4) {
+    // a list longer than any kube-apiserver batch (tiny items by the million) is left to JSON.parse
+    if (capacity > MAX_ROWS) return TOO_LONG;
     const need = out + (HEADER + capacity * ROW_STRIDE) * 4;
-    if (need > wasm.memory.buffer.byteLength) wasm.memory.grow(Math.ceil((need - wasm.memory.buffer.byteLength) / PAGE));
+    if (need > wasm.memory.buffer.byteLength) {
+      try {
+        wasm.memory.grow(Math.ceil((need - wasm.memory.buffer.byteLength) / PAGE));
+      } catch {
+        return TOO_LONG; // no more memory for the index: the reference path
+      }
+    }
     const mem = new Uint8Array(wasm.memory.buffer);
     mem.set(data, bodyAt);
     mem.fill(0, bodyAt + data.length, bodyAt + data.length + PADDING); // the scan reads up to 16 bytes ahead
