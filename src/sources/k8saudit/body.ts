@@ -205,15 +205,17 @@ export function detached(s: string): string {
 }
 
 /**
- * Events kept from a body hold its text. When they cover less than half of it, they are parsed
- * into objects of their own instead, so a large body of skipped or rejected events is not kept
- * alive by a few small ones (memory stays what the parsed path holds).
+ * Events kept from a body hold its text. When they cover less than a quarter of it, they are
+ * parsed into objects of their own instead, so a large body of skipped or rejected events is not
+ * kept alive by a few small ones (a kept body is then at most four times what its events span,
+ * about what parsed objects of those events take; a batch of RequestReceived and
+ * ResponseComplete pairs, half of it skipped, stays indexed).
  */
 export function ownText(events: AuditEvent[], index: BodyIndex | undefined): void {
   if (index === undefined) return;
   let chars = 0;
   for (const e of events) if (e.indexed) chars += e.textLength;
-  if (chars * 2 >= index.text.length) return;
+  if (chars * 4 >= index.text.length) return;
   for (let k = 0; k < events.length; k++) {
     const e = events[k]!;
     if (e.indexed) events[k] = new AuditEvent(e.obj as JsonObject, e.receivedNs, e.clusterName);

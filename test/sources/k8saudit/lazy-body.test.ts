@@ -288,6 +288,17 @@ describe('webhook bodies: indexed path vs JSON.parse of the whole body', () => {
     expect(same(JSON.stringify(fx.eventList(many)))).toBe(2500);
   });
 
+  it('a few small events kept from a large body get text of their own (the body is not kept alive by them)', () => {
+    const small = fx.execDeckhouse();
+    const big = { ...fx.podCreate({}), stage: 'RequestReceived', annotations: { pad: 'x'.repeat(50_000) } };
+    const body = Buffer.from(JSON.stringify(fx.eventList([big, small, big])));
+    expect(same(body)).toBe(0);
+    const kept = run(body, true).outcome!.accepted;
+    expect(kept.map((e) => [e.indexed, e.top('auditID')])).toEqual([[false, small.auditID]]);
+    // kept indexed when they span a quarter of it or more
+    expect(same(JSON.stringify(fx.eventList([{ ...big, annotations: { pad: 'x'.repeat(2_000) } }, small, fx.portForward()])))).toBe(2);
+  });
+
   it('random corruptions of a realistic batch: never accepted by one path and refused by the other', () => {
     const list = JSON.stringify(fx.eventList(fixtureEvents().slice(0, 6)));
     let seed = 12345;
