@@ -1,5 +1,6 @@
-// A realistic mix of audit events for the webhook benchmark, as one EventList template of 100
-// events whose auditIDs are filled in per request (so the webhook's dedupe sees new events).
+// A realistic mix of audit events for the webhook benchmarks: a template of 100 events, served
+// as EventLists of any size whose auditIDs are filled in per request (so the webhook's dedupe
+// sees new events).
 // Mostly control-plane chatter (gets, lists, watches, lease renewals) at Metadata level, some
 // RequestResponse creates, and a few events the upstream rules alert on.
 
@@ -55,16 +56,51 @@ export function batchTemplate() {
   return { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items };
 }
 
-/** Returns make(n): the template body with 100 fresh, fixed-width auditIDs (request n). */
-export function bodyMaker() {
-  const parts = JSON.stringify(batchTemplate()).split('@ID@');
+/**
+ * Returns make(n): request n's EventList of `batch` events (default 100, as the template) with
+ * fresh, fixed-width auditIDs. Events are taken from the template in turn, so every batch size
+ * carries the same mix over a run of requests.
+ */
+export function bodyMaker(batch = 100) {
+  const template = batchTemplate();
+  const items = template.items.map((e) => JSON.stringify(e).split('@ID@'));
+  const head = JSON.stringify({ ...template, items: [] }).slice(0, -2); // up to and including "items":[
   const prefix = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, '0');
   return (n) => {
-    let s = parts[0];
-    const base = n * 100;
-    for (let i = 1; i < parts.length; i++) {
-      s += `${prefix}-0000-4000-8000-${(base + i).toString(16).padStart(12, '0')}` + parts[i];
+    let s = head;
+    for (let j = 0; j < batch; j++) {
+      const id = n * batch + j;
+      const parts = items[id % items.length];
+      if (j > 0) s += ',';
+      s += parts[0];
+      for (let k = 1; k < parts.length; k++) s += `${prefix}-0000-4000-8000-${id.toString(16).padStart(12, '0')}` + parts[k];
     }
-    return s;
+    return s + ']}';
   };
+}
+
+/**
+ * Like bodyMaker, as Buffers made fast enough for a load generator: the EventLists are built once
+ * per position in the template's cycle and each request gets a copy whose auditIDs (fixed width)
+ * are overwritten with fresh ones, so no ID ever repeats (the webhook's dedupe would skip it).
+ */
+export function bodyBuffers(batch = 100) {
+  const make = bodyMaker(batch);
+  const cycle = 100 / gcd(100, batch); // requests until the template's mix repeats
+  const templates = Array.from({ length: cycle }, (_, k) => {
+    const text = make(k);
+    const offsets = [];
+    for (let at = text.indexOf('-0000-4000-8000-'); at >= 0; at = text.indexOf('-0000-4000-8000-', at + 1)) offsets.push(at + 16);
+    return { buf: Buffer.from(text, 'latin1'), offsets };
+  });
+  return (n) => {
+    const t = templates[n % cycle];
+    const out = Buffer.from(t.buf);
+    for (let j = 0; j < t.offsets.length; j++) out.write((n * batch + j).toString(16).padStart(12, '0'), t.offsets[j], 'latin1');
+    return out;
+  };
+}
+
+function gcd(a, b) {
+  return b === 0 ? a : gcd(b, a % b);
 }

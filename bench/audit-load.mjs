@@ -1,17 +1,21 @@
 // Load generator for bench/audit.mjs (run as its own process, pinned to its own core):
-//   node bench/audit-load.mjs <mode> <url> <pkiDir> <seconds> <connections|rate> <startIndex>
+//   node bench/audit-load.mjs <mode> <url> <pkiDir> <seconds> <connections|rate> <startIndex> [batch]
+// Bodies are EventLists of `batch` events (default 100) from audit-events.mjs, made ahead of the
+// measured requests where they would slow the generator down; connections are kept alive (as
+// kube-apiserver's webhook client keeps them).
 // mode "saturate": every connection POSTs EventLists back to back (429 -> retry the same body 50 ms
 //   later, as kube-apiserver retries after a backoff); reports requests and accepted events.
 // mode "rate": opens requests at a fixed rate (open loop), reports per-request latencies.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'undici';
-import { bodyMaker } from './audit-events.mjs';
+import { bodyBuffers, bodyMaker } from './audit-events.mjs';
 
-const [mode, url, pki, seconds, knob, start] = process.argv.slice(2);
+const [mode, url, pki, seconds, knob, start, batchArg] = process.argv.slice(2);
+const batch = Number(batchArg ?? 100);
 const u = new URL(url);
 const tls = { ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'client.crt')), key: readFileSync(join(pki, 'client.key')) };
-const make = bodyMaker();
+const make = bodyMaker(batch);
 let n = Number(start);
 const headers = { 'content-type': 'application/json' };
 
@@ -21,15 +25,18 @@ async function post(pool, body) {
   return { status: res.statusCode, text };
 }
 
-const end = Date.now() + Number(seconds) * 1000;
+let end = Date.now() + Number(seconds) * 1000;
 const out = { requests: 0, accepted: 0, busy: 0, errors: 0, latenciesMs: [] };
 
 if (mode === 'saturate') {
   const connections = Number(knob);
+  const next = bodyBuffers(batch); // every request's auditIDs fresh (the webhook skips a repeat)
+  end = Date.now() + Number(seconds) * 1000;
+  process.stdout.write('ready\n'); // the caller's measurement starts now
   const pool = new Pool(u.origin, { connections, connect: tls, keepAliveTimeout: 60_000 });
   await Promise.all(Array.from({ length: connections }, async () => {
     while (Date.now() < end) {
-      const body = make(n++);
+      const body = next(n++);
       for (;;) {
         out.requests++;
         const r = await post(pool, body);
@@ -62,4 +69,4 @@ if (mode === 'saturate') {
   await pool.close();
 }
 out.next = n;
-process.stdout.write(JSON.stringify(out));
+process.stdout.write(JSON.stringify(out) + '\n');

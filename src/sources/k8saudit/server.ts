@@ -108,6 +108,7 @@ export async function buildWebhookServer(cfg: K8sAuditConfig, deps: WebhookServe
     clientCertAuth: Boolean(cfg.tls.client_ca_file),
     allowUnauthenticated: cfg.allow_unauthenticated,
     stages: new Set(cfg.stages),
+    indexedBodies: cfg.lazy_parsing,
     dedupe: new SeenEvents(cfg.dedupe_window),
     queue: deps.queue,
     retryAfterSeconds: cfg.retry_after_seconds,

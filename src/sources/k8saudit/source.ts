@@ -7,5 +7,5 @@ export const k8sAuditSource: EventSource<AuditEvent> = {
   name: 'k8s_audit',
   fields: k8sAuditFields(),
   timeOf: (e) => e.timeNs,
-  identify: (e) => ({ auditID: String(e.obj.auditID).slice(0, 100), stage: e.stage ?? '', verb: e.verb ?? '', requestURI: String(e.obj.requestURI).slice(0, 200) }),
+  identify: (e) => ({ auditID: String(e.top('auditID')).slice(0, 100), stage: e.stage ?? '', verb: e.verb ?? '', requestURI: String(e.top('requestURI')).slice(0, 200) }),
 };

@@ -11,10 +11,9 @@ import { BurstLog } from '../../telemetry/burst-log.js';
 import { eventsSkipped, tally } from '../../telemetry/metrics.js';
 import { auditEventsRejected } from './metrics.js';
 import { SeenEvents } from './dedupe.js';
-import { AuditEvent, type Json, type JsonObject } from './event.js';
+import type { AuditEvent } from './event.js';
 import type { EventQueue } from './queue.js';
-import { itemSizes, jsonByteLength } from './item-sizes.js';
-import { eventProblem, itemsOf, type Rejection } from './validate.js';
+import { eventsOf, splitBody } from './body.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -28,6 +27,8 @@ export interface WebhookOptions {
   clientCertAuth: boolean;
   allowUnauthenticated: boolean;
   stages: ReadonlySet<string>;
+  /** Index bodies and read events lazily (body.ts); false: parse every body whole (the reference path). */
+  indexedBodies: boolean;
   dedupe: SeenEvents;
   queue: EventQueue<AuditEvent>;
   retryAfterSeconds: number;
@@ -106,15 +107,12 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
         return reply.code(415).send({ error: `unsupported Content-Encoding ${JSON.stringify(enc)} (gzip or identity)` });
       }
 
-      let body: Json;
-      try {
-        body = JSON.parse(data.toString('utf8')) as Json;
-      } catch (err) {
-        badRequestLog.note({ status: 400, remote: req.ip, error: (err as Error).message });
-        return reply.code(400).send({ error: `malformed JSON: ${(err as Error).message}` });
+      const split = splitBody(data, opts.maxEventBytes, opts.indexedBodies);
+      if (split.malformed !== undefined) {
+        badRequestLog.note({ status: 400, remote: req.ip, error: split.malformed });
+        return reply.code(400).send({ error: `malformed JSON: ${split.malformed}` });
       }
-
-      const { items, problem } = itemsOf(body);
+      const problem = split.problem;
       if (problem) {
         auditEventsRejected.labels({ reason: problem.reason }).inc();
         rejectedLog.note({ remote: req.ip, reason: problem.reason, message: problem.message });
@@ -122,56 +120,12 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
       }
 
       const now = BigInt(Date.now()) * 1_000_000n;
-      // Only a body larger than the per-event limit can hold a too-large event.
-      let sizes: number[] | undefined;
-      if (data.length > opts.maxEventBytes) {
-        sizes = itemSizes(data);
-        if (sizes === undefined && items.length === 1) sizes = [data.length];
-        // measured without serialising: a request body may nest deeper than JSON.stringify can go
-        if (sizes?.length !== items.length) sizes = items.map(jsonByteLength);
-      }
-      const accepted: AuditEvent[] = [];
-      const rejected: Rejection[] = [];
-      let stageSkipped = 0;
-      let duplicates = 0;
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i]!;
-        if (sizes) {
-          const size = sizes[i]!;
-          if (size > opts.maxEventBytes) {
-            rejected.push({ index: i, reason: 'too-large', message: `event is ${size} bytes, more than ${opts.maxEventBytes}` });
-            continue;
-          }
-        }
-        let event: AuditEvent;
-        try {
-          const bad = eventProblem(item, i);
-          if (bad) {
-            rejected.push(bad);
-            continue;
-          }
-          const obj = item as JsonObject;
-          if (!opts.stages.has(obj.stage as string)) {
-            stageSkipped++;
-            continue;
-          }
-          event = new AuditEvent(obj, now, opts.clusterName);
-        } catch (err) {
-          // A defect in validation must cost only this event, never its batch.
-          rejected.push({ index: i, reason: 'unprocessable', message: `event could not be processed: ${(err as Error).message}` });
-          continue;
-        }
-        // Marked seen last, once nothing can fail before it is queued (or the mark is undone below).
-        if (!opts.dedupe.add(event.obj.auditID as string, event.stage!)) {
-          duplicates++;
-          continue;
-        }
-        accepted.push(event);
-      }
+      const { accepted, rejected, stageSkipped, duplicates } = eventsOf(split, now, opts);
+      const count = split.count;
 
       if (accepted.length > 0) typicalBatch = accepted.length;
       if (!opts.queue.tryPush(accepted)) {
-        for (const e of accepted) opts.dedupe.delete(e.obj.auditID as string, e.obj.stage as string);
+        for (const e of accepted) opts.dedupe.delete(e.top('auditID') as string, e.stage!);
         overloadLog.note({ queued: opts.queue.length, batch: accepted.length });
         return busy(reply, 429, 'audit event queue is full, retry later');
       }
@@ -189,7 +143,7 @@ export async function auditWebhook(app: FastifyInstance, opts: WebhookOptions): 
         ...(rejected.length > MAX_LISTED ? { rejectedTotal: rejected.length } : {}),
       };
       // Only when nothing in the request was usable is the request itself refused.
-      const nothingUsable = rejected.length > 0 && rejected.length === items.length;
+      const nothingUsable = rejected.length > 0 && rejected.length === count;
       return reply.code(nothingUsable ? 400 : 200).send(summary);
     },
   });

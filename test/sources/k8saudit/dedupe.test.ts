@@ -31,3 +31,35 @@ describe('SeenEvents (dedupe by auditID+stage)', () => {
     expect(s.add('a', 'x')).toBe(true);
   });
 });
+
+describe('SeenEvents under churn', () => {
+  it('matches a plain model over 200,000 adds and deletes with colliding and re-added IDs', () => {
+    const cap = 500;
+    const s = new SeenEvents(cap);
+    const order: string[] = []; // the model: IDs in arrival order, the last `cap` remembered
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let repeats = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const id = `id-${rand(3000)}`;
+      if (rand(50) === 0) {
+        s.delete(id, 'ResponseComplete');
+        const at = order.indexOf(id);
+        if (at >= 0) order.splice(at, 1, '');
+        continue;
+      }
+      const known = order.includes(id);
+      expect(s.add(id, 'ResponseComplete')).toBe(!known);
+      if (known) repeats++;
+      else {
+        order.push(id);
+        if (order.length > cap) order.shift();
+      }
+    }
+    expect(repeats).toBeGreaterThan(10_000);
+    expect(s.size).toBe(order.filter((x) => x !== '').length);
+  });
+});

@@ -1,8 +1,8 @@
 // The json plugin's fields (json.*, with the jevt.* aliases Falco's k8s audit rules use), plus
 // jevt.time/jevt.time.iso8601 from Falco's original k8s audit support.
 import type { FieldDef } from '../../../fields/types.js';
-import type { AuditEvent } from '../event.js';
-import { asString, parsePointer, pathReader } from './json.js';
+import { EventPath, type AuditEvent } from '../event.js';
+import { parsePointer } from './json.js';
 import { iso8601Ns, timeNs } from './time.js';
 
 type Def = FieldDef<AuditEvent>;
@@ -18,11 +18,8 @@ function jsonFields(prefix: 'json' | 'jevt', alias: boolean): Def[] {
       bind: (arg) => {
         const keys = parsePointer(arg ?? '');
         if (keys.length === 1 && keys[0] === 'stage') return (e) => e.stage;
-        const read = pathReader(keys);
-        return (e) => {
-          const v = read(e.obj);
-          return v === undefined ? undefined : typeof v === 'string' ? v : asString(v);
-        };
+        const path = new EventPath(keys);
+        return (e) => e.textOf(path);
       },
     },
     {

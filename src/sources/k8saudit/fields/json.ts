@@ -2,9 +2,9 @@
 // objects by key, arrays by integer key, values rendered as strings (JSON text unless a string).
 import type { Json } from '../event.js';
 
-/** Follows keys from `v`; numeric keys index arrays. undefined when a step is missing. */
-export function getPath(v: Json | undefined, keys: readonly string[]): Json | undefined {
-  for (let i = 0; i < keys.length; i++) {
+/** Follows keys[from..] from `v`; numeric keys index arrays. undefined when a step is missing. */
+export function getPath(v: Json | undefined, keys: readonly string[], from = 0): Json | undefined {
+  for (let i = from; i < keys.length; i++) {
     v = step(v, keys[i]!);
     if (v === undefined) return undefined;
   }
@@ -18,36 +18,6 @@ export function step(v: Json | undefined, key: string): Json | undefined {
     return v[Number(key)];
   }
   return Object.prototype.hasOwnProperty.call(v, key) ? v[key] : undefined;
-}
-
-/** `o[k]` for a JSON object `o` (not an array), ignoring what objects inherit (all functions). */
-function own(o: Json | undefined, k: string): Json | undefined {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
-  const x = (o as Record<string, unknown>)[k];
-  return typeof x === 'function' ? undefined : (x as Json | undefined);
-}
-
-/**
- * A fast reader for a fixed path (what getPath(v, keys) returns). Paths made of plain keys are
- * read with direct property accesses; others (array indexes, `__proto__`) take the generic walk.
- */
-export function pathReader(keys: readonly string[]): (v: Json | undefined) => Json | undefined {
-  if (keys.some((k) => /^\d+$/.test(k) || k === '__proto__')) return (v) => getPath(v, keys);
-  const [a, b, c, d] = keys as [string, string, string, string];
-  switch (keys.length) {
-    case 0:
-      return (v) => v;
-    case 1:
-      return (v) => own(v, a);
-    case 2:
-      return (v) => own(own(v, a), b);
-    case 3:
-      return (v) => own(own(own(v, a), b), c);
-    case 4:
-      return (v) => own(own(own(own(v, a), b), c), d);
-    default:
-      return (v) => getPath(v, keys);
-  }
 }
 
 /** A JSON value as the plugins show it: strings as they are, anything else as compact JSON. */

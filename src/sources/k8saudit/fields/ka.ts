@@ -1,13 +1,12 @@
 // The k8saudit plugin's fields (ka.*), computed as the plugin computes them. All are strings
 // or string lists (the plugin declares every field `string`); a list with no element has no value.
 import type { Extractor, FieldArg, FieldDef, FieldValue } from '../../../fields/types.js';
-import type { AuditEvent, Json } from '../event.js';
+import { EventPath, type AuditEvent, type Json } from '../event.js';
 import {
   NO_INDEX,
   asString,
   flattenArrays,
   getPath,
-  pathReader,
   stringsAll,
   stringsSkipMissing,
   valuesRecursive,
@@ -30,11 +29,8 @@ function list(values: string[] | undefined): FieldValue | undefined {
 
 /** A scalar at a fixed path. */
 function scalar(name: string, desc: string, ...keys: string[]): Def {
-  const read = pathReader(keys);
-  const ex: Ex = (e) => {
-    const v = read(e.obj);
-    return v === undefined ? undefined : typeof v === 'string' ? v : asString(v);
-  };
+  const path = new EventPath(keys);
+  const ex: Ex = (e) => e.textOf(path);
   return { name, type: 'CHARBUF', desc, bind: () => ex };
 }
 
@@ -45,9 +41,9 @@ function precomputed(name: string, desc: string, ex: Ex): Def {
 
 /** A list at a fixed path: the value must be an array (the plugin's extractFromKeys on a list field). */
 function arrayAt(name: string, desc: string, ...keys: string[]): Def {
-  const read = pathReader(keys);
+  const path = new EventPath(keys);
   const ex: Ex = (e) => {
-    const v = read(e.obj);
+    const v = e.valueOf(path);
     if (!Array.isArray(v)) return undefined;
     return list(v.map(asString));
   };
@@ -70,7 +66,7 @@ function gathered(
     bind: (arg) => {
       const index = indexOf(arg);
       return (e) => {
-        const vals = valuesRecursive(e.obj, index, keys);
+        const vals = fromEvent(e, index, keys);
         return vals === undefined ? undefined : list(render(vals));
       };
     },
@@ -82,6 +78,16 @@ function repository(image: string): string {
 }
 
 const SPEC = ['requestObject', 'spec'];
+const SUBJECTS = new EventPath(['requestObject', 'subjects']);
+const TARGET_NAME = new EventPath(['objectRef', 'name']);
+const RESPONSE_NAME = new EventPath(['responseObject', 'metadata', 'name']);
+const REQUEST_NAME = new EventPath(['requestObject', 'metadata', 'name']);
+
+/** valuesRecursive from the event itself: its top-level member keys[0], then the rest. */
+function fromEvent(e: AuditEvent, index: number, keys: readonly string[]): Array<Json | undefined> | undefined {
+  const v = e.top(keys[0]!);
+  return v === undefined ? undefined : valuesRecursive(v, index, keys, 1);
+}
 
 /** Per-container fields, for containers, initContainers and ephemeralContainers. */
 function containerFields(kind: 'containers' | 'initContainers' | 'ephemeralContainers'): Def[] {
@@ -98,10 +104,11 @@ function containerFields(kind: 'containers' | 'initContainers' | 'ephemeralConta
     desc: `When the request object refers to a pod, the initial ${what} that will be used for all ${who}. This combines information from both the pod and container security contexts and uses 0 if no ${what} is specified`,
     bind: (arg) => {
       const index = indexOf(arg);
+      const podLevelPath = new EventPath([...SPEC, 'securityContext', key]);
       return (e) => {
-        const podLevel = getPath(e.obj, [...SPEC, 'securityContext', key]);
+        const podLevel = e.valueOf(podLevelPath);
         const dflt = podLevel === undefined ? '0' : asString(podLevel);
-        const vals = valuesRecursive(e.obj, index, sc(key));
+        const vals = fromEvent(e, index, sc(key));
         if (vals === undefined) return undefined;
         return list(vals.map((v) => (v === undefined ? dflt : asString(v))));
       };
@@ -117,7 +124,7 @@ function containerFields(kind: 'containers' | 'initContainers' | 'ephemeralConta
       bind: (arg) => {
         const index = indexOf(arg);
         return (e) => {
-          const vals = valuesRecursive(e.obj, index, [...base, 'image']);
+          const vals = fromEvent(e, index, [...base, 'image']);
           const images = vals === undefined ? undefined : stringsAll(vals);
           return images === undefined ? undefined : list(images.map(repository));
         };
@@ -156,7 +163,7 @@ function containerFields(kind: 'containers' | 'initContainers' | 'ephemeralConta
       bind: (arg) => {
         const index = indexOf(arg);
         return (e) => {
-          const perContainer = valuesRecursive(e.obj, index, [...base, 'ports']);
+          const perContainer = fromEvent(e, index, [...base, 'ports']);
           if (perContainer === undefined) return undefined;
           const out: string[] = [];
           for (const ports of perContainer) {
@@ -177,7 +184,7 @@ function containerFields(kind: 'containers' | 'initContainers' | 'ephemeralConta
 
 function bindingSubjects(name: string, desc: string, kind: string, render: (s: { [k: string]: Json }) => string | undefined): Def {
   const ex: Ex = (e) => {
-    const subjects = getPath(e.obj, ['requestObject', 'subjects']);
+    const subjects = e.valueOf(SUBJECTS);
     if (!Array.isArray(subjects)) return undefined;
     const out: string[] = [];
     for (const s of subjects) {
@@ -193,10 +200,8 @@ function bindingSubjects(name: string, desc: string, kind: string, render: (s: {
 const nameOf = (s: { [k: string]: Json }) => (typeof s.name === 'string' ? s.name : undefined);
 
 function firstContainer(key: 'image'): Ex {
-  return (e) => {
-    const v = getPath(e.obj, [...SPEC, 'containers', '0', key]);
-    return v === undefined ? undefined : asString(v);
-  };
+  const path = new EventPath([...SPEC, 'containers', '0', key]);
+  return (e) => e.textOf(path);
 }
 
 export const kaFields: Def[] = [
@@ -246,10 +251,7 @@ export const kaFields: Def[] = [
     // For pods the object name; a pod created with generateName only has it in the response.
     bind: () => (e) => {
       if (e.resource !== 'pods') return undefined;
-      const v =
-        getPath(e.obj, ['objectRef', 'name']) ??
-        getPath(e.obj, ['responseObject', 'metadata', 'name']) ??
-        getPath(e.obj, ['requestObject', 'metadata', 'name']);
+      const v = e.valueOf(TARGET_NAME) ?? e.valueOf(RESPONSE_NAME) ?? e.valueOf(REQUEST_NAME);
       return v === undefined ? undefined : asString(v);
     },
   },
@@ -328,7 +330,7 @@ export const kaFields: Def[] = [
     type: 'CHARBUF',
     desc: 'Deprecated by ka.req.pod.containers.privileged. Returns true if any container has privileged=true',
     bind: () => (e) => {
-      const vals = valuesRecursive(e.obj, NO_INDEX, [...SPEC, 'containers', 'securityContext', 'privileged']);
+      const vals = fromEvent(e, NO_INDEX, [...SPEC, 'containers', 'securityContext', 'privileged']);
       if (vals === undefined) return undefined;
       return vals.some((v) => v === true) ? 'true' : 'false';
     },
@@ -382,7 +384,7 @@ export const kaFields: Def[] = [
     bind: (arg = '') => {
       const prefix = arg.endsWith('*') ? arg.slice(0, -1) : undefined;
       return (e) => {
-        const vals = valuesRecursive(e.obj, NO_INDEX, [...SPEC, 'volumes', 'hostPath', 'path']);
+        const vals = fromEvent(e, NO_INDEX, [...SPEC, 'volumes', 'hostPath', 'path']);
         if (vals === undefined) return undefined;
         for (const p of stringsSkipMissing(vals)) {
           if ((prefix !== undefined && p.startsWith(prefix)) || p === arg) return 'true';
@@ -406,7 +408,7 @@ export const kaFields: Def[] = [
     bind: (arg) => {
       const index = indexOf(arg);
       return (e) => {
-        const vols = valuesRecursive(e.obj, index, [...SPEC, 'volumes', '']);
+        const vols = fromEvent(e, index, [...SPEC, 'volumes', '']);
         if (vols === undefined) return undefined;
         const out: string[] = [];
         for (const v of vols) {
@@ -428,7 +430,7 @@ export const kaFields: Def[] = [
     type: 'CHARBUF',
     desc: 'The name of the k8s cluster (the `cluster_name` the webhook was configured with, or carried in the event)',
     bind: () => (e) => {
-      const v = e.obj.cluster_name;
+      const v = e.top('cluster_name');
       return typeof v === 'string' ? v : e.clusterName;
     },
   },
