@@ -5,7 +5,8 @@
 # prometheus and prometheus-alertmanager for the end-to-end alerting test
 # (test/deploy/prometheus-e2e.test.ts; their services are not started); sysdig and
 # libfalcosecurity0-dev (libscap/libsinsp) as the real .scap reader the scap tests check Kestrel's
-# files against, and for bench/vs-libsinsp (sysdig only reads files: no kernel driver is needed).
+# files against, and for bench/vs-libsinsp (sysdig only reads files: no kernel driver is needed);
+# lld-14 (wasm-ld) to check the committed WebAssembly audit body scanner against its C source.
 # As root, installs whatever is missing (apt-get update first); otherwise prints one message
 # naming what to install and carries on (the syscall source then reports itself unavailable and
 # its tests skip, saying why).
@@ -36,6 +37,7 @@ need missing_test busybox-static static_busybox
 need missing_test debootstrap has_cmd debootstrap
 need missing_plain prometheus has_cmd prometheus
 need missing_plain prometheus-alertmanager has_cmd prometheus-alertmanager
+need missing_plain lld-14 has_cmd wasm-ld-14
 need missing_plain sysdig has_cmd sysdig
 need missing_plain libfalcosecurity0-dev test -f /usr/include/falcosecurity-libs/driver/ppm_events_public.h
 

@@ -15,9 +15,11 @@ const has = (cmd: string) => {
   }
 };
 const toolchain = has('clang') && (has('wasm-ld') || has('wasm-ld-14'));
-if (!toolchain) console.warn('SKIPPED (body-scan-wasm.test.ts): clang or wasm-ld not installed (apt-get install clang lld-14)');
+// as root scripts/system-packages.sh installs clang and lld-14: a missing one fails here
+const skip = !toolchain && process.getuid?.() !== 0;
+if (skip) console.warn('SKIPPED (body-scan-wasm.test.ts): clang or wasm-ld not installed (apt-get install clang lld-14)');
 
-describe.skipIf(!toolchain)('the WebAssembly body scanner', () => {
+describe.skipIf(skip)('the WebAssembly body scanner', () => {
   it('body-scan-wasm.ts is up to date with body-scan.c (rebuild: src/sources/k8saudit/wasm/build.sh)', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'kestrel-wasm-')), 'body-scan-wasm.ts');
     execFileSync('bash', [join(dir, 'build.sh'), out], { stdio: 'pipe' });
