@@ -6,6 +6,7 @@
 // and the repeated length is checked here (libscap checks it for metadata blocks only), so a
 // flipped bit in a length or a cut file stops the reader at the block's offset.
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 
 export const BLOCK_HEADER_SIZE = 8;
@@ -73,6 +74,18 @@ export function looksLikeScapBlock(head: Uint8Array): boolean {
 
 export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** A BlockReader for `file`, gzip-compressed or not by its first bytes. */
+export async function openBlocks(file: string): Promise<BlockReader> {
+  const head = Buffer.alloc(2);
+  const fh = await open(file, 'r');
+  try {
+    await fh.read(head, 0, 2, 0);
+  } finally {
+    await fh.close();
+  }
+  return new BlockReader(file, isGzip(head));
 }
 
 /**

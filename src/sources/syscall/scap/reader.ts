@@ -18,14 +18,13 @@
 // blocks and event types are skipped and counted, never fatal. Bad data (a cut file, a block
 // length that does not match its trailer, a bad section header) throws CaptureError(file, offset,
 // reason) after every event before it was yielded.
-import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
 import { CaptureError } from '../capture/reader.js';
 import { MAX_RECORD } from '../record/layout.js';
 import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
-import { BT, BlockReader, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock } from './blocks.js';
+import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock, openBlocks } from './blocks.js';
 import { ScapEvent, decodeEvent, eventBlockKind } from './events.js';
 import { eventMapper } from './event-mapper.js';
 import { readFdlist } from './fdlist.js';
@@ -128,14 +127,7 @@ export function readScap(file: string): ScapReplay {
   };
 
   async function* events(): AsyncGenerator<SyscallEvent> {
-    const head = Buffer.alloc(2);
-    const fh = await open(file, 'r');
-    try {
-      await fh.read(head, 0, 2, 0);
-    } finally {
-      await fh.close();
-    }
-    const blocks = new BlockReader(file, isGzip(head));
+    const blocks = await openBlocks(file);
     let arenaLoaded = false;
     const where = blocks.compressed ? ' of the uncompressed data' : '';
     try {

@@ -3,14 +3,13 @@
 // writes them as a capture whose STATE chunk is the scap file's process, fd and user lists (read
 // here up to the first event block, as libsinsp seeds its tables before the first event) and
 // whose record timestamps are the scap epoch times (boot epoch 0).
-import { open } from 'node:fs/promises';
 import { arch } from 'node:os';
 import { CaptureWriter } from '../capture/writer.js';
 import { EVENT_NAMES } from '../record/event-table.js';
 import { HDR_SIZE } from '../record/layout.js';
 import { newContext } from '../state/context.js';
 import { takeSnapshot, type StateSnapshot } from '../state/snapshot.js';
-import { BT, BlockReader, isGzip } from './blocks.js';
+import { BT, openBlocks } from './blocks.js';
 import { eventBlockKind } from './events.js';
 import { readFdlist } from './fdlist.js';
 import { proclistVersion, readProclist } from './proclist.js';
@@ -30,17 +29,10 @@ export interface ToKcapSummary {
 
 /** The state a scap file starts from: its metadata blocks, read up to the first event block. */
 async function scapStartState(file: string): Promise<{ snapshot: StateSnapshot; hostname: string }> {
-  const head = Buffer.alloc(2);
-  const fh = await open(file, 'r');
-  try {
-    await fh.read(head, 0, 2, 0);
-  } finally {
-    await fh.close();
-  }
   const ctx = newContext({ bootEpochNs: 0n });
   const pending = new PendingState();
   const cgroups = new Map<bigint, string[]>();
-  const blocks = new BlockReader(file, isGzip(head));
+  const blocks = await openBlocks(file);
   let hostname = '';
   try {
     for (;;) {
