@@ -3,7 +3,8 @@
 // .kcap or .scap file, timed from open to the last record, as bench/vs-libsinsp/kestrel_bench.mjs
 // times its "parse" mode. Runs each listed build (--kestrel DIR, repeatable; default this checkout)
 // interleaved, N rounds, and prints medians, records/s, the ratio to the first build and the load
-// average, so a before/after pair is measured side by side in one run.
+// average, so a before/after pair is measured side by side in one run. CPU time (process.cpuUsage:
+// every thread of the process) is printed too: on a shared machine it varies less than wall time.
 //
 //   node bench/replay-real.mjs [--rounds N] [--kestrel DIR]... CAPTURE...
 import { execFileSync } from 'node:child_process';
@@ -46,20 +47,24 @@ const load = () => execFileSync('uptime', { encoding: 'utf8' }).trim().replace(/
 console.log(`load before: ${load()}; rounds ${rounds}`);
 for (const capture of captures) {
   const times = builds.map(() => []);
+  const cpus = builds.map(() => []);
   let records = builds.map(() => 0);
   for (let r = 0; r < rounds; r++) {
     builds.forEach((root, b) => {
       // each pass in its own process: no JIT or cache state carried between builds
       const out = JSON.parse(execFileSync(process.execPath, [self, '--one', root, capture], { encoding: 'utf8', maxBuffer: 1 << 20 }));
       times[b].push(out.ns / 1e6);
+      cpus[b].push(out.cpuNs / 1e6);
       records[b] = out.records;
     });
   }
   const base = median(times[0]);
+  const baseCpu = median(cpus[0]);
   builds.forEach((root, b) => {
     const ms = median(times[b]);
     console.log(`${capture.split('/').pop()}  ${root}: ${records[b]} records, median ${ms.toFixed(0)} ms ` +
-      `(${(records[b] / ms / 1e3).toFixed(3)} M records/s), x${(base / ms).toFixed(2)} vs first; runs ${times[b].map((t) => t.toFixed(0)).join(' ')}`);
+      `(${(records[b] / ms / 1e3).toFixed(3)} M records/s), x${(base / ms).toFixed(2)} vs first; runs ${times[b].map((t) => t.toFixed(0)).join(' ')}; ` +
+      `CPU median ${median(cpus[b]).toFixed(0)} ms, x${(baseCpu / median(cpus[b])).toFixed(2)}`);
   });
 }
 console.log(`load after: ${load()}`);

@@ -8,6 +8,7 @@ import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
 import { HDR_SIZE } from '../record/layout.js';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
+import { stepIterator } from '../step-iterator.js';
 import type { ContainerInfo } from '../state/containers.js';
 import { restoreSnapshot, type StateSnapshot } from '../state/snapshot.js';
 import { tablesFromJson, type UserTablesJson } from '../state/users.js';
@@ -80,10 +81,6 @@ class BlockFile {
     this.buf = next.subarray(0, kept + got);
     this.at = pos;
     return this.buf.subarray(0, Math.min(n, this.buf.length));
-  }
-
-  close(): Promise<void> {
-    return this.fh.close();
   }
 }
 
@@ -160,140 +157,83 @@ export function readCapture(file: string): CaptureReplay {
     }
   };
 
-  /** The next event of the loaded RECORDS chunk (state applied), or undefined at its end. */
-  const step = (): SyscallEvent | undefined => {
-    try {
-      return processor.next();
-    } catch (err) {
-      if (err instanceof RecordError) throw new CaptureError(file, err.offset, err.message.replace(/ at byte offset \d+$/, ''));
-      throw new CaptureError(file, recordsAt, `bad RECORDS chunk (${(err as Error).message})`);
+  /** The events of one RECORDS chunk; malformed data is reported at the record's (or the chunk's) offset. */
+  function* records(payload: Buffer, at: number): Generator<SyscallEvent> {
+    processor.load(payload, at);
+    for (;;) {
+      let e: SyscallEvent | undefined;
+      try {
+        e = processor.next();
+      } catch (err) {
+        if (err instanceof RecordError) throw new CaptureError(file, err.offset, err.message.replace(/ at byte offset \d+$/, ''));
+        throw new CaptureError(file, at, `bad RECORDS chunk (${(err as Error).message})`);
+      }
+      if (!e) return;
+      yield e;
     }
-  };
+  }
 
-  let blocks: BlockFile | undefined;
-  let version = 0;
-  let pos = FILE_HEADER_SIZE;
-  let chunks = 0;
-  let recordsAt = 0;
-  let stepping = false;
-  let finished = false;
-
-  /** Opens the file and checks its header. */
-  const start = async (): Promise<BlockFile> => {
-    const b = new BlockFile(await open(file, 'r'));
-    blocks = b;
-    const head = await b.bytes(0, FILE_HEADER_SIZE);
-    if (head.length < FILE_HEADER_SIZE || !head.subarray(0, 8).equals(CAPTURE_MAGIC)) throw new CaptureError(file, 0, 'not a Kestrel capture (bad magic)');
-    version = head.readUInt16LE(8);
-    if (!READABLE_VERSIONS.includes(version)) throw new CaptureError(file, 8, `unsupported capture version ${version}`);
-    if (head.subarray(10).some((x) => x !== 0)) throw new CaptureError(file, 10, 'bad file header (reserved bytes not zero)');
-    return b;
-  };
-
-  /** Reads and checks the next chunk: applies a state chunk or loads a RECORDS chunk. False after the END chunk. */
-  const nextChunk = async (b: BlockFile): Promise<boolean> => {
-    const ch = await b.bytes(pos, CHUNK_HEADER_SIZE);
-    const n = ch.length;
-    if (n === 0 && !replay.end) throw new CaptureError(file, pos, 'capture cut short: the file ends without its END chunk');
-    if (n === 0) return false;
-    if (replay.end) throw new CaptureError(file, pos, 'data after the END chunk');
-    if (n < CHUNK_HEADER_SIZE) throw new CaptureError(file, pos, `truncated chunk header (${n} of ${CHUNK_HEADER_SIZE} bytes)`);
-    const type = ch.readUInt32LE(0);
-    const len = ch.readUInt32LE(4);
-    const crc = ch.readUInt32LE(8);
-    const sequence = ch.readUInt32LE(12);
-    if (len > MAX_CHUNK) throw new CaptureError(file, pos, `bad chunk length ${len}`);
-    const pad = padding(len);
-    const padded = await b.bytes(pos + CHUNK_HEADER_SIZE, len + pad);
-    const have = padded.length;
-    if (have < len) throw new CaptureError(file, pos, `truncated chunk (${have} of ${len} bytes)`);
-    if (have < len + pad) throw new CaptureError(file, pos, `truncated chunk padding (${have - len} of ${pad} bytes)`);
-    for (let i = len; i < have; i++) if (padded[i] !== 0) throw new CaptureError(file, pos, 'bad chunk padding (not zero)');
-    const payload = padded.subarray(0, len);
-    if (chunkCrc(version, ch, payload) !== crc) throw new CaptureError(file, pos, 'corrupt chunk (checksum mismatch)');
-    // what the version-1 CRC does not cover is checked field by field
-    const expected = version === 1 ? 0 : chunks;
-    if (sequence !== expected) {
-      throw new CaptureError(file, pos, version === 1 ? `bad chunk header (reserved field ${sequence}, not 0)` : `chunk number ${sequence} where chunk ${chunks} belongs (a chunk lost, repeated or moved)`);
-    }
-    const known = CHUNK_NAMES[type] !== undefined;
-    if (!known && version === 1) throw new CaptureError(file, pos, `unknown chunk type ${type} (version 1 has types 1-7)`);
-    if (chunks === 0 && type !== ChunkType.INFO) throw new CaptureError(file, pos, `the first chunk is of type ${type}, not INFO`);
-    if (chunks > 0 && type === ChunkType.INFO) throw new CaptureError(file, pos, 'a second INFO chunk');
-    chunks++;
-    const at = pos + CHUNK_HEADER_SIZE;
-    pos = at + len + pad;
-    if (type === ChunkType.RECORDS) {
-      batches++;
-      processor.load(payload, at);
-      recordsAt = at;
-      stepping = true;
-    } else if (known) apply(type, payload, at);
-    // else: a newer writer's chunk (its CRC covers its type): nothing this reader needs
-    return true;
-  };
-
-  const close = async (): Promise<void> => {
-    if (finished) return;
-    finished = true;
-    stepping = false;
-    processor.finish();
-    await blocks?.close();
-  };
-
-  const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
-  /** Reads chunks until one yields an event, or the file ends. */
-  const slowNext = async (): Promise<IteratorResult<SyscallEvent>> => {
+  /** The events, and the reads to wait for (stepIterator). */
+  function* steps(): Generator<SyscallEvent | Promise<unknown>, void, unknown> {
+    const fh = (yield open(file, 'r')) as FileHandle;
+    const blocks = new BlockFile(fh);
     try {
-      const b = blocks ?? (await start());
+      const head = (yield blocks.bytes(0, FILE_HEADER_SIZE)) as Buffer;
+      if (head.length < FILE_HEADER_SIZE || !head.subarray(0, 8).equals(CAPTURE_MAGIC)) throw new CaptureError(file, 0, 'not a Kestrel capture (bad magic)');
+      const version = head.readUInt16LE(8);
+      if (!READABLE_VERSIONS.includes(version)) throw new CaptureError(file, 8, `unsupported capture version ${version}`);
+      if (head.subarray(10).some((b) => b !== 0)) throw new CaptureError(file, 10, 'bad file header (reserved bytes not zero)');
+      let pos = FILE_HEADER_SIZE;
+      let chunks = 0;
       for (;;) {
-        if (stepping) {
-          const e = step();
-          if (e) return { value: e, done: false };
-          stepping = false;
+        const ch = (yield blocks.bytes(pos, CHUNK_HEADER_SIZE)) as Buffer;
+        const n = ch.length;
+        if (n === 0 && !replay.end) throw new CaptureError(file, pos, 'capture cut short: the file ends without its END chunk');
+        if (n === 0) break;
+        if (replay.end) throw new CaptureError(file, pos, 'data after the END chunk');
+        if (n < CHUNK_HEADER_SIZE) throw new CaptureError(file, pos, `truncated chunk header (${n} of ${CHUNK_HEADER_SIZE} bytes)`);
+        const type = ch.readUInt32LE(0);
+        const len = ch.readUInt32LE(4);
+        const crc = ch.readUInt32LE(8);
+        const sequence = ch.readUInt32LE(12);
+        if (len > MAX_CHUNK) throw new CaptureError(file, pos, `bad chunk length ${len}`);
+        const pad = padding(len);
+        const padded = (yield blocks.bytes(pos + CHUNK_HEADER_SIZE, len + pad)) as Buffer;
+        const have = padded.length;
+        if (have < len) throw new CaptureError(file, pos, `truncated chunk (${have} of ${len} bytes)`);
+        if (have < len + pad) throw new CaptureError(file, pos, `truncated chunk padding (${have - len} of ${pad} bytes)`);
+        if (padded.subarray(len).some((b) => b !== 0)) throw new CaptureError(file, pos, 'bad chunk padding (not zero)');
+        const payload = padded.subarray(0, len);
+        if (chunkCrc(version, ch, payload) !== crc) throw new CaptureError(file, pos, 'corrupt chunk (checksum mismatch)');
+        // what the version-1 CRC does not cover is checked field by field
+        const expected = version === 1 ? 0 : chunks;
+        if (sequence !== expected) {
+          throw new CaptureError(file, pos, version === 1 ? `bad chunk header (reserved field ${sequence}, not 0)` : `chunk number ${sequence} where chunk ${chunks} belongs (a chunk lost, repeated or moved)`);
         }
-        if (!(await nextChunk(b))) break;
+        const known = CHUNK_NAMES[type] !== undefined;
+        if (!known && version === 1) throw new CaptureError(file, pos, `unknown chunk type ${type} (version 1 has types 1-7)`);
+        if (chunks === 0 && type !== ChunkType.INFO) throw new CaptureError(file, pos, `the first chunk is of type ${type}, not INFO`);
+        if (chunks > 0 && type === ChunkType.INFO) throw new CaptureError(file, pos, 'a second INFO chunk');
+        chunks++;
+        const at = pos + CHUNK_HEADER_SIZE;
+        pos = at + len + pad;
+        if (type === ChunkType.RECORDS) {
+          batches++;
+          yield* records(payload, at);
+        } else if (known) apply(type, payload, at);
+        // else: a newer writer's chunk (its CRC covers its type): nothing this reader needs
       }
-    } catch (err) {
-      await close();
-      throw err;
+    } finally {
+      processor.finish();
+      yield fh.close();
     }
-    await close();
-    return DONE;
-  };
-
-  // An async iterator written out rather than an async generator: the events of a loaded chunk
-  // come back through an already-resolved promise, where a generator's `yield` (and `yield*` over
-  // a sync generator) costs several promise ticks per event — most of a replay's time on a real capture.
-  const iterator: AsyncIterableIterator<SyscallEvent> = {
-    next(): Promise<IteratorResult<SyscallEvent>> {
-      if (finished) return Promise.resolve(DONE);
-      if (stepping) {
-        let e: SyscallEvent | undefined;
-        try {
-          e = step();
-        } catch (err) {
-          return close().then(() => Promise.reject(err as Error));
-        }
-        if (e) return Promise.resolve({ value: e, done: false });
-        stepping = false;
-      }
-      return slowNext();
-    },
-    async return(): Promise<IteratorResult<SyscallEvent>> {
-      await close();
-      return DONE;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  }
 
   const replay: CaptureReplay = {
     ctx,
     info: undefined,
     end: undefined,
-    events: () => iterator,
+    events: () => stepIterator(steps()),
   };
   return replay;
 }

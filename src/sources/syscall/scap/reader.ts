@@ -18,9 +18,10 @@
 // blocks and event types are skipped and counted, never fatal. Bad data (a cut file, a block
 // length that does not match its trailer, a bad section header) throws CaptureError(file, offset,
 // reason) after every event before it was yielded.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
+import { stepIterator } from '../step-iterator.js';
 import { CaptureError } from '../capture/reader.js';
 import { MAX_RECORD } from '../record/layout.js';
 import { newContext, type SyscallContext } from '../state/context.js';
@@ -42,7 +43,7 @@ export interface ScapReplay {
   /** Hostname from the machine info block ('' until read). */
   hostname: string;
   interfaces: ScapInterface[];
-  events(): AsyncGenerator<SyscallEvent>;
+  events(): AsyncIterableIterator<SyscallEvent>;
   summary(): string;
 }
 
@@ -127,13 +128,19 @@ export function readScap(file: string): ScapReplay {
     stats.sections++;
   };
 
-  async function* events(): AsyncGenerator<SyscallEvent> {
+  // a sync generator driven by stepIterator (it yields the reads to wait for): an async
+  // generator's yield cost several promise ticks per event
+  function events(): AsyncIterableIterator<SyscallEvent> {
+    return stepIterator(steps());
+  }
+
+  function* steps(): Generator<SyscallEvent | Promise<unknown>, void, unknown> {
     const head = Buffer.alloc(2);
-    const fh = await open(file, 'r');
+    const fh = (yield open(file, 'r')) as FileHandle;
     try {
-      await fh.read(head, 0, 2, 0);
+      yield fh.read(head, 0, 2, 0);
     } finally {
-      await fh.close();
+      yield fh.close();
     }
     const blocks = new BlockReader(file, isGzip(head));
     let arenaLoaded = false;
@@ -142,7 +149,7 @@ export function readScap(file: string): ScapReplay {
       for (;;) {
         if (!blocks.next()) {
           if (blocks.done) break;
-          await blocks.fill();
+          yield blocks.fill();
           continue;
         }
         const type = blocks.type;
@@ -194,7 +201,7 @@ export function readScap(file: string): ScapReplay {
       processor.finish();
       mapper.finish();
       reportScapSkips(stats);
-      await blocks.close();
+      yield blocks.close();
     }
   }
 

@@ -79,9 +79,12 @@ export class RecordBuilder {
     const n = spec.params.length;
     const buf = this.buf;
     const b0 = this.at;
-    exit.buf.copy(buf, b0 + H.ts, exitTsAt, exitTsAt + 8);
+    // small fields by hand: Buffer.copy/fill and BigInt writes cost more in validation than in work
+    buf.writeUInt32LE(exit.buf.readUInt32LE(exitTsAt), b0 + H.ts);
+    buf.writeUInt32LE(exit.buf.readUInt32LE(exitTsAt + 4), b0 + H.ts + 4);
     buf.writeUInt16LE(spec.code, b0 + H.type);
-    buf.writeBigInt64LE(0n, b0 + H.cgroupId);
+    buf.writeUInt32LE(0, b0 + H.cgroupId);
+    buf.writeUInt32LE(0, b0 + H.cgroupId + 4);
     buf.writeUInt32LE(h.tid >>> 0, b0 + H.tid);
     buf.writeUInt32LE(h.pid >>> 0, b0 + H.pid);
     buf.writeUInt32LE(h.ppid >>> 0, b0 + H.ppid);
@@ -97,7 +100,7 @@ export class RecordBuilder {
       this.commBytes.fill(0);
       this.commBytes.write(h.comm, 0, COMM_LEN - 1, 'utf8');
     }
-    this.commBytes.copy(buf, b0 + H.comm);
+    buf.set(this.commBytes, b0 + H.comm);
     buf.writeUInt16LE(n, b0 + H.nparams);
     buf.writeUInt16LE(h.cpu & 0xffff, b0 + H.cpu);
     buf.writeUInt32LE(0, b0 + H.reserved);
@@ -174,7 +177,7 @@ export class RecordBuilder {
     buf.writeInt32LE(ret1, b0 + H.ret + 4);
     buf.writeUInt16LE(flags, b0 + H.flags);
     const len = (p - b0 + 7) & ~7;
-    buf.fill(0, p, b0 + len);
+    for (let q = p; q < b0 + len; q++) buf[q] = 0;
     buf.writeUInt32LE(len, b0 + H.len);
     return len;
   }
