@@ -68,6 +68,8 @@ export class RecordBuilder {
   truncatedParams = 0;
   private commCache = '';
   private commBytes = Buffer.alloc(COMM_LEN);
+  /** commBytes as four little-endian words. */
+  private readonly commWords = new Uint32Array(COMM_LEN / 4);
   private readonly argvIndexes = new Map<EventLink, readonly [number, number]>();
   // the last number read (two 32-bit halves: no BigInt per value)
   private lo = 0;
@@ -103,8 +105,11 @@ export class RecordBuilder {
       this.commCache = h.comm;
       this.commBytes.fill(0);
       this.commBytes.write(h.comm, 0, COMM_LEN - 1, 'utf8');
+      for (let w = 0; w < COMM_LEN / 4; w++) this.commWords[w] = this.commBytes.readUInt32LE(4 * w);
     }
-    buf.set(this.commBytes, b0 + H.comm);
+    // the comm's 16 bytes as four words (TypedArray#set costs a builtin call per record)
+    const comm = this.commWords;
+    for (let w = 0; w < COMM_LEN / 4; w++) dv.setUint32(b0 + H.comm + 4 * w, comm[w]!, true);
     dv.setUint16(b0 + H.nparams, n, true);
     dv.setUint16(b0 + H.cpu, h.cpu & 0xffff, true);
     dv.setUint32(b0 + H.reserved, 0, true);
