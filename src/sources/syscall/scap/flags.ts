@@ -14,10 +14,13 @@ export interface FlagCodec {
 
 /** Bit flags: each PPM bit stands for one kernel bit (or bit group); unknown bits are dropped. */
 function bitCodec(pairs: readonly (readonly [number, number])[]): FlagCodec {
+  // the PPM side as flat arrays: toLinux runs once per flags param of every replayed event
+  const ppmBits = Int32Array.from(pairs, ([p]) => p);
+  const linuxBits = Int32Array.from(pairs, ([, l]) => l);
   return {
     toLinux(ppm) {
       let out = 0;
-      for (const [p, l] of pairs) if ((ppm & p) === p) out |= l;
+      for (let i = 0; i < ppmBits.length; i++) if ((ppm & ppmBits[i]!) === ppmBits[i]) out |= linuxBits[i]!;
       return out >>> 0;
     },
     toPpm(linux) {

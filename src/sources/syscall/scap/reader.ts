@@ -20,11 +20,12 @@
 // reason) after every event before it was yielded.
 import { gunzipSync } from 'node:zlib';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
+import { stepIterator } from '../step-iterator.js';
 import { CaptureError } from '../capture/reader.js';
 import { MAX_RECORD } from '../record/layout.js';
 import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
-import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock, openBlocks } from './blocks.js';
+import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock, openBlocks, type BlockReader } from './blocks.js';
 import { ScapEvent, decodeEvent, eventBlockKind } from './events.js';
 import { eventMapper } from './event-mapper.js';
 import { readFdlist } from './fdlist.js';
@@ -41,7 +42,7 @@ export interface ScapReplay {
   /** Hostname from the machine info block ('' until read). */
   hostname: string;
   interfaces: ScapInterface[];
-  events(): AsyncGenerator<SyscallEvent>;
+  events(): AsyncIterableIterator<SyscallEvent>;
   summary(): string;
 }
 
@@ -126,15 +127,21 @@ export function readScap(file: string): ScapReplay {
     stats.sections++;
   };
 
-  async function* events(): AsyncGenerator<SyscallEvent> {
-    const blocks = await openBlocks(file);
+  // a sync generator driven by stepIterator (it yields the reads to wait for): an async
+  // generator's yield cost several promise ticks per event
+  function events(): AsyncIterableIterator<SyscallEvent> {
+    return stepIterator(steps());
+  }
+
+  function* steps(): Generator<SyscallEvent | Promise<unknown>, void, unknown> {
+    const blocks = (yield openBlocks(file)) as BlockReader;
     let arenaLoaded = false;
     const where = blocks.compressed ? ' of the uncompressed data' : '';
     try {
       for (;;) {
         if (!blocks.next()) {
           if (blocks.done) break;
-          await blocks.fill();
+          yield blocks.fill();
           continue;
         }
         const type = blocks.type;
@@ -186,7 +193,7 @@ export function readScap(file: string): ScapReplay {
       processor.finish();
       mapper.finish();
       reportScapSkips(stats);
-      await blocks.close();
+      yield blocks.close();
     }
   }
 

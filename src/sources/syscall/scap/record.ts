@@ -57,6 +57,9 @@ export class RecordBuilder {
    * wraps it), so the processor steps through them without a new view per record.
    */
   readonly buf = Buffer.alloc(ARENA_SIZE);
+  // the arena's fields are written through a DataView: its setters compile to plain stores, where
+  // Buffer#writeUInt32LE and friends check their arguments on every call
+  private readonly dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   at = 0;
   /** Per Kestrel param index, set by the caller for one record and cleared by build(). */
   readonly override = new Uint8Array(64);
@@ -65,6 +68,8 @@ export class RecordBuilder {
   truncatedParams = 0;
   private commCache = '';
   private commBytes = Buffer.alloc(COMM_LEN);
+  /** commBytes as four little-endian words. */
+  private readonly commWords = new Uint32Array(COMM_LEN / 4);
   private readonly argvIndexes = new Map<EventLink, readonly [number, number]>();
   // the last number read (two 32-bit halves: no BigInt per value)
   private lo = 0;
@@ -78,29 +83,36 @@ export class RecordBuilder {
     const spec = link.kestrel;
     const n = spec.params.length;
     const buf = this.buf;
+    const dv = this.dv;
     const b0 = this.at;
-    exit.buf.copy(buf, b0 + H.ts, exitTsAt, exitTsAt + 8);
-    buf.writeUInt16LE(spec.code, b0 + H.type);
-    buf.writeBigInt64LE(0n, b0 + H.cgroupId);
-    buf.writeUInt32LE(h.tid >>> 0, b0 + H.tid);
-    buf.writeUInt32LE(h.pid >>> 0, b0 + H.pid);
-    buf.writeUInt32LE(h.ppid >>> 0, b0 + H.ppid);
-    buf.writeUInt32LE(h.vtid >>> 0, b0 + H.vtid);
-    buf.writeUInt32LE(h.vpid >>> 0, b0 + H.vpid);
-    buf.writeUInt32LE(h.uid >>> 0, b0 + H.uid);
-    buf.writeUInt32LE(h.gid >>> 0, b0 + H.gid);
-    buf.writeUInt32LE(h.loginuid >>> 0, b0 + H.loginuid);
-    buf.writeUInt32LE(0, b0 + H.mntNs);
-    buf.writeUInt32LE(0, b0 + H.pidNs);
+    // small fields by hand: Buffer.copy/fill and BigInt writes cost more in validation than in work
+    dv.setUint32(b0 + H.ts, exit.buf.readUInt32LE(exitTsAt), true);
+    dv.setUint32(b0 + H.ts + 4, exit.buf.readUInt32LE(exitTsAt + 4), true);
+    dv.setUint16(b0 + H.type, spec.code, true);
+    dv.setUint32(b0 + H.cgroupId, 0, true);
+    dv.setUint32(b0 + H.cgroupId + 4, 0, true);
+    dv.setUint32(b0 + H.tid, h.tid >>> 0, true);
+    dv.setUint32(b0 + H.pid, h.pid >>> 0, true);
+    dv.setUint32(b0 + H.ppid, h.ppid >>> 0, true);
+    dv.setUint32(b0 + H.vtid, h.vtid >>> 0, true);
+    dv.setUint32(b0 + H.vpid, h.vpid >>> 0, true);
+    dv.setUint32(b0 + H.uid, h.uid >>> 0, true);
+    dv.setUint32(b0 + H.gid, h.gid >>> 0, true);
+    dv.setUint32(b0 + H.loginuid, h.loginuid >>> 0, true);
+    dv.setUint32(b0 + H.mntNs, 0, true);
+    dv.setUint32(b0 + H.pidNs, 0, true);
     if (h.comm !== this.commCache) {
       this.commCache = h.comm;
       this.commBytes.fill(0);
       this.commBytes.write(h.comm, 0, COMM_LEN - 1, 'utf8');
+      for (let w = 0; w < COMM_LEN / 4; w++) this.commWords[w] = this.commBytes.readUInt32LE(4 * w);
     }
-    this.commBytes.copy(buf, b0 + H.comm);
-    buf.writeUInt16LE(n, b0 + H.nparams);
-    buf.writeUInt16LE(h.cpu & 0xffff, b0 + H.cpu);
-    buf.writeUInt32LE(0, b0 + H.reserved);
+    // the comm's 16 bytes as four words (TypedArray#set costs a builtin call per record)
+    const comm = this.commWords;
+    for (let w = 0; w < COMM_LEN / 4; w++) dv.setUint32(b0 + H.comm + 4 * w, comm[w]!, true);
+    dv.setUint16(b0 + H.nparams, n, true);
+    dv.setUint16(b0 + H.cpu, h.cpu & 0xffff, true);
+    dv.setUint32(b0 + H.reserved, 0, true);
     let flags = 0;
     let ret0 = 0;
     let ret1 = 0;
@@ -156,7 +168,7 @@ export class RecordBuilder {
         }
       }
       if (written === 0 && trunc === 0) {
-        buf.writeUInt16LE(0, b0 + HDR_SIZE + 2 * i);
+        dv.setUint16(b0 + HDR_SIZE + 2 * i, 0, true);
         continue;
       }
       if (i === link.retParam && isNumeric(ktype)) {
@@ -167,15 +179,15 @@ export class RecordBuilder {
         flags |= REC_F_TRUNCATED;
         this.truncatedParams++;
       }
-      buf.writeUInt16LE(written | trunc, b0 + HDR_SIZE + 2 * i);
+      dv.setUint16(b0 + HDR_SIZE + 2 * i, written | trunc, true);
       p += written;
     }
-    buf.writeInt32LE(ret0, b0 + H.ret);
-    buf.writeInt32LE(ret1, b0 + H.ret + 4);
-    buf.writeUInt16LE(flags, b0 + H.flags);
+    dv.setInt32(b0 + H.ret, ret0, true);
+    dv.setInt32(b0 + H.ret + 4, ret1, true);
+    dv.setUint16(b0 + H.flags, flags, true);
     const len = (p - b0 + 7) & ~7;
-    buf.fill(0, p, b0 + len);
-    buf.writeUInt32LE(len, b0 + H.len);
+    for (let q = p; q < b0 + len; q++) buf[q] = 0;
+    dv.setUint32(b0 + H.len, len, true);
     return len;
   }
 
@@ -243,19 +255,20 @@ export class RecordBuilder {
 
   private writeNumber(p: number, size: number): number {
     const b = this.buf;
+    const dv = this.dv;
     switch (size) {
       case 1:
         b[p] = this.lo & 0xff;
         break;
       case 2:
-        b.writeUInt16LE(this.lo & 0xffff, p);
+        dv.setUint16(p, this.lo & 0xffff, true);
         break;
       case 4:
-        b.writeInt32LE(this.lo | 0, p);
+        dv.setInt32(p, this.lo | 0, true);
         break;
       default:
-        b.writeInt32LE(this.lo | 0, p);
-        b.writeInt32LE(this.hi | 0, p + 4);
+        dv.setInt32(p, this.lo | 0, true);
+        dv.setInt32(p + 4, this.hi | 0, true);
     }
     return size;
   }

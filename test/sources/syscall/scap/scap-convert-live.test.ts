@@ -39,6 +39,9 @@ describe.skipIf(!!reason)(`a live capture as scap${skipNote(reason)}`, () => {
   const probe = join(dir, 'scapprobe');
   copyFileSync('/bin/cat', probe);
   const readShadow = () => {
+    // activity of our own, so the capture holds enough records however quiet the host is
+    const busy = spawnSync('/bin/sh', ['-c', 'i=0; while [ $i -lt 40 ]; do /bin/cat /etc/hostname; i=$((i+1)); done'], { stdio: 'ignore' });
+    expect(busy.status).toBe(0);
     const run = spawnSync(probe, ['/etc/shadow'], { stdio: 'ignore' });
     expect(run.status).toBe(0);
     return run.pid;
