@@ -8,11 +8,11 @@ import { runEngine } from './engines.mjs';
  * Runs both engines on every capture with every ruleset; returns one row per (capture, ruleset):
  * the rules compared, matches per engine, and the rules whose counts differ.
  */
-export function crossCheck(sinspBench, captures, rulesets, log) {
+export function crossCheck(sinspBench, captures, rulesets, log, kestrel) {
   const rows = [];
   for (const capture of captures) {
     for (const [name, rules] of Object.entries(rulesets)) {
-      const job = { sinspBench, capture, mode: 'all', rules };
+      const job = { sinspBench, capture, mode: 'all', rules, kestrel };
       let l, k;
       try {
         l = runEngine('libsinsp', job);

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 const KESTREL_BENCH = fileURLToPath(new URL('./kestrel_bench.mjs', import.meta.url));
 
 /** argv for `engine` ('libsinsp' | 'kestrel') in `mode` over `capture`, with `rules` from prepareRules. */
-function command(engine, { sinspBench, capture, mode, rules }) {
+function command(engine, { sinspBench, capture, mode, rules, kestrel }) {
   const withRules = mode === 'parse' ? [] : undefined;
   if (engine === 'libsinsp') return [sinspBench, ...(withRules ?? ['--rules', rules.tsv]), '--mode', mode, capture];
-  return [process.execPath, KESTREL_BENCH, ...(withRules ?? ['--rules', rules.rulesFile, '--only', rules.onlyFile]), '--mode', mode, capture];
+  const other = kestrel ? ['--kestrel', kestrel] : [];
+  return [process.execPath, KESTREL_BENCH, ...other, ...(withRules ?? ['--rules', rules.rulesFile, '--only', rules.onlyFile]), '--mode', mode, capture];
 }
 
 /** One run; throws with the engine's stderr when it fails. cpu: undefined runs unpinned. */

@@ -2,50 +2,34 @@
 // Kestrel's side of the comparison with sinsp_bench.cpp: the `kestrel replay` path over one capture
 // (the reader's decode + state, then the syscall rules' evaluation), without alert output.
 //
-//   node bench/vs-libsinsp/kestrel_bench.mjs [--rules RULES.yaml --only NAMES.json] [--mode parse|first|all] CAPTURE
+//   node bench/vs-libsinsp/kestrel_bench.mjs [--rules RULES.yaml --only NAMES.json] [--mode parse|first|all]
+//                                            [--kestrel DIR] CAPTURE
 //
 // CAPTURE: a .scap file (libscap's format, read by Kestrel's scap reader) or a Kestrel capture
-// (.kcap); the file's first bytes decide. --only: a JSON array of rule names, the rules libsinsp
+// (.kcap); the file's first bytes pick the reader, as in `kestrel replay`. --only: a JSON array of rule names, the rules libsinsp
 // also compiled, so both engines evaluate the same ones (every other rule is disabled). Modes as
 // in sinsp_bench: parse (no rules), first (rule_matching=first: SourceRuleSet.match, which builds
 // no alert), all (every matching rule counted, for the per-rule cross-check). Prints one JSON
 // object like sinsp_bench's: events, elapsed_ns (open through the last event; rules are loaded
 // before the clock starts), matches per rule.
 import { readFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// --kestrel DIR: another Kestrel checkout's dist/ (to compare builds); default: this one's
+const kestrelAt = process.argv.indexOf('--kestrel');
+const ROOT = kestrelAt > 0 ? resolve(process.argv[kestrelAt + 1]) + '/' : fileURLToPath(new URL('../../', import.meta.url));
 const dist = (p) => import(pathToFileURL(ROOT + 'dist/' + p).href);
 
-/** libscap's section header block type, the first 4 bytes of a .scap file (little-endian). */
-const SCAP_SHB = 0x0a0d0d0a;
-
-async function head(file) {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(16);
-    const { bytesRead } = await fh.read(buf, 0, 16, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The capture's events, through the reader `kestrel replay` picks for it. */
-export async function eventsOf(file) {
-  const h = await head(file);
-  if (h.length >= 4 && h.readUInt32LE(0) === SCAP_SHB) {
-    const { readScap } = await dist('sources/syscall/scap/reader.js').catch(() => {
-      throw new Error(`${file} is a .scap file and this build has no scap reader (dist/sources/syscall/scap/reader.js)`);
-    });
-    return readScap(file).events();
-  }
-  if (h.length >= 2 && h[0] === 0x1f && h[1] === 0x8b) throw new Error(`${file} is gzip-compressed: decompress it first (run.mjs does)`);
-  const { looksLikeCapture } = await dist('sources/syscall/capture/format.js');
-  if (!looksLikeCapture(h)) throw new Error(`${file}: neither a .scap file nor a Kestrel capture`);
-  const { readCapture } = await dist('sources/syscall/capture/reader.js');
-  return readCapture(file).events();
+/**
+ * The capture's events through the reader `kestrel replay` picks for it by its first bytes (a
+ * .scap file: the scap reader; a Kestrel capture: the capture reader). Bad records are counted.
+ */
+export async function eventsOf(file, bad) {
+  const { readerFor } = await dist('agent/replay-readers.js');
+  const reader = await readerFor(file);
+  if (reader.source !== 'syscall') throw new Error(`${file}: ${reader.describe}, not syscall events`);
+  return reader.read(file, () => bad.count++);
 }
 
 async function loadSyscallRules(rulesFile, only, mode) {
@@ -70,8 +54,9 @@ export async function runKestrel({ capture, rulesFile, only, mode }) {
   const rules = mode === 'parse' ? undefined : await loadSyscallRules(rulesFile, only, mode);
   const matches = new Map(rules ? rules.rules.map((r) => [r.name, 0]) : []);
   let events = 0;
+  const bad = { count: 0 };
   const start = process.hrtime.bigint();
-  const iter = await eventsOf(capture);
+  const iter = await eventsOf(capture, bad);
   if (!rules) {
     // eslint-disable-next-line @typescript-eslint/no-unused-vars
     for await (const _ of iter) events++;
@@ -88,7 +73,7 @@ export async function runKestrel({ capture, rulesFile, only, mode }) {
     }
   }
   const elapsed = process.hrtime.bigint() - start;
-  return { engine: 'kestrel', mode, events, elapsed_ns: Number(elapsed), rules: matches.size, evaluationErrors: rules?.evaluationErrors ?? 0, matches: Object.fromEntries(matches) };
+  return { engine: 'kestrel', mode, events, elapsed_ns: Number(elapsed), badRecords: bad.count, rules: matches.size, evaluationErrors: rules?.evaluationErrors ?? 0, matches: Object.fromEntries(matches) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -100,6 +85,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     args.splice(i, 2);
     return v;
   };
+  opt('kestrel');
   const rulesFile = opt('rules');
   const onlyFile = opt('only');
   const mode = opt('mode') ?? 'parse';

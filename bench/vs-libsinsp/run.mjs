@@ -5,7 +5,7 @@
 // refuses left out of both sides.
 //
 //   npm run bench:vs-libsinsp -- [--quick] [--runs 5] [--capture FILE.scap] [--seconds 20]
-//                                [--cpu 1] [--cache DIR] [--json]
+//                                [--cpu 1] [--cache DIR] [--kestrel DIR] [--json]
 //
 // 1. builds sinsp_bench (g++) and the conditions; 2. cross-check: over Falco's fixture captures
 // (../shared/falco-fixtures/scap, gunzipped) and the bench capture, both engines must count the
@@ -16,13 +16,14 @@
 // Kestrel's on the same capture: above 1, Kestrel is faster), with the load average.
 // The bench capture is recorded when missing (root: `kestrel capture --format scap` while
 // busy-host.sh keeps the host busy) into --cache (default: $TMPDIR/kestrel-vs-libsinsp), outside git.
+// --kestrel DIR: the Kestrel side runs another checkout's dist/ (rules are still exported by this one).
 // --quick: fixtures only, one run, timing on the largest fixture: checks the bench still works.
 // Exit status: 0; 1 when the engines disagree on a match count or something failed.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { buildSinspBench, missingPrerequisites, prepareRules } from './build.mjs';
 import { crossCheck } from './crosscheck.mjs';
@@ -44,6 +45,9 @@ const RUNS = Number(opt('runs', quick ? 1 : 5));
 const SECONDS = Number(opt('seconds', 20));
 const CPU = opt('cpu', '1');
 const CACHE = opt('cache', join(tmpdir(), 'kestrel-vs-libsinsp'));
+/** Another Kestrel checkout whose dist/ runs the Kestrel side (to compare builds); default: this one. */
+const KESTREL = opt('kestrel');
+const KESTREL_ROOT = KESTREL ? resolve(KESTREL) + '/' : ROOT;
 const asJson = flag('json');
 const log = (s) => (asJson ? process.stderr : process.stdout).write(s + '\n');
 const loads = () => loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -112,7 +116,10 @@ for (const [name, r] of Object.entries(rulesets)) {
   for (const s of r.refused) log(`  refused by libsinsp 2022, left out of both: ${JSON.stringify(s.name)}: ${s.error}`);
 }
 
-const kestrelReadsScap = existsSync(join(ROOT, 'dist/sources/syscall/scap/reader.js'));
+const kestrelReadsScap = await import(pathToFileURL(join(KESTREL_ROOT, 'dist/agent/replay-readers.js')).href).then(
+  (m) => m.readerFor(probeFile).then(() => true, () => false),
+  () => false,
+);
 let capture = opt('capture');
 if (quick) capture ??= fixtureFiles.filter((f) => basename(f) !== 'curl_google_comments.scap').sort((a, b) => statSync(b).size - statSync(a).size)[0];
 capture ??= join(CACHE, 'busy.scap');
@@ -120,14 +127,14 @@ if (!existsSync(capture)) await record(capture);
 
 let checks = [];
 if (!kestrelReadsScap) {
-  failures.push("Kestrel's scap reader is not in dist/ (src/sources/syscall/scap/reader.ts)");
+  failures.push("this build's `kestrel replay` does not read .scap files (no scap reader in dist/)");
   log(`\ncross-check and timing need Kestrel's scap reader; this build has none. libsinsp alone on ${basename(capture)}:`);
   const l = runEngine('libsinsp', { sinspBench, capture, mode: 'first', rules: rulesets.falco }, CPU);
   log(`  ${l.events} events in ${(l.elapsed_ns / 1e6).toFixed(1)} ms`);
 } else {
   log('\ncross-check: matches per rule, every rule evaluated on every event of its types');
   const captures = [...fixtureFiles, ...(fixtureFiles.includes(capture) ? [] : [capture])];
-  checks = crossCheck(sinspBench, captures, rulesets, log);
+  checks = crossCheck(sinspBench, captures, rulesets, log, KESTREL);
   const differing = checks.filter((c) => c.differ.length > 0);
   if (differing.length) failures.push(`the engines disagree on ${differing.reduce((s, c) => s + c.differ.length, 0)} rule count(s)`);
 }
@@ -141,7 +148,7 @@ if (kestrelReadsScap) {
     const order = i % 2 ? ['kestrel', 'libsinsp'] : ['libsinsp', 'kestrel'];
     for (const mode of ['parse', 'first']) {
       for (const engine of order) {
-        const r = runEngine(engine, { sinspBench, capture, mode, rules: rulesets.falco }, CPU);
+        const r = runEngine(engine, { sinspBench, capture, mode, rules: rulesets.falco, kestrel: KESTREL }, CPU);
         samples[engine][mode].push(r.elapsed_ns);
         events[engine] = r.events;
       }
