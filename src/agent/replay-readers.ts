@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { looksLikeAuditJson, readAuditLog, type BadRecordHandler } from '../sources/k8saudit/audit-log.js';
 import { looksLikeCapture } from '../sources/syscall/capture/format.js';
 import { readCapture } from '../sources/syscall/capture/reader.js';
+import { looksLikeScap, replayScap } from '../sources/syscall/scap/reader.js';
 
 export type { BadRecordHandler } from '../sources/k8saudit/audit-log.js';
 
@@ -14,13 +15,14 @@ export interface ReplayReader {
   describe: string;
   /** Whether the file, by its first bytes, is this reader's format. */
   detect(head: Buffer): boolean;
-  /** The events of the file, in order; reports bad records through onBad. Throws if unreadable. */
-  read(file: string, onBad: BadRecordHandler): AsyncIterable<unknown>;
+  /** The events of the file, in order; reports bad records through onBad. Throws if unreadable. summary(): what was read and skipped. */
+  read(file: string, onBad: BadRecordHandler): AsyncIterable<unknown> & { summary?(): string };
 }
 
 /** Input formats, tried in order. */
 export const replayReaders: ReplayReader[] = [
   { source: 'syscall', describe: 'Kestrel syscall captures (kestrel capture)', detect: looksLikeCapture, read: (file) => readCapture(file).events() },
+  { source: 'syscall', describe: 'libscap captures (.scap, .scap.gz: Falco, sysdig)', detect: looksLikeScap, read: replayScap },
   { source: 'k8s_audit', describe: 'Kubernetes audit events (JSON lines or EventList)', detect: looksLikeAuditJson, read: readAuditLog },
 ];
 

@@ -123,8 +123,9 @@ export async function replay(files: string[], rules: ReplayRules, format: AlertF
       continue;
     }
     const rules = ruleset.forSource(reader.source);
+    const input = reader.read(file, onBad);
     try {
-      for await (const event of reader.read(file, onBad)) {
+      for await (const event of input) {
         if (deadline !== undefined && Date.now() > deadline) {
           process.stderr.write('kestrel replay: -M: time is up\n');
           break;
@@ -140,6 +141,8 @@ export async function replay(files: string[], rules: ReplayRules, format: AlertF
     } catch (err) {
       process.stderr.write(`kestrel replay: cannot read ${file}: ${(err as Error).message}\n`);
       status = 1;
+    } finally {
+      if (input.summary) process.stderr.write(`kestrel replay: ${file}: ${input.summary()}\n`);
     }
   }
   let failed = 0;
