@@ -20,13 +20,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const kestrelAt = process.argv.indexOf('--kestrel');
 const ROOT = kestrelAt > 0 ? resolve(process.argv[kestrelAt + 1]) + '/' : fileURLToPath(new URL('../../', import.meta.url));
 const dist = (p) => import(pathToFileURL(ROOT + 'dist/' + p).href);
+// loaded before any clock starts
+const { readerFor } = await dist('agent/replay-readers.js');
 
 /**
  * The capture's events through the reader `kestrel replay` picks for it by its first bytes (a
  * .scap file: the scap reader; a Kestrel capture: the capture reader). Bad records are counted.
  */
 export async function eventsOf(file, bad) {
-  const { readerFor } = await dist('agent/replay-readers.js');
   const reader = await readerFor(file);
   if (reader.source !== 'syscall') throw new Error(`${file}: ${reader.describe}, not syscall events`);
   return reader.read(file, () => bad.count++);
