@@ -4,13 +4,14 @@
 // the way Falco 0.31's falco_ruleset indexed them (userspace/engine/ruleset.cpp: a filter list per
 // PPM event type, from the compiled filter's evttypes(); Falco stops at the first rule that matches).
 //
-//   sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] CAPTURE.scap
+//   sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] CAPTURE.scap
 //
 // FILE.tsv: one rule per line, `name<TAB>condition`, macros and lists already expanded (Falco's
 // rule loader did that; export-conditions.mjs does it here). Each condition is compiled with
 // libsinsp's sinsp_filter_compiler; those it refuses are listed with its message and left out.
 // Modes: parse (decode + state, no rules), first (Falco: stop at the first matching rule),
 // all (every rule of the type; per-rule match counts, for the cross-check with Kestrel).
+// --drop-simple-cons: drop the events flagged EF_DROP_SIMPLE_CONS, as Falco 0.31 does without -A.
 // Prints one JSON object: events, elapsed_ns (open through the last event; rule compilation is
 // before the clock starts, as Falco loads rules before opening the capture), per-rule matches.
 #include <sinsp.h>
@@ -55,7 +56,7 @@ std::string json_string(const std::string& s) {
 }
 
 int usage() {
-	fprintf(stderr, "usage: sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] CAPTURE.scap\n");
+	fprintf(stderr, "usage: sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] CAPTURE.scap\n");
 	return 2;
 }
 
@@ -89,8 +90,10 @@ bool load_rules(sinsp& inspector, const std::string& path, std::vector<rule>& ru
 
 int main(int argc, char** argv) {
 	std::string rules_path, mode = "parse", capture;
+	bool drop_simple_cons = false;
 	for(int i = 1; i < argc; i++) {
 		if(!strcmp(argv[i], "--rules") && i + 1 < argc) rules_path = argv[++i];
+		else if(!strcmp(argv[i], "--drop-simple-cons")) drop_simple_cons = true;
 		else if(!strcmp(argv[i], "--mode") && i + 1 < argc) mode = argv[++i];
 		else if(argv[i][0] == '-') return usage();
 		else capture = argv[i];
@@ -102,8 +105,11 @@ int main(int argc, char** argv) {
 	}
 
 	sinsp inspector;
-	// as Falco does: no reverse DNS of addresses while parsing
+	// as Falco 0.31 does: no reverse DNS of addresses while parsing
 	inspector.set_hostname_and_port_resolution_mode(false);
+	// Falco 0.31 without -A drops the events flagged EF_DROP_SIMPLE_CONS, close among them, which
+	// Kestrel evaluates: by default every event is kept (Falco's -A), so both see the same events
+	if(drop_simple_cons) inspector.set_drop_event_flags(EF_DROP_SIMPLE_CONS);
 
 	std::vector<rule> rules;
 	std::vector<rejected> refused;
