@@ -76,9 +76,8 @@ export function isGzip(head: Uint8Array): boolean {
 }
 
 /**
- * The blocks of a file, one at a time from a reusable buffer: next() returns the next complete
- * block (its view is valid until the following next()), or undefined when more data must be
- * read first (fill()) or the file is done (done()).
+ * The blocks of a file, one at a time from a reusable buffer, read in place: nothing is
+ * allocated per block.
  */
 export class BlockReader {
   private buf = Buffer.allocUnsafe(1 << 20);
@@ -92,9 +91,9 @@ export class BlockReader {
   type = 0;
   /** Offset of the block's first byte. */
   offset = 0;
-  /** The block's body: from after the header to before the trailer (padding included). */
-  body = Buffer.alloc(0);
-  bodyDv = new DataView(this.body.buffer);
+  /** Where the block's body (after the header, before the trailer, padding included) is in `buf`. */
+  bodyAt = 0;
+  bodySize = 0;
   readonly compressed: boolean;
 
   constructor(
@@ -102,6 +101,16 @@ export class BlockReader {
     compressed: boolean,
   ) {
     this.compressed = compressed;
+  }
+
+  /** The buffer the current block is in (valid until the next fill()). */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** The current block's body as its own view (metadata blocks; event blocks are read in place). */
+  get body(): Buffer {
+    return this.buf.subarray(this.bodyAt, this.bodyAt + this.bodySize);
   }
 
   /** Offset just past the last complete block returned. */
@@ -113,7 +122,10 @@ export class BlockReader {
     return this.eof && this.start === this.end;
   }
 
-  /** The next complete block, or undefined (call fill(), or the file is done). Throws ScapFormatError. */
+  /**
+   * Moves to the next complete block (type, offset, bodyAt/bodySize) and returns true; false when
+   * more data must be read first (fill()) or the file is done (done). Throws ScapFormatError.
+   */
   next(): boolean {
     const avail = this.end - this.start;
     if (avail < BLOCK_HEADER_SIZE) return this.needMore(avail);
@@ -132,8 +144,8 @@ export class BlockReader {
     if (trailer !== len) throw new ScapFormatError(offset, `block length ${len} does not match its trailer ${trailer} (block type 0x${type.toString(16)})`);
     this.type = type;
     this.offset = offset;
-    this.body = this.buf.subarray(at + BLOCK_HEADER_SIZE, at + len - TRAILER_SIZE);
-    this.bodyDv = new DataView(this.body.buffer, this.body.byteOffset, this.body.byteLength);
+    this.bodyAt = at + BLOCK_HEADER_SIZE;
+    this.bodySize = len - BLOCK_HEADER_SIZE - TRAILER_SIZE;
     this.start = at + len;
     return true;
   }

@@ -67,54 +67,55 @@ const KINDS = {
 };
 
 /**
- * Decodes the event block `body` (between block header and trailer) into `ev`. Returns false for
- * an event type this table does not know (the caller counts and skips it). Throws
- * ScapFormatError on malformed data.
+ * Decodes the event block whose body (between block header and trailer) is buf[start, start +
+ * size) into `ev`, in place. Returns false for an event type this table does not know (the
+ * caller counts and skips it). Throws ScapFormatError on malformed data.
  */
-export function decodeEvent(body: Buffer, blockOffset: number, blockType: number, ev: ScapEvent): boolean {
+export function decodeEvent(buf: Buffer, start: number, size: number, blockOffset: number, blockType: number, ev: ScapEvent): boolean {
   const kind = eventBlockKind(blockType)!;
   const bodyAt = blockOffset + BLOCK_HEADER_SIZE;
   const fail = (at: number, reason: string): never => {
     throw new ScapFormatError(bodyAt + at, `bad event block: ${reason}`);
   };
-  if (!kind.large && body.length + 4 > MAX_EVENT_BLOCK) fail(0, `${body.length} bytes in a block type limited to ${MAX_EVENT_BLOCK}`);
+  if (!kind.large && size + 4 > MAX_EVENT_BLOCK) fail(0, `${size} bytes in a block type limited to ${MAX_EVENT_BLOCK}`);
   const hdrLen = kind.v2 ? HDR_V2 : HDR_V1;
-  const hdrAt = kind.flags ? 6 : 2;
-  if (body.length < hdrAt + hdrLen) fail(0, `${body.length} bytes, too short for an event header`);
-  ev.buf = body;
+  const hdrRel = kind.flags ? 6 : 2;
+  if (size < hdrRel + hdrLen) fail(0, `${size} bytes, too short for an event header`);
+  const hdrAt = start + hdrRel;
+  ev.buf = buf;
   ev.blockOffset = blockOffset;
-  ev.cpu = body.readUInt16LE(0);
-  ev.flags = kind.flags ? body.readUInt32LE(2) : 0;
+  ev.cpu = buf.readUInt16LE(start);
+  ev.flags = kind.flags ? buf.readUInt32LE(start + 2) : 0;
   ev.hdrAt = hdrAt;
-  ev.tid = body.readUInt32LE(hdrAt + 8) + body.readUInt32LE(hdrAt + 12) * 0x100000000;
-  let len = body.readUInt32LE(hdrAt + 16);
-  const type = body.readUInt16LE(hdrAt + 20);
+  ev.tid = buf.readUInt32LE(hdrAt + 8) + buf.readUInt32LE(hdrAt + 12) * 0x100000000;
+  let len = buf.readUInt32LE(hdrAt + 16);
+  const type = buf.readUInt16LE(hdrAt + 20);
   ev.type = type;
   const quirk = !kind.v2 && (type === PPME_NOTIFICATION_E || type === PPME_INFRASTRUCTURE_EVENT_E);
   // libscap's writer pads the event to 4 bytes; pcapng tools (editcap) may append options after it
-  if (!quirk && (len < hdrLen || hdrAt + len > body.length)) {
-    fail(hdrAt + 16, `event length ${len} does not fit its block of ${body.length} bytes`);
+  if (!quirk && (len < hdrLen || hdrRel + len > size)) {
+    fail(hdrRel + 16, `event length ${len} does not fit its block of ${size} bytes`);
   }
   if (type >= PPM_EVENT_MAX) return false;
-  if (quirk) len = Math.min(len, body.length - hdrAt) - 3; // old captures wrote these 3 bytes too long
+  if (quirk) len = Math.min(len, size - hdrRel) - 3; // old captures wrote these 3 bytes too long
   const lenSize = PPM_EVENTS[type]!.flags & EF.LARGE_PAYLOAD ? 4 : 2;
   const lensAt = hdrAt + hdrLen;
   const end = hdrAt + len;
   let n: number;
   if (kind.v2) {
-    n = body.readUInt32LE(hdrAt + 22);
-    if (n > MAX_EVENT_PARAMS) fail(hdrAt + 22, `${n} params`);
-  } else n = inferParams(body, lensAt, end, PPM_EVENTS[type]!.params.length, lenSize);
-  if (n < 0) fail(lensAt, `the param lengths of a version-1 event do not add up to its length ${len}`);
+    n = buf.readUInt32LE(hdrAt + 22);
+    if (n > MAX_EVENT_PARAMS) fail(hdrRel + 22, `${n} params`);
+  } else n = inferParams(buf, lensAt, end, PPM_EVENTS[type]!.params.length, lenSize);
+  if (n < 0) fail(hdrRel + hdrLen, `the param lengths of a version-1 event do not add up to its length ${len}`);
   let p = lensAt + n * lenSize;
-  if (p > end) fail(lensAt, `${n} param lengths overrun the event`);
+  if (p > end) fail(hdrRel + hdrLen, `${n} param lengths overrun the event`);
   for (let i = 0; i < n; i++) {
-    const l = lenSize === 2 ? body.readUInt16LE(lensAt + 2 * i) : body.readUInt32LE(lensAt + 4 * i);
+    const l = lenSize === 2 ? buf.readUInt16LE(lensAt + 2 * i) : buf.readUInt32LE(lensAt + 4 * i);
     ev.off[i] = p;
     ev.len[i] = l;
     p += l;
   }
-  if (p > end) fail(lensAt, `params overrun the event (${p - hdrAt} > ${len} bytes)`);
+  if (p > end) fail(hdrRel + hdrLen, `params overrun the event (${p - hdrAt} > ${len} bytes)`);
   ev.n = n;
   return true;
 }

@@ -17,6 +17,8 @@
 //   EventLink.exitFrom / enterFrom   per PPM param: the Kestrel param index it is written from
 //   EventLink.fullArgv   Kestrel `args` holds argv[0..] where PPM has `exe` = argv[0] and
 //                        `args` = argv[1..] (exec and clone events)
+//   EventLink.tupleSwapped  the drivers write this event's socket tuple peer first (recvfrom,
+//                        recvmsg: inbound), Kestrel local end first: swap the two ends
 import { EVENTS, KT, type EventSpec } from '../record/event-table.js';
 import { PT as KPT } from '../record/layout.js';
 import { flagCodec, type FlagCodec } from './flags.js';
@@ -49,6 +51,8 @@ export interface EventLink {
   readonly retParam: number;
   /** Kestrel `args` = PPM exe (argv[0]) + PPM args (argv[1..]), NUL-separated. */
   readonly fullArgv: boolean;
+  /** The PPM `tuple` has the peer first (inbound calls), Kestrel's the local end first. */
+  readonly tupleSwapped: boolean;
 }
 
 /** Events whose Falco name differs between old libscap and Kestrel (current Falco) names. */
@@ -66,6 +70,9 @@ const PARAM_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> 
 };
 
 const FULL_ARGV = new Set<number>([KT.CLONE, KT.CLONE3, KT.FORK, KT.VFORK, KT.EXECVE, KT.EXECVEAT]);
+// the drivers' fd_to_socktuple(..., is_inbound = true) for receive calls; accept is inbound on
+// both sides (peer first), connect and send calls outbound on both (local first)
+const INBOUND_TUPLE = new Set<number>([KT.RECVFROM, KT.RECVMSG]);
 
 /** PPM types whose values can be decoded into Kestrel params (PT_DYN, PT_FDLIST... cannot). */
 function carried(t: PT): boolean {
@@ -106,7 +113,7 @@ function build(exit: PpmEvent, kestrel: EventSpec): EventLink {
   const first = kestrel.params[0];
   let retParam = first && (first.name === 'res' || first.name === 'fd') && params[0]?.exit === 0 ? 0 : -1;
   if (kestrel.code === KT.PROCEXIT) retParam = kestrel.param('status');
-  return { kestrel, exit, enter, params, exitFrom, enterFrom, retParam, fullArgv: FULL_ARGV.has(kestrel.code) };
+  return { kestrel, exit, enter, params, exitFrom, enterFrom, retParam, fullArgv: FULL_ARGV.has(kestrel.code), tupleSwapped: INBOUND_TUPLE.has(kestrel.code) };
 }
 
 const BY_PPM: (EventLink | undefined)[] = PPM_EVENTS.map((e) => {

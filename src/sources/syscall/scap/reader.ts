@@ -111,8 +111,13 @@ export function readScap(file: string): ScapReplay {
     if (!ln) return undefined;
     let src: ParamSet | undefined;
     let at = -1;
-    if (ln.exit >= 0 && ln.exit < ev.n) [src, at] = [ev, ln.exit];
-    else if (enter && ln.enter >= 0 && ln.enter < enter.n) [src, at] = [enter, ln.enter];
+    if (ln.exit >= 0 && ln.exit < ev.n) {
+      src = ev;
+      at = ln.exit;
+    } else if (enter && ln.enter >= 0 && ln.enter < enter.n) {
+      src = enter;
+      at = ln.enter;
+    }
     if (!src) return undefined;
     const o = src.off[at]!;
     switch (src.len[at]) {
@@ -186,6 +191,20 @@ export function readScap(file: string): ScapReplay {
     if (i >= 0) builder.override[i] = Override.EMPTY;
   };
 
+  /**
+   * A successful exec's record describes the task after exec: its new name (old drivers: the
+   * exe's base name), and its process and parent as the event gives them (the thread may have
+   * been forked before the capture began).
+   */
+  const execHeader = (link: EventLink, enter: ParamSet | undefined, h: RecordHeader): void => {
+    const comm = str(link, 'comm') || (str(link, 'exe') ?? '').split('/').pop()!.slice(0, 15);
+    if (comm) h.comm = comm;
+    const pid = num(link, 'pid', enter);
+    if (pid !== undefined && pid > 0) h.pid = pid;
+    const ptid = num(link, 'ptid', enter);
+    if (ptid !== undefined && ptid > 0) h.ppid = ctx.threads.thread(ptid)?.proc.pid ?? ptid;
+  };
+
   /** Credentials a successful set*id call changes: the record (and those after it) carry the new ones. */
   const credentials = (link: EventLink, enter: ParamSet | undefined): void => {
     if ((num(link, 'res', enter) ?? -1) !== 0) return;
@@ -238,11 +257,7 @@ export function readScap(file: string): ScapReplay {
     } else {
       if (k === KT.SETUID || k === KT.SETGID || k === KT.SETRESUID || k === KT.SETRESGID) credentials(link, enter);
       h = headerOf(ev.tid);
-      if ((k === KT.EXECVE || k === KT.EXECVEAT) && (num(link, 'res', enter) ?? -1) === 0) {
-        // the record describes the task after exec: its new name (old drivers: the exe's base name)
-        const comm = str(link, 'comm') || (str(link, 'exe') ?? '').split('/').pop()!.slice(0, 15);
-        if (comm) h.comm = comm;
-      }
+      if ((k === KT.EXECVE || k === KT.EXECVEAT) && (num(link, 'res', enter) ?? -1) === 0) execHeader(link, enter, h);
     }
     if (k === KT.PROCEXIT) enters.delete(ev.tid);
     return builder.build(link, ev, ev.hdrAt, enter, h);
@@ -325,21 +340,20 @@ export function readScap(file: string): ScapReplay {
           continue;
         }
         const type = blocks.type;
-        const body = blocks.body;
         const at = blocks.offset;
         stats.blocks++;
         if (stats.blocks === 1 && type !== BT.SHB) throw new ScapFormatError(at, `not a scap file: the first block is of type 0x${type.toString(16)}, not a section header`);
         if (type === BT.SHB) {
-          sectionHeader(body, at);
+          sectionHeader(blocks.body, at);
           continue;
         }
         if (!eventBlockKind(type)) {
-          metadata(type, body, at);
+          metadata(type, blocks.body, at);
           continue;
         }
         stats.events++;
         if (!pending.empty) stats.orphanFdLists += pending.flush(ctx, processor.parser.cgroupPaths);
-        if (!decodeEvent(body, at, type, ev)) {
+        if (!decodeEvent(blocks.buffer, blocks.bodyAt, blocks.bodySize, at, type, ev)) {
           stats.unknownTypes++;
           continue;
         }

@@ -3,7 +3,7 @@
 // widened or narrowed to the Kestrel type with the PPM flag encodings translated, `args` made
 // the whole argv for exec and clone, strings and socket addresses copied as they are (their
 // layouts are the same on both sides). Nothing is allocated per record.
-import { H, HDR_SIZE, MAX_RECORD, PARAM_LEN_MASK, PARAM_TRUNC, REC_F_TRUNCATED, isNumeric, numericSize, COMM_LEN } from '../record/layout.js';
+import { PT as KPT, H, HDR_SIZE, MAX_RECORD, PARAM_LEN_MASK, PARAM_TRUNC, REC_F_TRUNCATED, isNumeric, numericSize, COMM_LEN } from '../record/layout.js';
 import type { ParamSet } from './events.js';
 import type { EventLink } from './mapping.js';
 import { PT } from './ppm-events.js';
@@ -27,6 +27,21 @@ export const enum Override {
   NONE = 0,
   EMPTY = 1,
   VALUE = 2,
+}
+
+const AF_UNIX = 1;
+const AF_INET = 2;
+const AF_INET6 = 10;
+
+/** Swaps the two ends of a socket tuple in place (family byte, end A, end B -> family, B, A). */
+export function swapTupleEnds(b: Buffer, p: number, len: number): void {
+  const family = b[p];
+  const half = family === AF_INET && len >= 13 ? 6 : family === AF_INET6 && len >= 37 ? 18 : family === AF_UNIX && len >= 17 ? 8 : 0;
+  for (let i = 1; i <= half; i++) {
+    const t = b[p + i]!;
+    b[p + i] = b[p + half + i]!;
+    b[p + half + i] = t;
+  }
 }
 
 function ppmSigned(t: PT): boolean {
@@ -123,6 +138,7 @@ export class RecordBuilder {
               written = Math.min(len, room);
               if (written < len) trunc = PARAM_TRUNC;
               src.buf.copy(buf, p, off, off + written);
+              if (link.tupleSwapped && ktype === KPT.SOCKTUPLE) swapTupleEnds(buf, p, written);
             }
           }
         }

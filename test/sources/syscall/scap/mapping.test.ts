@@ -45,6 +45,14 @@ describe('the PPME -> Kestrel event links', () => {
     expect(exit.retParam).toBe(exit.kestrel.param('status'));
   });
 
+  it('marks the inbound calls whose tuple the drivers write peer first (recvfrom, recvmsg)', () => {
+    expect(link('SOCKET_RECVFROM_X')!.tupleSwapped).toBe(true);
+    expect(link('SOCKET_RECVMSG_X')!.tupleSwapped).toBe(true);
+    expect(link('SOCKET_SENDTO_X')!.tupleSwapped).toBe(false);
+    expect(link('SOCKET_CONNECT_X')!.tupleSwapped).toBe(false);
+    expect(link('SOCKET_ACCEPT_5_X')!.tupleSwapped).toBe(false); // peer first on both sides
+  });
+
   it('leaves out events Kestrel has no type for (read, mmap, switch)', () => {
     expect(link('SYSCALL_READ_X')).toBeUndefined();
     expect(link('SYSCALL_MMAP_X')).toBeUndefined();
