@@ -13,6 +13,7 @@ const COMMANDS = [
   'config',
   'test',
   'learn',
+  'convert',
 ];
 
 // `kestrel fields | head`: a closed pipe ends the output quietly.
