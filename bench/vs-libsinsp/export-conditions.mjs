@@ -12,7 +12,8 @@
 // Conditions folded to a constant (an `in ()` over an empty list) are simplified the way Kestrel
 // folds them: a rule whose condition is always false is left out (Kestrel never evaluates it).
 // Rules using what the 2022 compiler has no syntax for (regex, bcontains, transformers, field
-// comparisons) are left out too. Both are listed on stderr and counted in OUT.tsv.json.
+// comparisons) are left out too, and so are rules on enter events (`evt.dir = >`): Kestrel's
+// records are exit events (current Falco dropped enter events too), 2022 libsinsp has both. Both are listed on stderr and counted in OUT.tsv.json.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -115,6 +116,30 @@ export function print(e) {
   }
 }
 
+/**
+ * Whether the condition asks for enter events (`evt.dir = >`, or `evt.dir != <`, outside a `not`):
+ * libsinsp 2022 delivers them, Kestrel (like Falco since it dropped enter events) does not, so
+ * such a rule would differ by design.
+ */
+export function needsEnterEvents(e, negated = false) {
+  switch (e.kind) {
+    case 'and':
+    case 'or':
+      return e.children.some((c) => needsEnterEvents(c, negated));
+    case 'not':
+      return needsEnterEvents(e.child, !negated);
+    case 'binary': {
+      if (e.left.kind !== 'field' || e.left.field !== 'evt.dir' || e.right.kind !== 'value') return false;
+      const eq = e.op === '=' || e.op === '==';
+      const asksEnter = (eq && e.right.value === '>') || (e.op === '!=' && e.right.value === '<');
+      const asksExit = (eq && e.right.value === '<') || (e.op === '!=' && e.right.value === '>');
+      return negated ? asksExit : asksEnter;
+    }
+    default:
+      return false;
+  }
+}
+
 /** Exports the enabled syscall rules of `rulesFiles`; returns what was written and what was left out. */
 export async function exportConditions(rulesFiles) {
   const { loadRules } = await dist('rules/load.js');
@@ -129,6 +154,10 @@ export async function exportConditions(rulesFiles) {
     if (folded.kind === 'const') {
       if (folded.value === false) skipped.push({ name: spec.name, why: 'condition always false (empty list)' });
       else skipped.push({ name: spec.name, why: 'condition always true' });
+      continue;
+    }
+    if (needsEnterEvents(folded)) {
+      skipped.push({ name: spec.name, why: 'matches enter events (evt.dir = >), which Kestrel does not have' });
       continue;
     }
     try {

@@ -3,13 +3,14 @@
 // (the reader's decode + state, then the syscall rules' evaluation), without alert output.
 //
 //   node bench/vs-libsinsp/kestrel_bench.mjs [--rules RULES.yaml --only NAMES.json] [--mode parse|first|all]
-//                                            [--kestrel DIR] CAPTURE
+//                                            [--kestrel DIR] [--dump RULE] CAPTURE
 //
 // CAPTURE: a .scap file (libscap's format, read by Kestrel's scap reader) or a Kestrel capture
 // (.kcap); the file's first bytes pick the reader, as in `kestrel replay`. --only: a JSON array of rule names, the rules libsinsp
 // also compiled, so both engines evaluate the same ones (every other rule is disabled). Modes as
 // in sinsp_bench: parse (no rules), first (rule_matching=first: SourceRuleSet.match, which builds
-// no alert), all (every matching rule counted, for the per-rule cross-check). Prints one JSON
+// no alert), all (every matching rule counted, for the per-rule cross-check). --dump RULE: each
+// event RULE matches (mode all) on stderr as sinsp_bench prints it (ts, tid, type). Prints one JSON
 // object like sinsp_bench's: events, elapsed_ns (open through the last event; rules are loaded
 // before the clock starts), matches per rule.
 import { readFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ async function loadSyscallRules(rulesFile, only, mode) {
   return rules;
 }
 
-export async function runKestrel({ capture, rulesFile, only, mode }) {
+export async function runKestrel({ capture, rulesFile, only, mode, dump }) {
   const rules = mode === 'parse' ? undefined : await loadSyscallRules(rulesFile, only, mode);
   const matches = new Map(rules ? rules.rules.map((r) => [r.name, 0]) : []);
   let events = 0;
@@ -70,7 +71,10 @@ export async function runKestrel({ capture, rulesFile, only, mode }) {
   } else {
     for await (const e of iter) {
       events++;
-      for (const a of rules.evaluate(e)) matches.set(a.rule, matches.get(a.rule) + 1);
+      for (const a of rules.evaluate(e)) {
+        matches.set(a.rule, matches.get(a.rule) + 1);
+        if (a.rule === dump) process.stderr.write(`${e.tsBoot() + e.ctx.bootEpochNs} ${e.tid} ${e.spec.name}\n`);
+      }
     }
   }
   const elapsed = process.hrtime.bigint() - start;
@@ -88,6 +92,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   opt('kestrel');
   const rulesFile = opt('rules');
+  const dump = opt('dump');
   const onlyFile = opt('only');
   const mode = opt('mode') ?? 'parse';
   const capture = args[0];
@@ -97,7 +102,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   }
   const only = onlyFile ? new Set(JSON.parse(readFileSync(onlyFile, 'utf8'))) : undefined;
   try {
-    process.stdout.write(JSON.stringify(await runKestrel({ capture, rulesFile, only, mode })) + '\n');
+    process.stdout.write(JSON.stringify(await runKestrel({ capture, rulesFile, only, mode, dump })) + '\n');
   } catch (err) {
     console.error(`kestrel_bench: ${err.message}`);
     process.exit(1);

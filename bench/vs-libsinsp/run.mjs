@@ -14,13 +14,13 @@
 // engine in its own process pinned to --cpu with taskset, the engines alternating, --runs runs;
 // medians, events/s per engine, and the ratio Kestrel/libsinsp (libsinsp's median time over
 // Kestrel's on the same capture: above 1, Kestrel is faster), with the load average.
-// The bench capture is recorded when missing (root: `kestrel capture --format scap` while
-// busy-host.sh keeps the host busy) into --cache (default: $TMPDIR/kestrel-vs-libsinsp), outside git.
+// The bench capture is recorded when missing (root: `kestrel capture --format scap`, or capture +
+// `kestrel convert`, while busy-host.sh keeps the host busy) into --cache (default: $TMPDIR/kestrel-vs-libsinsp), outside git.
 // --kestrel DIR: the Kestrel side runs another checkout's dist/ (rules are still exported by this one).
 // --quick: fixtures only, one run, timing on curl_google.scap: checks the bench still works.
 // Exit status: 0; 1 when the engines disagree on a match count or something failed.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -79,26 +79,42 @@ function fixtures() {
     });
 }
 
-function canCaptureScap() {
+function cliHelp(command) {
   try {
-    return execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'capture', '--help'], { encoding: 'utf8' }).includes('--format');
+    return execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), command, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
-    return false;
+    return '';
   }
 }
 
-/** Records `file` for SECONDS while busy-host.sh runs. */
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (status) => (status === 0 ? resolve() : reject(new Error(`kestrel ${args[0]} exited with ${status}`))));
+  });
+}
+
+/**
+ * Records `file` for SECONDS while busy-host.sh runs: `kestrel capture --format scap`, or where
+ * capture writes only Kestrel captures, `kestrel capture` then `kestrel convert` to scap.
+ */
 async function record(file) {
   if (process.getuid?.() !== 0) throw new Error(`no capture at ${file}, and recording one needs root (or pass --capture FILE.scap)`);
-  if (!canCaptureScap()) throw new Error(`no capture at ${file}, and this build's \`kestrel capture\` cannot write .scap (--format scap)`);
-  log(`recording ${file}: ${SECONDS} s of a busy host (busy-host.sh: package downloads, a build, a container, loopback HTTP)`);
+  const direct = cliHelp('capture').includes('--format');
+  if (!direct && !cliHelp('convert').includes('scap')) throw new Error(`no capture at ${file}, and this build can neither capture to .scap nor convert to it`);
+  log(`recording ${file}: ${SECONDS} s of a busy host (busy-host.sh: package downloads, a build, a container, loopback HTTP, file walks)`);
   const busy = spawn('bash', [join(HERE, 'busy-host.sh'), String(SECONDS + 2)], { stdio: 'ignore' });
   const busyDone = new Promise((resolve) => busy.on('exit', resolve));
-  const cap = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'capture', '--format', 'scap', '-o', file + '.part', '--duration', String(SECONDS)], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const status = await new Promise((resolve) => cap.on('exit', resolve));
-  await busyDone;
-  if (status !== 0) throw new Error(`kestrel capture exited with ${status}`);
-  execFileSync('mv', [file + '.part', file]);
+  const kcap = file.replace(/\.scap$/, '') + '.kcap';
+  try {
+    if (direct) await run(['capture', '--format', 'scap', '-o', file + '.part', '--duration', String(SECONDS)]);
+    else await run(['capture', '-o', kcap, '--duration', String(SECONDS)]);
+  } finally {
+    await busyDone;
+  }
+  // the .kcap stays beside the .scap: timing also runs Kestrel on it
+  if (!direct) await run(['convert', kcap, file + '.part', '--to', 'scap']);
+  renameSync(file + '.part', file);
 }
 
 const failures = [];
@@ -142,34 +158,49 @@ if (!kestrelReadsScap) {
 
 let timing;
 if (kestrelReadsScap) {
+  // the same recording as a Kestrel capture, when kept beside it: Kestrel's native reader, to
+  // tell the scap path's cost from the rest of the pipeline
+  const kcap = capture.replace(/\.scap$/, '') + '.kcap';
+  const sides = [
+    { name: 'libsinsp', engine: 'libsinsp', capture },
+    { name: 'kestrel', engine: 'kestrel', capture },
+    ...(existsSync(kcap) ? [{ name: 'kestrel-kcap', engine: 'kestrel', capture: kcap }] : []),
+  ];
   const load0 = loads();
-  const samples = { libsinsp: { parse: [], first: [] }, kestrel: { parse: [], first: [] } };
+  const samples = Object.fromEntries(sides.map((s) => [s.name, { parse: [], first: [] }]));
   const events = {};
   for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 ? ['kestrel', 'libsinsp'] : ['libsinsp', 'kestrel'];
+    // rotate who goes first, run to run
+    const order = sides.map((_, j) => sides[(i + j) % sides.length]);
     for (const mode of ['parse', 'first']) {
-      for (const engine of order) {
-        const r = runEngine(engine, { sinspBench, capture, mode, rules: rulesets.falco, kestrel: KESTREL }, CPU);
-        samples[engine][mode].push(r.elapsed_ns);
-        events[engine] = r.events;
+      for (const side of order) {
+        const r = runEngine(side.engine, { sinspBench, capture: side.capture, mode, rules: rulesets.falco, kestrel: KESTREL }, CPU);
+        samples[side.name][mode].push(r.elapsed_ns);
+        events[side.name] = r.events;
       }
     }
   }
   const load1 = loads();
   const med = (e, m) => median(samples[e][m]);
   const rate = (e, m) => (events[e] / med(e, m)) * 1e9;
+  const cell = (e, m) => `${(med(e, m) / 1e6).toFixed(1).padStart(9)} ms ${fmtRate(rate(e, m))}`;
   const row = (label, m) => {
     const ratio = med('libsinsp', m) / med('kestrel', m);
-    log(`${label.padEnd(18)} ${(med('libsinsp', m) / 1e6).toFixed(1).padStart(9)} ms ${fmtRate(rate('libsinsp', m))}  ${(med('kestrel', m) / 1e6).toFixed(1).padStart(9)} ms ${fmtRate(rate('kestrel', m))}  ${ratio.toFixed(2)}x`);
+    log(`${label.padEnd(18)} ${cell('libsinsp', m)}  ${cell('kestrel', m)}  ${ratio.toFixed(2)}x`);
     return ratio;
   };
   log(`\ntiming on ${basename(capture)} (${(statSync(capture).size / 1e6).toFixed(1)} MB): libsinsp ${events.libsinsp} events (enter and exit), Kestrel ${events.kestrel} (exit records carrying their enter's params)`);
   log(`rules: ${basename(FALCO_RULES)}, the ${rulesets.falco.compiled} both evaluate; first match stops, as Falco 0.31`);
   log(`${''.padEnd(18)} ${'libsinsp'.padStart(30)}  ${'Kestrel'.padStart(30)}  Kestrel/libsinsp`);
-  const parseRatio = row('parse+state', 'parse');
-  const evalRatio = row('parse+state+eval', 'first');
+  const ratio = { parseState: row('parse+state', 'parse'), parseStateEval: row('parse+state+eval', 'first') };
+  if (samples['kestrel-kcap']) {
+    ratio.kcap = { parseState: med('libsinsp', 'parse') / med('kestrel-kcap', 'parse'), parseStateEval: med('libsinsp', 'first') / med('kestrel-kcap', 'first') };
+    log(`the same recording as ${basename(kcap)} (Kestrel's capture reader, not the scap path; ${events['kestrel-kcap']} records):`);
+    log(`${'  parse+state'.padEnd(18)} ${''.padStart(30)}  ${cell('kestrel-kcap', 'parse')}  ${ratio.kcap.parseState.toFixed(2)}x`);
+    log(`${'  +eval'.padEnd(18)} ${''.padStart(30)}  ${cell('kestrel-kcap', 'first')}  ${ratio.kcap.parseStateEval.toFixed(2)}x`);
+  }
   log(`median of ${RUNS} run(s) per engine and mode, engines alternating, each pinned to CPU ${CPU}; load average before ${load0}, after ${load1}`);
-  timing = { capture: basename(capture), runs: RUNS, cpu: CPU, events, samples, ratio: { parseState: parseRatio, parseStateEval: evalRatio }, load: { before: load0, after: load1 } };
+  timing = { capture: basename(capture), runs: RUNS, cpu: CPU, events, samples, ratio, load: { before: load0, after: load1 } };
 }
 
 for (const f of failures) log(`bench/vs-libsinsp: ${f}`);

@@ -4,13 +4,14 @@
 // the way Falco 0.31's falco_ruleset indexed them (userspace/engine/ruleset.cpp: a filter list per
 // PPM event type, from the compiled filter's evttypes(); Falco stops at the first rule that matches).
 //
-//   sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] CAPTURE.scap
+//   sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] [--dump RULE] CAPTURE.scap
 //
 // FILE.tsv: one rule per line, `name<TAB>condition`, macros and lists already expanded (Falco's
 // rule loader did that; export-conditions.mjs does it here). Each condition is compiled with
 // libsinsp's sinsp_filter_compiler; those it refuses are listed with its message and left out.
 // Modes: parse (decode + state, no rules), first (Falco: stop at the first matching rule),
 // all (every rule of the type; per-rule match counts, for the cross-check with Kestrel).
+// --dump RULE: each event RULE matches on stderr (ts, tid, type), to find where the engines differ.
 // --drop-simple-cons: drop the events flagged EF_DROP_SIMPLE_CONS, as Falco 0.31 does without -A.
 // Prints one JSON object: events, elapsed_ns (open through the last event; rule compilation is
 // before the clock starts, as Falco loads rules before opening the capture), per-rule matches.
@@ -56,7 +57,7 @@ std::string json_string(const std::string& s) {
 }
 
 int usage() {
-	fprintf(stderr, "usage: sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] CAPTURE.scap\n");
+	fprintf(stderr, "usage: sinsp_bench [--rules FILE.tsv] [--mode parse|first|all] [--drop-simple-cons] [--dump RULE] CAPTURE.scap\n");
 	return 2;
 }
 
@@ -89,11 +90,12 @@ bool load_rules(sinsp& inspector, const std::string& path, std::vector<rule>& ru
 }  // namespace
 
 int main(int argc, char** argv) {
-	std::string rules_path, mode = "parse", capture;
+	std::string rules_path, mode = "parse", capture, dump;
 	bool drop_simple_cons = false;
 	for(int i = 1; i < argc; i++) {
 		if(!strcmp(argv[i], "--rules") && i + 1 < argc) rules_path = argv[++i];
 		else if(!strcmp(argv[i], "--drop-simple-cons")) drop_simple_cons = true;
+		else if(!strcmp(argv[i], "--dump") && i + 1 < argc) dump = argv[++i];
 		else if(!strcmp(argv[i], "--mode") && i + 1 < argc) mode = argv[++i];
 		else if(argv[i][0] == '-') return usage();
 		else capture = argv[i];
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
 			for(rule* r : by_type[type]) {
 				if(r->filter->run(ev)) {
 					r->matches++;
+					if(!dump.empty() && r->name == dump) fprintf(stderr, "%llu %lld %s\n", (unsigned long long)ev->get_ts(), (long long)ev->get_tid(), ev->get_name());
 					if(first_only) break;
 				}
 			}
