@@ -7,7 +7,7 @@
 // Version-1 headers have no nparams: it is found as libscap does, from the table's count down
 // to the one whose lengths add up to the event's length.
 import { BT, MAX_EVENT_BLOCK, ScapFormatError, BLOCK_HEADER_SIZE } from './blocks.js';
-import { EF, PPM_EVENT_MAX, PPM_EVENTS } from './ppm-events.js';
+import { EF, ppmEventOf } from './ppm-events.js';
 
 /** Most params an event may have (the table's longest has 32; more is corruption). */
 export const MAX_EVENT_PARAMS = 64;
@@ -96,16 +96,17 @@ export function decodeEvent(buf: Buffer, start: number, size: number, blockOffse
   if (!quirk && (len < hdrLen || hdrRel + len > size)) {
     fail(hdrRel + 16, `event length ${len} does not fit its block of ${size} bytes`);
   }
-  if (type >= PPM_EVENT_MAX) return false;
+  const info = ppmEventOf(type);
+  if (!info) return false;
   if (quirk) len = Math.min(len, size - hdrRel) - 3; // old captures wrote these 3 bytes too long
-  const lenSize = PPM_EVENTS[type]!.flags & EF.LARGE_PAYLOAD ? 4 : 2;
+  const lenSize = info.flags & EF.LARGE_PAYLOAD ? 4 : 2;
   const lensAt = hdrAt + hdrLen;
   const end = hdrAt + len;
   let n: number;
   if (kind.v2) {
     n = buf.readUInt32LE(hdrAt + 22);
     if (n > MAX_EVENT_PARAMS) fail(hdrRel + 22, `${n} params`);
-  } else n = inferParams(buf, lensAt, end, PPM_EVENTS[type]!.params.length, lenSize);
+  } else n = inferParams(buf, lensAt, end, info.params.length, lenSize);
   if (n < 0) fail(hdrRel + hdrLen, `the param lengths of a version-1 event do not add up to its length ${len}`);
   let p = lensAt + n * lenSize;
   if (p > end) fail(hdrRel + hdrLen, `${n} param lengths overrun the event`);

@@ -159,7 +159,7 @@ export const PTRACE_REQUEST: FlagCodec = enumCodec([
 export function flagCodec(event: string, param: string): FlagCodec | undefined {
   switch (param) {
     case 'flags':
-      if (event === 'open' || event === 'openat' || event === 'openat2' || event === 'dup3') return OPEN_FLAGS;
+      if (event === 'open' || event === 'openat' || event === 'openat2' || event === 'dup3' || event === 'pipe2') return OPEN_FLAGS;
       if (event === 'clone' || event === 'clone3' || event === 'fork' || event === 'vfork' || event === 'unshare') return CLONE_FLAGS;
       return undefined;
     case 'nstype':

@@ -12,6 +12,7 @@
 // Stable API (the scap writer, branch w12-scapwrite, builds on it):
 //   linkOfPpm(code)      the link of a PPME exit code (or of an enter-only event such as procexit)
 //   linkOfKestrel(type)  the link the writer uses for a Kestrel event type: its newest PPME version
+//                        in the generated table (libscap 2022)
 //   EventLink.params[i]  per Kestrel param i: the PPM param index in the exit / enter event, the
 //                        types on both sides and the flag codec (PPM_* <-> kernel values)
 //   EventLink.exitFrom / enterFrom   per PPM param: the Kestrel param index it is written from
@@ -22,7 +23,7 @@
 import { EVENTS, KT, type EventSpec } from '../record/event-table.js';
 import { PT as KPT } from '../record/layout.js';
 import { flagCodec, type FlagCodec } from './flags.js';
-import { EF, PPM_EVENTS, PT, type PpmEvent } from './ppm-events.js';
+import { EF, LATEST_PPM_EVENTS, PPM_EVENTS, PT, ppmEventOf, type PpmEvent } from './ppm-events.js';
 
 export interface ParamLink {
   /** Index of the param in the PPM exit event, or -1. */
@@ -64,7 +65,7 @@ const KESTREL_TYPE_BY_SYMBOL: Readonly<Record<string, number>> = {
   PROCEXIT_1_E: KT.PROCEXIT,
 };
 
-/** Kestrel param name -> the PPM param name it has in (older) libscap events. */
+/** Kestrel param name -> the PPM param name it has in older libscap events (the Kestrel name is tried first). */
 const PARAM_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   dup: { oldfd: 'fd' },
 };
@@ -90,7 +91,7 @@ function kestrelFor(ppm: PpmEvent): EventSpec | undefined {
 }
 
 function build(exit: PpmEvent, kestrel: EventSpec): EventLink {
-  const enterCandidate = exit.direction === 'exit' ? PPM_EVENTS[exit.code - 1] : undefined;
+  const enterCandidate = exit.direction === 'exit' ? ppmEventOf(exit.code - 1) : undefined;
   const enter = enterCandidate && enterCandidate.name === exit.name ? enterCandidate : undefined;
   const aliases = PARAM_ALIASES[kestrel.name] ?? {};
   const find = (ev: PpmEvent | undefined, name: string): number => {
@@ -101,9 +102,13 @@ function build(exit: PpmEvent, kestrel: EventSpec): EventLink {
   const exitFrom = exit.params.map(() => -1);
   const enterFrom = (enter?.params ?? []).map(() => -1);
   const params = kestrel.params.map((kp, ki): ParamLink | undefined => {
-    const name = aliases[kp.name] ?? kp.name;
-    const x = find(exit, name);
-    const n = find(enter, name);
+    const alias = aliases[kp.name];
+    const lookup = (ev: PpmEvent | undefined): number => {
+      const i = find(ev, kp.name);
+      return i >= 0 || !alias ? i : find(ev, alias);
+    };
+    const x = lookup(exit);
+    const n = lookup(enter);
     if (x < 0 && n < 0) return undefined;
     if (x >= 0) exitFrom[x] = ki;
     if (n >= 0) enterFrom[n] = ki;
@@ -116,31 +121,42 @@ function build(exit: PpmEvent, kestrel: EventSpec): EventLink {
   return { kestrel, exit, enter, params, exitFrom, enterFrom, retParam, fullArgv: FULL_ARGV.has(kestrel.code), tupleSwapped: INBOUND_TUPLE.has(kestrel.code) };
 }
 
-const BY_PPM: (EventLink | undefined)[] = PPM_EVENTS.map((e) => {
+/** Links of every known code as the latest libs write it (appended params included): the reader's. */
+const BY_PPM = new Map<number, EventLink>();
+for (const e of LATEST_PPM_EVENTS) {
   const k = kestrelFor(e);
-  return k ? build(e, k) : undefined;
-});
+  if (k) BY_PPM.set(e.code, build(e, k));
+}
 
+/**
+ * The writer's: per Kestrel type, the newest version in the generated table (libscap 2022) with
+ * its params as that table has them, so that its sysdig reads what the writer writes. Codes grow
+ * with versions; OLD_VERSION events are never written.
+ */
 const BY_KESTREL: (EventLink | undefined)[] = EVENTS.map(() => undefined);
-for (const link of BY_PPM) {
-  // the newest version wins: codes grow with versions; OLD_VERSION events are never written
-  if (link && !(link.exit.flags & EF.OLD_VERSION)) BY_KESTREL[link.kestrel.code] = link;
+for (const e of PPM_EVENTS) {
+  const k = kestrelFor(e);
+  if (k && !(e.flags & EF.OLD_VERSION)) BY_KESTREL[k.code] = build(e, k);
 }
 
 /** The link of a PPME code: an exit event (or enter-only event) Kestrel has a type for; else undefined. */
 export function linkOfPpm(code: number): EventLink | undefined {
-  return BY_PPM[code];
+  return BY_PPM.get(code);
 }
 
-/** The link for writing a Kestrel event type as scap (its newest PPME version), or undefined. */
+/**
+ * The link for writing a Kestrel event type as scap: its newest PPME version in the generated
+ * table (libscap 2022, which the installed sysdig reads), or undefined (capset, dup2, ... exist
+ * only in later libs: ppm-events-later.ts, read but not written).
+ */
 export function linkOfKestrel(type: number): EventLink | undefined {
   return BY_KESTREL[type];
 }
 
 /** Whether a PPME code is an enter event whose exit event carries the syscall (merged, not mapped alone). */
 export function isMergedEnter(code: number): boolean {
-  const e = PPM_EVENTS[code];
-  if (!e || e.direction !== 'enter' || BY_PPM[code]) return false;
-  const x = PPM_EVENTS[code + 1];
-  return x !== undefined && x.name === e.name && BY_PPM[code + 1] !== undefined;
+  const e = ppmEventOf(code);
+  if (!e || e.direction !== 'enter' || BY_PPM.has(code)) return false;
+  const x = ppmEventOf(code + 1);
+  return x !== undefined && x.name === e.name && BY_PPM.has(code + 1);
 }

@@ -1,9 +1,11 @@
 // libscap's event table, typed: the PPME_* codes with their names, directions and parameter
 // descriptions, as the drivers wrote them into .scap files (driver/event_table.c and
 // driver/ppm_events_public.h in falcosecurity/libs). The rows are generated from Debian's libscap
-// (ppm-event-table.generated.ts); codes added to libs later are unknown here and are counted and
-// skipped by the reader.
-import { PPM_EVENT_ROWS } from './ppm-event-table.generated.js';
+// (ppm-event-table.generated.ts); of the codes libs added later, those Kestrel has record types
+// for are in ppm-events-later.ts (ppmEventOf finds both), the others are counted and skipped by
+// the reader.
+import { PPM_EVENT_ROWS, type PpmEventRow } from './ppm-event-table.generated.js';
+import { LATER_APPENDED_PARAMS, LATER_PPM_EVENT_ROWS } from './ppm-events-later.js';
 
 /** Parameter types (enum ppm_param_type). */
 export enum PT {
@@ -13,6 +15,8 @@ export enum PT {
   SOCKFAMILY = 24, BOOL = 25, IPV4ADDR = 26, DYN = 27, FLAGS8 = 28, FLAGS16 = 29, FLAGS32 = 30, UID = 31,
   GID = 32, DOUBLE = 33, SIGSET = 34, CHARBUFARRAY = 35, CHARBUF_PAIR_ARRAY = 36, IPV4NET = 37,
   IPV6ADDR = 38, IPV6NET = 39, IPADDR = 40, IPNET = 41, MODE = 42, FSRELPATH = 43,
+  // later libs (ppm-events-later.ts)
+  ENUMFLAGS8 = 44, ENUMFLAGS16 = 45, ENUMFLAGS32 = 46,
 }
 
 /** Event flags (enum ppm_event_flags). */
@@ -44,21 +48,48 @@ export interface PpmEvent {
   readonly params: readonly PpmParam[];
 }
 
-export const PPM_EVENTS: readonly PpmEvent[] = PPM_EVENT_ROWS.map(([symbol, name, category, flags, params], code) => ({
-  code,
-  symbol,
-  name,
-  direction: code % 2 === 0 ? 'enter' : 'exit',
-  category,
-  flags,
-  params: params.map(([pname, type, format, dirfdParam]) =>
-    dirfdParam === undefined ? { name: pname, type, format } : { name: pname, type, format, dirfdParam }),
-}));
+function fromRow([symbol, name, category, flags, params]: PpmEventRow, code: number): PpmEvent {
+  return {
+    code,
+    symbol,
+    name,
+    direction: code % 2 === 0 ? 'enter' : 'exit',
+    category,
+    flags,
+    params: params.map(([pname, type, format, dirfdParam]) =>
+      dirfdParam === undefined ? { name: pname, type, format } : { name: pname, type, format, dirfdParam }),
+  };
+}
 
-/** One past the highest code this table knows (PPM_EVENT_MAX of the generating libscap). */
+/** The events of the generated table (libscap 2022), by code. */
+export const PPM_EVENTS: readonly PpmEvent[] = PPM_EVENT_ROWS.map(fromRow);
+
+const LATER = new Map([...LATER_PPM_EVENT_ROWS].map(([code, row]) => [code, fromRow(row, code)]));
+
+/**
+ * The event of a code: from the generated table, or one of the later libs' events Kestrel maps
+ * (ppm-events-later.ts); undefined for a code neither knows.
+ */
+export function ppmEventOf(code: number): PpmEvent | undefined {
+  return PPM_EVENTS[code] ?? LATER.get(code);
+}
+
+/** Every known code, generated table first. */
+export const KNOWN_PPM_EVENTS: readonly PpmEvent[] = [...PPM_EVENTS, ...LATER.values()];
+
+/**
+ * Every known code as the latest libs write it: the generated table's events with the params
+ * later libs appended (ppm-events-later.ts), and the later events. What the reader decodes.
+ */
+export const LATEST_PPM_EVENTS: readonly PpmEvent[] = KNOWN_PPM_EVENTS.map((e) => {
+  const more = LATER_APPENDED_PARAMS.get(e.code);
+  return more ? { ...e, params: [...e.params, ...more.map(([name, type, format]) => ({ name, type, format }))] } : e;
+});
+
+/** One past the highest code of the generated table (PPM_EVENT_MAX of the generating libscap, which the installed sysdig reads). */
 export const PPM_EVENT_MAX = PPM_EVENTS.length;
 
-const BY_SYMBOL = new Map(PPM_EVENTS.map((e) => [e.symbol, e]));
+const BY_SYMBOL = new Map(KNOWN_PPM_EVENTS.map((e) => [e.symbol, e]));
 
 /** The event with this PPME_ symbol (without the prefix); throws on a name not in the table. */
 export function ppmEvent(symbol: string): PpmEvent {

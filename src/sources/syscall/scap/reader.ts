@@ -11,7 +11,10 @@
 //   replay.stats                        // ScapStats: blocks, events, records, merges, skips by reason
 //   replay.summary()                    // stats as one line
 //   looksLikeScap(head)                 // the first bytes (plain or gzip) are a scap file
-// Every event block becomes at most one Kestrel record, built in one reused buffer. Unknown
+//   replayScap(file)                    // the events as replay-readers.ts wants them, with summary()
+// The SyscallEvent yielded is one object reused for every event (as the live source's): read its
+// fields before asking for the next. Blocks are decoded in place in the read buffer and every
+// event block becomes at most one Kestrel record, written into a reused arena. Unknown
 // blocks and event types are skipped and counted, never fatal. Bad data (a cut file, a block
 // length that does not match its trailer, a bad section header) throws CaptureError(file, offset,
 // reason) after every event before it was yielded.
@@ -19,19 +22,18 @@ import { open } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { SyscallProcessor, RecordError } from '../batch-processor.js';
 import { CaptureError } from '../capture/reader.js';
-import { KT } from '../record/event-table.js';
+import { MAX_RECORD } from '../record/layout.js';
 import { newContext, type SyscallContext } from '../state/context.js';
 import type { SyscallEvent } from '../syscall-event.js';
 import { BT, BlockReader, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock } from './blocks.js';
-import { ParamSet, ScapEvent, copyParams, decodeEvent, eventBlockKind } from './events.js';
+import { ScapEvent, decodeEvent, eventBlockKind } from './events.js';
+import { eventMapper } from './event-mapper.js';
 import { readFdlist } from './fdlist.js';
 import { readIflist, type ScapInterface } from './iflist.js';
-import { isMergedEnter, linkOfPpm, type EventLink } from './mapping.js';
-import { PPM_EVENTS } from './ppm-events.js';
 import { proclistVersion, readProclist } from './proclist.js';
-import { Override, RecordBuilder, type RecordHeader } from './record.js';
+import { ARENA_SIZE, RecordBuilder } from './record.js';
 import { PendingState } from './seed.js';
-import { describeScapStats, exportScapMetrics, newScapStats, type ScapStats } from './stats.js';
+import { describeScapStats, exportScapMetrics, newScapStats, reportScapSkips, type ScapStats } from './stats.js';
 import { readUserlist } from './userlist.js';
 
 export interface ScapReplay {
@@ -56,212 +58,15 @@ export function looksLikeScap(head: Uint8Array): boolean {
   }
 }
 
-const PPME_DROP_E = 148;
-const PPM_CL_CLONE_THREAD = 1 << 13;
-const CLONES = new Set<number>([KT.CLONE, KT.CLONE3, KT.FORK, KT.VFORK]);
-
-class EnterSlot extends ParamSet {
-  code = -1;
-}
-
 export function readScap(file: string): ScapReplay {
   const ctx = newContext({ bootEpochNs: 0n }); // scap timestamps are ns since the epoch
   const processor = new SyscallProcessor(ctx);
   const stats = newScapStats();
   const builder = new RecordBuilder();
   const ev = new ScapEvent();
-  const enters = new Map<number, EnterSlot>();
+  const mapper = eventMapper(ctx, stats, builder, ev);
   const pending = new PendingState();
-  const header: RecordHeader = { tid: 0, pid: 0, ppid: 0, vtid: 0, vpid: 0, uid: 0, gid: 0, loginuid: 0, comm: '', cpu: 0 };
   const replay: ScapReplay = { ctx, stats, hostname: '', interfaces: [], events, summary: () => describeScapStats(stats) };
-
-  /** Header fields from the thread table (the thread `tid`, or what little is known of an unlisted one). */
-  const headerOf = (tid: number): RecordHeader => {
-    const t = ctx.threads.thread(tid);
-    header.tid = tid;
-    if (t) {
-      const p = t.proc;
-      header.pid = p.pid;
-      header.ppid = p.ppid;
-      header.vtid = t.vtid;
-      header.vpid = p.vpid;
-      header.uid = p.uid;
-      header.gid = p.gid;
-      header.loginuid = p.loginuid;
-      header.comm = t.comm;
-    } else {
-      // as libsinsp in savefile mode: a thread missing from the capture's tables has no known
-      // process or credentials
-      header.pid = tid;
-      header.ppid = 0;
-      header.vtid = tid;
-      header.vpid = tid;
-      header.uid = 0xffffffff;
-      header.gid = 0xffffffff;
-      header.loginuid = 0xffffffff;
-      header.comm = '';
-    }
-    header.cpu = ev.cpu;
-    return header;
-  };
-
-  /** A numeric PPM param of the pair (exit first), as a number; undefined when absent. */
-  const num = (link: EventLink, kestrelParam: string, enter: ParamSet | undefined): number | undefined => {
-    const ln = link.params[link.kestrel.param(kestrelParam)];
-    if (!ln) return undefined;
-    let src: ParamSet | undefined;
-    let at = -1;
-    if (ln.exit >= 0 && ln.exit < ev.n) {
-      src = ev;
-      at = ln.exit;
-    } else if (enter && ln.enter >= 0 && ln.enter < enter.n) {
-      src = enter;
-      at = ln.enter;
-    }
-    if (!src) return undefined;
-    const o = src.off[at]!;
-    switch (src.len[at]) {
-      case 1:
-        return src.buf[o]!;
-      case 2:
-        return src.buf.readUInt16LE(o);
-      case 4:
-        return src.buf.readInt32LE(o);
-      case 8:
-        return src.buf.readInt32LE(o) + src.buf.readInt32LE(o + 4) * 0x100000000;
-      default:
-        return undefined;
-    }
-  };
-
-  const str = (link: EventLink, kestrelParam: string): string | undefined => {
-    const ln = link.params[link.kestrel.param(kestrelParam)];
-    if (!ln || ln.exit < 0 || ln.exit >= ev.n) return undefined;
-    const o = ev.off[ln.exit]!;
-    let l = ev.len[ln.exit]!;
-    while (l > 0 && ev.buf[o + l - 1] === 0) l--;
-    return ev.buf.toString('utf8', o, o + l);
-  };
-
-  /**
-   * Clone/fork exits come twice: in the parent (res = the child's tid) and in the child (res 0).
-   * The first to arrive makes the one Kestrel record (header: the parent; params: the child), as
-   * libsinsp creates the child's thread on whichever it sees first.
-   */
-  const cloneHeader = (link: EventLink, enter: ParamSet | undefined): RecordHeader | undefined => {
-    const res = num(link, 'res', enter) ?? -1;
-    if (res < 0) return headerOf(ev.tid);
-    const flags = num(link, 'flags', enter) ?? 0;
-    const k = link.kestrel;
-    if (res > 0) {
-      if (ctx.threads.thread(res)) return undefined;
-      const h = headerOf(ev.tid);
-      const thread = (flags & PPM_CL_CLONE_THREAD) !== 0;
-      // the params describe the caller: describe the child instead
-      setValue(k.param('tid'), res);
-      setValue(k.param('pid'), thread ? h.pid : res);
-      setValue(k.param('ptid'), ev.tid);
-      setEmpty(k.param('vtid'));
-      setEmpty(k.param('vpid'));
-      return h;
-    }
-    const child = ctx.threads.thread(ev.tid);
-    if (child) {
-      // the parent's exit came first: take the child's namespace ids from its own exit
-      const vtid = num(link, 'vtid', enter);
-      if (vtid !== undefined && vtid >= 0) child.vtid = vtid;
-      const vpid = num(link, 'vpid', enter);
-      if (vpid !== undefined && vpid >= 0 && child.tid === child.proc.pid) child.proc.vpid = vpid;
-      return undefined;
-    }
-    const pid = num(link, 'pid', enter) ?? ev.tid;
-    const ptid = num(link, 'ptid', enter) ?? 0;
-    const parentTid = flags & PPM_CL_CLONE_THREAD ? (ctx.threads.process(pid) ? pid : ptid) : ptid;
-    const h = headerOf(parentTid);
-    setValue(k.param('res'), ev.tid);
-    return h;
-  };
-
-  const setValue = (i: number, v: number): void => {
-    if (i < 0) return;
-    builder.override[i] = Override.VALUE;
-    builder.overrideValue[i] = v;
-  };
-  const setEmpty = (i: number): void => {
-    if (i >= 0) builder.override[i] = Override.EMPTY;
-  };
-
-  /**
-   * A successful exec's record describes the task after exec: its new name (old drivers: the
-   * exe's base name), and its process and parent as the event gives them (the thread may have
-   * been forked before the capture began).
-   */
-  const execHeader = (link: EventLink, enter: ParamSet | undefined, h: RecordHeader): void => {
-    const comm = str(link, 'comm') || (str(link, 'exe') ?? '').split('/').pop()!.slice(0, 15);
-    if (comm) h.comm = comm;
-    const pid = num(link, 'pid', enter);
-    if (pid !== undefined && pid > 0) h.pid = pid;
-    const ptid = num(link, 'ptid', enter);
-    if (ptid !== undefined && ptid > 0) h.ppid = ctx.threads.thread(ptid)?.proc.pid ?? ptid;
-  };
-
-  /** Credentials a successful set*id call changes: the record (and those after it) carry the new ones. */
-  const credentials = (link: EventLink, enter: ParamSet | undefined): void => {
-    if ((num(link, 'res', enter) ?? -1) !== 0) return;
-    const p = ctx.threads.thread(ev.tid)?.proc;
-    if (!p) return;
-    const k = link.kestrel.code;
-    const id = num(link, k === KT.SETUID ? 'uid' : k === KT.SETGID ? 'gid' : k === KT.SETRESUID ? 'euid' : 'egid', enter);
-    if (id === undefined || id === -1 || id === 0xffffffff) return;
-    if (k === KT.SETUID || k === KT.SETRESUID) p.uid = id >>> 0;
-    else p.gid = id >>> 0;
-  };
-
-  /** Builds the Kestrel record of the decoded event; returns its length, 0 when it makes none (counted). */
-  const toRecord = (): number => {
-    const code = ev.type;
-    const link = linkOfPpm(code);
-    if (!link) {
-      if (isMergedEnter(code)) {
-        let slot = enters.get(ev.tid);
-        if (!slot) enters.set(ev.tid, (slot = new EnterSlot()));
-        else if (slot.code >= 0) stats.unmatchedEnters++;
-        copyParams(ev, slot);
-        slot.code = code;
-        return 0;
-      }
-      stats.noKestrelEvent++;
-      const name = PPM_EVENTS[code]!.name;
-      stats.noKestrelEventByName.set(name, (stats.noKestrelEventByName.get(name) ?? 0) + 1);
-      if (code === PPME_DROP_E) stats.dropEvents++;
-      return 0;
-    }
-    let enter: ParamSet | undefined;
-    const slot = enters.get(ev.tid);
-    if (slot && slot.code >= 0) {
-      if (link.enter && slot.code === link.enter.code) {
-        enter = slot;
-        stats.mergedEnters++;
-      } else stats.unmatchedEnters++;
-      slot.code = -1;
-    }
-    const k = link.kestrel.code;
-    let h: RecordHeader | undefined;
-    if (CLONES.has(k)) {
-      h = cloneHeader(link, enter);
-      if (!h) {
-        stats.cloneSecondHalf++;
-        builder.override.fill(Override.NONE);
-        return 0;
-      }
-    } else {
-      if (k === KT.SETUID || k === KT.SETGID || k === KT.SETRESUID || k === KT.SETRESGID) credentials(link, enter);
-      h = headerOf(ev.tid);
-      if ((k === KT.EXECVE || k === KT.EXECVEAT) && (num(link, 'res', enter) ?? -1) === 0) execHeader(link, enter, h);
-    }
-    if (k === KT.PROCEXIT) enters.delete(ev.tid);
-    return builder.build(link, ev, ev.hdrAt, enter, h);
-  };
 
   const metadata = (type: number, body: Buffer, at: number): void => {
     if (proclistVersion(type)) {
@@ -331,6 +136,7 @@ export function readScap(file: string): ScapReplay {
       await fh.close();
     }
     const blocks = new BlockReader(file, isGzip(head));
+    let arenaLoaded = false;
     const where = blocks.compressed ? ' of the uncompressed data' : '';
     try {
       for (;;) {
@@ -358,11 +164,17 @@ export function readScap(file: string): ScapReplay {
           continue;
         }
         processor.finish();
-        const len = toRecord();
+        // records go one after another into the builder's arena, which the processor steps through
+        if (builder.at + MAX_RECORD > ARENA_SIZE || !arenaLoaded) {
+          builder.at = 0;
+          processor.load(builder.buf);
+          arenaLoaded = true;
+        }
+        const len = mapper.toRecord();
         if (len === 0) continue;
+        builder.at += len;
         stats.records++;
         stats.truncatedParams = builder.truncatedParams;
-        processor.load(builder.buf.subarray(0, len), at);
         let e: SyscallEvent | undefined;
         try {
           e = processor.next();
@@ -371,6 +183,7 @@ export function readScap(file: string): ScapReplay {
           throw err;
         }
         if (e) yield e;
+        else arenaLoaded = false; // the processor reached the end of the arena: start it again
       }
       if (!pending.empty) stats.orphanFdLists += pending.flush(ctx, processor.parser.cgroupPaths);
       if (stats.blocks === 0) throw new ScapFormatError(0, 'not a scap file: it is empty');
@@ -379,8 +192,8 @@ export function readScap(file: string): ScapReplay {
       throw err;
     } finally {
       processor.finish();
-      for (const s of enters.values()) if (s.code >= 0) stats.unmatchedEnters++;
-      enters.clear();
+      mapper.finish();
+      reportScapSkips(stats);
       await blocks.close();
     }
   }

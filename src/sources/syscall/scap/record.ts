@@ -44,12 +44,20 @@ export function swapTupleEnds(b: Buffer, p: number, len: number): void {
   }
 }
 
+/** The record arena: many records, then the caller starts again at 0. */
+export const ARENA_SIZE = 4 * 1024 * 1024;
+
 function ppmSigned(t: PT): boolean {
   return t === PT.INT8 || t === PT.INT16 || t === PT.INT32 || t === PT.INT64 || t === PT.ERRNO || t === PT.FD || t === PT.PID;
 }
 
 export class RecordBuilder {
-  buf = Buffer.alloc(MAX_RECORD);
+  /**
+   * Records are written one after the other into this arena, at `at` (the caller moves it on and
+   * wraps it), so the processor steps through them without a new view per record.
+   */
+  readonly buf = Buffer.alloc(ARENA_SIZE);
+  at = 0;
   /** Per Kestrel param index, set by the caller for one record and cleared by build(). */
   readonly override = new Uint8Array(64);
   readonly overrideValue = new Float64Array(64);
@@ -62,37 +70,41 @@ export class RecordBuilder {
   private lo = 0;
   private hi = 0;
 
-  /** Writes the record; returns its length. `exitTs` is the ppm_evt_hdr offset of the exit's ts in `exit.buf`. */
+  /**
+   * Writes the record at `at`; returns its length. `exitTsAt` is the offset of the exit's
+   * ppm_evt_hdr (its ts is the first 8 bytes) in `exit.buf`. Needs MAX_RECORD bytes free at `at`.
+   */
   build(link: EventLink, exit: ParamSet, exitTsAt: number, enter: ParamSet | undefined, h: RecordHeader): number {
     const spec = link.kestrel;
     const n = spec.params.length;
     const buf = this.buf;
-    exit.buf.copy(buf, H.ts, exitTsAt, exitTsAt + 8);
-    buf.writeUInt16LE(spec.code, H.type);
-    buf.writeBigInt64LE(0n, H.cgroupId);
-    buf.writeUInt32LE(h.tid >>> 0, H.tid);
-    buf.writeUInt32LE(h.pid >>> 0, H.pid);
-    buf.writeUInt32LE(h.ppid >>> 0, H.ppid);
-    buf.writeUInt32LE(h.vtid >>> 0, H.vtid);
-    buf.writeUInt32LE(h.vpid >>> 0, H.vpid);
-    buf.writeUInt32LE(h.uid >>> 0, H.uid);
-    buf.writeUInt32LE(h.gid >>> 0, H.gid);
-    buf.writeUInt32LE(h.loginuid >>> 0, H.loginuid);
-    buf.writeUInt32LE(0, H.mntNs);
-    buf.writeUInt32LE(0, H.pidNs);
+    const b0 = this.at;
+    exit.buf.copy(buf, b0 + H.ts, exitTsAt, exitTsAt + 8);
+    buf.writeUInt16LE(spec.code, b0 + H.type);
+    buf.writeBigInt64LE(0n, b0 + H.cgroupId);
+    buf.writeUInt32LE(h.tid >>> 0, b0 + H.tid);
+    buf.writeUInt32LE(h.pid >>> 0, b0 + H.pid);
+    buf.writeUInt32LE(h.ppid >>> 0, b0 + H.ppid);
+    buf.writeUInt32LE(h.vtid >>> 0, b0 + H.vtid);
+    buf.writeUInt32LE(h.vpid >>> 0, b0 + H.vpid);
+    buf.writeUInt32LE(h.uid >>> 0, b0 + H.uid);
+    buf.writeUInt32LE(h.gid >>> 0, b0 + H.gid);
+    buf.writeUInt32LE(h.loginuid >>> 0, b0 + H.loginuid);
+    buf.writeUInt32LE(0, b0 + H.mntNs);
+    buf.writeUInt32LE(0, b0 + H.pidNs);
     if (h.comm !== this.commCache) {
       this.commCache = h.comm;
       this.commBytes.fill(0);
       this.commBytes.write(h.comm, 0, COMM_LEN - 1, 'utf8');
     }
-    this.commBytes.copy(buf, H.comm);
-    buf.writeUInt16LE(n, H.nparams);
-    buf.writeUInt16LE(h.cpu & 0xffff, H.cpu);
-    buf.writeUInt32LE(0, H.reserved);
+    this.commBytes.copy(buf, b0 + H.comm);
+    buf.writeUInt16LE(n, b0 + H.nparams);
+    buf.writeUInt16LE(h.cpu & 0xffff, b0 + H.cpu);
+    buf.writeUInt32LE(0, b0 + H.reserved);
     let flags = 0;
     let ret0 = 0;
     let ret1 = 0;
-    let p = HDR_SIZE + 2 * n;
+    let p = b0 + HDR_SIZE + 2 * n;
     for (let i = 0; i < n; i++) {
       const kind = this.override[i]!;
       this.override[i] = Override.NONE;
@@ -127,7 +139,7 @@ export class RecordBuilder {
               written = this.writeNumber(p, numericSize(ktype));
             }
           } else {
-            const room = Math.min(PARAM_LEN_MASK, MAX_RECORD - 8 - p);
+            const room = Math.min(PARAM_LEN_MASK, MAX_RECORD - 8 - (p - b0));
             if (link.fullArgv && i === this.argvOf(link)[1]) {
               written = this.argv(link, exit, p, room);
               if (written < 0) {
@@ -144,7 +156,7 @@ export class RecordBuilder {
         }
       }
       if (written === 0 && trunc === 0) {
-        buf.writeUInt16LE(0, HDR_SIZE + 2 * i);
+        buf.writeUInt16LE(0, b0 + HDR_SIZE + 2 * i);
         continue;
       }
       if (i === link.retParam && isNumeric(ktype)) {
@@ -155,15 +167,15 @@ export class RecordBuilder {
         flags |= REC_F_TRUNCATED;
         this.truncatedParams++;
       }
-      buf.writeUInt16LE(written | trunc, HDR_SIZE + 2 * i);
+      buf.writeUInt16LE(written | trunc, b0 + HDR_SIZE + 2 * i);
       p += written;
     }
-    buf.writeInt32LE(ret0, H.ret);
-    buf.writeInt32LE(ret1, H.ret + 4);
-    buf.writeUInt16LE(flags, H.flags);
-    const len = (p + 7) & ~7;
-    buf.fill(0, p, len);
-    buf.writeUInt32LE(len, H.len);
+    buf.writeInt32LE(ret0, b0 + H.ret);
+    buf.writeInt32LE(ret1, b0 + H.ret + 4);
+    buf.writeUInt16LE(flags, b0 + H.flags);
+    const len = (p - b0 + 7) & ~7;
+    buf.fill(0, p, b0 + len);
+    buf.writeUInt32LE(len, b0 + H.len);
     return len;
   }
 

@@ -1,7 +1,7 @@
 // What a scap replay read, merged, mapped and skipped: every skip is counted by reason (and the
 // events without a Kestrel type by their Falco name), printed at the end of `kestrel replay` and
 // exported as Prometheus counters for `kestrel run -e`.
-import { registry } from '../../../telemetry/metrics.js';
+import { eventsSkipped, registry, tally, type Tally } from '../../../telemetry/metrics.js';
 import { scrapedCounter } from '../state/metrics.js';
 
 export interface ScapStats {
@@ -27,6 +27,10 @@ export interface ScapStats {
   unknownBlocksByType: Map<number, number>;
   /** Params cut to fit a Kestrel record. */
   truncatedParams: number;
+  /** Container metadata events applied to the container table. */
+  containerEvents: number;
+  /** Container metadata events skipped: bad JSON, or a runtime Kestrel does not name (lxc, mesos, ...). */
+  containerEventsSkipped: number;
   /** Kernel-side drops the capture recorded (PPME_DROP_E events). */
   dropEvents: number;
   threadsListed: number;
@@ -55,6 +59,8 @@ export function newScapStats(): ScapStats {
     unknownBlocks: 0,
     unknownBlocksByType: new Map(),
     truncatedParams: 0,
+    containerEvents: 0,
+    containerEventsSkipped: 0,
     dropEvents: 0,
     threadsListed: 0,
     fdsListed: 0,
@@ -73,12 +79,13 @@ export function describeScapStats(s: ScapStats): string {
   const blocks = [...s.unknownBlocksByType].map(([t, c]) => `0x${t.toString(16)} ${c}`).join(', ');
   const parts = [
     `${s.events} event(s) in ${s.blocks} block(s): ${s.records} record(s), ${s.mergedEnters} enter event(s) merged`,
-    `process list ${s.threadsListed} thread(s), ${s.fdsListed} fd(s), ${s.users} user(s), ${s.groups} group(s), ${s.interfaces} interface(s)`,
+    `process list ${s.threadsListed} thread(s), ${s.fdsListed} fd(s), ${s.users} user(s), ${s.groups} group(s), ${s.interfaces} interface(s), ${s.containerEvents} container(s)`,
     `skipped: ${s.noKestrelEvent} without a Kestrel event type${names ? ` (${names})` : ''}`,
     `${s.unknownTypes} of an unknown event type`,
     `${s.cloneSecondHalf} second clone exit(s)`,
     `${s.unmatchedEnters} enter(s) without exit`,
     `${s.unknownBlocks} unknown block(s)${blocks ? ` (${blocks})` : ''}`,
+    `${s.containerEventsSkipped} container event(s)`,
     `${s.orphanFdLists} fd list(s) of unlisted threads`,
     `${s.truncatedParams} param(s) truncated`,
   ];
@@ -96,7 +103,7 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
   registered = true;
   scrapedCounter(
     'kestrel_scap_events_total',
-    'Events of replayed scap files, by result (record: made a Kestrel record; merged_enter: enter event merged into its exit; skipped_no_kestrel_event, skipped_unknown_type, skipped_clone_second_half, skipped_unmatched_enter).',
+    'Events of replayed scap files, by result (record: made a Kestrel record; merged_enter: enter event merged into its exit; container: container metadata applied; skipped_no_kestrel_event, skipped_unknown_type, skipped_clone_second_half, skipped_unmatched_enter, skipped_container: bad JSON or a runtime Kestrel does not name).',
     ['result'],
     () => {
       const s = latest();
@@ -108,6 +115,8 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
             skipped_unknown_type: s.unknownTypes,
             skipped_clone_second_half: s.cloneSecondHalf,
             skipped_unmatched_enter: s.unmatchedEnters,
+            container: s.containerEvents,
+            skipped_container: s.containerEventsSkipped,
           }
         : undefined;
     },
@@ -120,4 +129,21 @@ export function exportScapMetrics(stats: () => ScapStats | undefined): void {
     const s = latest();
     return s ? { '': s.truncatedParams } : undefined;
   });
+}
+
+let skipTallies: Record<'noKestrelEvent' | 'unknownTypes' | 'cloneSecondHalf' | 'unmatchedEnters' | 'containerEventsSkipped', Tally> | undefined;
+
+/**
+ * Adds a finished replay's skipped events to the family every source reports into
+ * (kestrel_events_skipped_total{source="syscall", reason="scap_..."}).
+ */
+export function reportScapSkips(s: ScapStats): void {
+  skipTallies ??= {
+    noKestrelEvent: tally(eventsSkipped, { source: 'syscall', reason: 'scap_no_kestrel_event' }),
+    unknownTypes: tally(eventsSkipped, { source: 'syscall', reason: 'scap_unknown_type' }),
+    cloneSecondHalf: tally(eventsSkipped, { source: 'syscall', reason: 'scap_clone_second_half' }),
+    unmatchedEnters: tally(eventsSkipped, { source: 'syscall', reason: 'scap_unmatched_enter' }),
+    containerEventsSkipped: tally(eventsSkipped, { source: 'syscall', reason: 'scap_container_event' }),
+  };
+  for (const [k, t] of Object.entries(skipTallies) as [keyof typeof skipTallies, Tally][]) t.inc(s[k]);
 }

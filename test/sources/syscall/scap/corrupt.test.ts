@@ -86,6 +86,32 @@ describe.skipIf(!haveShared)('damaged scap files', () => {
     expect(checked).toBe(50);
   });
 
+  it('damage inside a block names the field and its offset: a process list string length, an event length, a param length', async () => {
+    const plList = offsets.find((o) => plain.readUInt32LE(o) === 0x211)!; // process list v5
+    const bad1 = Buffer.from(plain);
+    // first entry: tid, pid, ptid (24 bytes), then comm's u16 length
+    bad1.writeUInt16LE(0xfff0, plList + 8 + 24);
+    const e1 = (await readUntilError(write(bad1))).error as CaptureError;
+    expect(e1).toBeInstanceOf(CaptureError);
+    expect(e1.message).toMatch(/bad process list \(v5\) block: comm length 65520 exceeds 1024 at byte offset \d+$/);
+    expect(e1.offset).toBe(plList + 8 + 24);
+
+    const firstEvent = offsets.find((o) => plain.readUInt32LE(o) === 0x204)!;
+    const bad2 = Buffer.from(plain);
+    bad2.writeUInt32LE(plain.readUInt32LE(firstEvent + 8 + 2 + 16) + 64, firstEvent + 8 + 2 + 16); // ppm_evt_hdr.len
+    const e2 = (await readUntilError(write(bad2))).error as CaptureError;
+    expect(e2.message).toMatch(/bad event block: event length \d+ does not fit its block of \d+ bytes/);
+    expect(e2.offset).toBe(firstEvent + 8 + 2 + 16);
+
+    // a version-1 open exit whose first param length no longer adds up
+    const openExit = offsets.find((o) => plain.readUInt32LE(o) === 0x204 && plain.readUInt16LE(o + 8 + 22) === 3)!;
+    const bad3 = Buffer.from(plain);
+    bad3.writeUInt16LE(plain.readUInt16LE(openExit + 8 + 24) + 1, openExit + 8 + 24);
+    const r3 = await readUntilError(write(bad3));
+    expect((r3.error as CaptureError).message).toMatch(/bad event block: the param lengths of a version-1 event do not add up/);
+    expect((r3.error as CaptureError).offset).toBe(openExit + 8 + 24);
+  });
+
   it('a bad section header magic or a first block that is no section header is refused at its offset', async () => {
     for (const bit of [0, 7, 20, 31]) {
       const bad = Buffer.from(plain);
@@ -120,7 +146,7 @@ describe.skipIf(!haveShared)('damaged scap files', () => {
     // an open exit event made a type newer than the table (v1 event block: type at 2 + 20)
     const full = await rows(write(plain));
     const firstOpen = offsets.find((o) => plain.readUInt32LE(o) === 0x204 && plain.readUInt16LE(o + 8 + 22) === 3)!;
-    bad.writeUInt16LE(400, firstOpen + 8 + 22);
+    bad.writeUInt16LE(430, firstOpen + 8 + 22); // beyond every table
     const r = await rows(write(bad));
     expect(r.replay.stats.unknownBlocks).toBe(1);
     expect(r.replay.stats.unknownBlocksByType.get(0x7777)).toBe(1);

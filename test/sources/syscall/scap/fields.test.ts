@@ -48,11 +48,41 @@ describe.skipIf(!haveShared)('fields of replayed scap events', () => {
     expect(fromThread.every((v) => v['proc.pid'] === 17497 && v['proc.name'] === 'curl')).toBe(true);
   });
 
+  it('evt.hostname is the captured machine, from its machine info block', async () => {
+    const replay = readScap(fixture('curl_google.scap'));
+    for await (const e of replay.events()) if (!e) break;
+    expect(replay.hostname).toBe('ip-10-0-0-79');
+    expect(replay.ctx.hostname).toBe('ip-10-0-0-79');
+  });
+
   it('recvfrom keeps the local end first as Kestrel records do (the drivers write the peer first)', async () => {
     const events = await fieldsOf('curl_google.scap');
     const recv = events.find((v) => v['evt.type'] === 'recvfrom')!;
     expect(recv['fd.name']).toBe('2600:1f18:262c:6542:9aa6:df7a:9a47:d29e:40251->2001:4860:4860::8888:53');
     expect(recv['fd.sport']).toBe(53);
     expect(recv['fd.l4proto']).toBe('udp');
+  });
+});
+
+describe.skipIf(!haveShared)('container metadata events of scap files', () => {
+  it('fill the container table, joined with the processes the capture lists in those containers', async () => {
+    const replay = readScap(fixture('open-multiple-files.scap'));
+    for await (const e of replay.events()) if (!e) break;
+    expect(replay.stats).toMatchObject({ containerEvents: 3, containerEventsSkipped: 0 });
+    expect(replay.ctx.containers.get('ad64969c62e5')).toMatchObject({ type: 'docker', name: 'express_server', image: 'node:latest', imageRepository: 'node', imageTag: 'latest', lookup: 'ok' });
+    const node = [...replay.ctx.threads.procs.values()].find((p) => p.comm === 'node')!;
+    expect(node.containerId).toBe('ad64969c62e5');
+    expect(replay.ctx.containers.get(node.containerId)!.fullId).toMatch(/^ad64969c62e5[0-9a-f]{52}$/);
+  });
+
+  it('skip and count a malformed document or another runtime, never fatal', async () => {
+    const { ContainerStore } = await import('../../../../src/sources/syscall/state/containers.js');
+    const { applyContainerJson } = await import('../../../../src/sources/syscall/scap/container-event.js');
+    const store = new ContainerStore();
+    expect(applyContainerJson(store, '{"container":')).toMatch(/^bad JSON/);
+    expect(applyContainerJson(store, '{"container":{"id":"../etc","type":0}}')).toMatch(/^bad container id/);
+    expect(applyContainerJson(store, '{"container":{"id":"0123456789ab","type":1}}')).toBe('other-runtime');
+    expect(applyContainerJson(store, '{"container":{"id":"0123456789ab","type":8,"name":"web","image":"reg.io/app@sha256:ab","privileged":true,"Mounts":[{"Source":"/","Destination":"/host","Mode":"","RW":true,"Propagation":"rprivate"}]}}')).toBe('applied');
+    expect(store.get('0123456789ab')).toMatchObject({ type: 'cri-o', name: 'web', imageRepository: 'reg.io/app', imageDigest: 'sha256:ab', privileged: true, mounts: [{ source: '/', dest: '/host', rdwr: true }] });
   });
 });

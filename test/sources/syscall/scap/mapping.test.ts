@@ -17,7 +17,7 @@ describe('the PPME -> Kestrel event links', () => {
     const names = v2.kestrel.params.map((p) => p.name);
     expect(v2.params[names.indexOf('fd')]).toMatchObject({ exit: 0 });
     expect(v2.params[names.indexOf('name')]).toMatchObject({ exit: 2, enter: 1 });
-    expect(v2.params[names.indexOf('ino')]).toBeUndefined(); // libscap 2022 has no ino
+    expect(linkOfKestrel(KT.OPENAT)!.params[names.indexOf('ino')]).toBeUndefined(); // libscap 2022 has no ino
     expect(v2.retParam).toBe(names.indexOf('fd'));
     // the first openat version carries the path in the enter event only
     const v1 = link('SYSCALL_OPENAT_X')!;
@@ -92,5 +92,34 @@ describe('the PPM flag translations', () => {
     expect(FCNTL_CMD.toPpm(0)).toBe(1); // F_DUPFD
     expect(PTRACE_REQUEST.toLinux(11)).toBe(16); // PTRACE_ATTACH
     expect(PTRACE_REQUEST.toPpm(0x4206)).toBe(20); // PTRACE_SEIZE
+  });
+});
+
+describe('events of later libs (ppm-events-later.ts)', () => {
+  it('maps the syscalls Falco 0.35+ captures hold that Kestrel has types for', () => {
+    const names = (symbol: string) => link(symbol)!.kestrel.name;
+    expect(['SYSCALL_DUP2_X', 'SYSCALL_DUP3_X', 'SYSCALL_DUP_1_X', 'SYSCALL_PIPE2_X', 'SYSCALL_PRCTL_X', 'SYSCALL_MEMFD_CREATE_X', 'SYSCALL_CAPSET_X', 'SYSCALL_UMOUNT2_X', 'SOCKET_ACCEPT4_6_X', 'SYSCALL_INIT_MODULE_X', 'SYSCALL_FINIT_MODULE_X', 'SYSCALL_BPF_2_X'].map(names)).toEqual([
+      'dup2', 'dup3', 'dup', 'pipe2', 'prctl', 'memfd_create', 'capset', 'umount2', 'accept4', 'init_module', 'finit_module', 'bpf',
+    ]);
+    const dup = link('SYSCALL_DUP_1_X')!;
+    expect(dup.params[dup.kestrel.param('oldfd')]).toMatchObject({ exit: 1 });
+    expect(link('SYSCALL_DUP2_X')!.enter?.symbol).toBe('SYSCALL_DUP2_E');
+  });
+
+  it('reads the params later libs appended to known events (execve trusted_exepath, openat ino), writes the 2022 ones', () => {
+    const execve = link('SYSCALL_EXECVE_19_X')!;
+    expect(execve.exit.params).toHaveLength(28);
+    expect(execve.params[execve.kestrel.param('trusted_exepath')]).toMatchObject({ exit: 27 });
+    expect(execve.params[execve.kestrel.param('exe_ino')]).toMatchObject({ exit: 23 });
+    expect(link('SYSCALL_OPENAT_2_X')!.params[link('SYSCALL_OPENAT_2_X')!.kestrel.param('ino')]).toMatchObject({ exit: 6 });
+    expect(linkOfKestrel(KT.EXECVE)!.exit.params).toHaveLength(20);
+    expect(linkOfKestrel(KT.EXECVE)!.params[execve.kestrel.param('trusted_exepath')]).toBeUndefined();
+  });
+
+  it('keeps the writer on the versions libscap 2022 (the installed sysdig) reads', () => {
+    expect(linkOfKestrel(KT.DUP)!.exit.symbol).toBe('SYSCALL_DUP_X');
+    expect(linkOfKestrel(KT.ACCEPT4)!.exit.symbol).toBe('SOCKET_ACCEPT4_5_X');
+    expect(linkOfKestrel(KT.DUP2)).toBeUndefined();
+    expect(linkOfKestrel(KT.MEMFD_CREATE)).toBeUndefined();
   });
 });

@@ -49,5 +49,8 @@ describe.skipIf(!haveShared)('scap files in kestrel run -e and the replay reader
     expect(value('skipped_clone_second_half')).toBe(1);
     expect(value('skipped_no_kestrel_event')).toBe(1286);
     expect(text).toMatch(/kestrel_scap_blocks_skipped_total 0/);
+    // and in the family every source reports its skips into
+    expect(text).toMatch(/kestrel_events_skipped_total\{source="syscall",reason="scap_no_kestrel_event"\} 1286/);
+    expect(text).toMatch(/kestrel_events_skipped_total\{source="syscall",reason="scap_clone_second_half"\} 1/);
   });
 });
