@@ -49,7 +49,7 @@ export function describeToScap(input: string, output: string, s: ToScapSummary):
   const rate = s.durationMs > 0 ? Math.round((s.records * 1000) / s.durationMs) : 0;
   const lost = Object.entries(s.lost).map(([why, n]) => `${why}: ${n}`);
   return (
-    `${input}: ${s.records} record(s) -> ${s.events} scap event(s) (enter and exit), ${s.threads} thread(s), ${s.fds} fd(s), ` +
+    `${input}: ${s.records} record(s) -> ${s.events} scap event(s) (enter and exit), ${s.threads} thread(s) (${s.lateThreads} first seen in records), ${s.fds} fd(s), ` +
     `${s.users} user(s), ${s.containers} container event(s); ${s.bytes} bytes to ${output} in ${(s.durationMs / 1000).toFixed(2)} s (${rate} records/s)` +
     (lost.length ? `\n  not in the scap file: ${lost.join('; ')}` : '')
   );

@@ -8,14 +8,14 @@
 import { open } from 'node:fs/promises';
 import { readCapture } from '../capture/reader.js';
 import { CAPTURE_MAGIC, CHUNK_HEADER_SIZE, ChunkType, FILE_HEADER_SIZE, MAX_CHUNK, padding, type CaptureInfo } from '../capture/format.js';
-import type { StateSnapshot } from '../state/snapshot.js';
+import { processToJson, type StateSnapshot } from '../state/snapshot.js';
 import { KT } from '../record/event-table.js';
 import type { ProcessInfo } from '../state/process.js';
 import type { ContainerInfo } from '../state/containers.js';
 import { containerJsonEvent } from './writer-container.js';
 import { ScapEventEncoder } from './writer-events.js';
 import { scapFd, scapThreads, scapUsers } from './writer-state.js';
-import { removePartialOutput, ScapFileWriter, type ScapFdEntry, type ScapInterfaceEntry, type ScapMachineInfo } from './writer.js';
+import { removePartialOutput, ScapFileWriter, type ScapFdEntry, type ScapThreadEntry, type ScapInterfaceEntry, type ScapMachineInfo } from './writer.js';
 
 export interface ToScapOptions {
   /** Machine facts a capture does not record (a live capture knows them); zero otherwise. */
@@ -31,6 +31,8 @@ export interface ToScapSummary {
   /** Event blocks written (enter + exit events, container events). */
   events: number;
   threads: number;
+  /** Of those, threads first seen in a record (no entry in the capture's starting state). */
+  lateThreads: number;
   fds: number;
   users: number;
   containers: number;
@@ -77,6 +79,27 @@ async function readCaptureHead(file: string): Promise<{ info: CaptureInfo | unde
   }
 }
 
+/**
+ * Threads whose first record comes with no process-list entry and no clone record before it
+ * (started while the collector was attaching, or a capture cut from a longer one): Kestrel knew
+ * them from the record header (pid, ppid, comm, uid...), so they join the process list as Kestrel
+ * had them at that record, without fds (Kestrel had none for them either). A first pass over the
+ * capture finds them: the process list is written before any event.
+ */
+async function threadsFirstSeenInRecords(input: string, listed: ReadonlySet<number>): Promise<ScapThreadEntry[]> {
+  const known = new Set(listed);
+  const out: ScapThreadEntry[] = [];
+  for await (const e of readCapture(input).events()) {
+    if (!known.has(e.tid) && e.thread && e.proc) {
+      known.add(e.tid);
+      const [entry] = scapThreads({ ...processToJson(e.proc, [e.thread]), fds: [] });
+      if (entry) out.push(entry);
+    }
+    if (CLONES.has(e.type) && e.ret > 0) known.add(e.ret);
+  }
+  return out;
+}
+
 /** Writes `output` (scap) from the Kestrel capture `input`. On failure the partial output is removed. */
 export async function kcapToScap(input: string, output: string, opts: ToScapOptions = {}): Promise<ToScapSummary> {
   const t0 = process.hrtime.bigint();
@@ -87,7 +110,7 @@ export async function kcapToScap(input: string, output: string, opts: ToScapOpti
   const { info, state } = await readCaptureHead(input);
   const replay = readCapture(input);
   const w = new ScapFileWriter(output, opts.gzip === undefined ? {} : { gzip: opts.gzip });
-  const summary: ToScapSummary = { records: 0, events: 0, threads: 0, fds: 0, users: 0, containers: 0, bytes: 0, durationMs: 0, lost };
+  const summary: ToScapSummary = { records: 0, events: 0, threads: 0, lateThreads: 0, fds: 0, users: 0, containers: 0, bytes: 0, durationMs: 0, lost };
   try {
     w.machineInfo({ numCpus: 0, memoryBytes: 0n, maxPid: 0n, ...opts.machine, hostname: info?.hostname ?? '' });
     if (!opts.interfaces) lose('interface list (a Kestrel capture does not record the host interfaces)');
@@ -101,6 +124,9 @@ export async function kcapToScap(input: string, output: string, opts: ToScapOpti
     const known = new Set<number>();
     const threads = snapshot.processes.flatMap((p) => scapThreads(p));
     for (const t of threads) known.add(t.tid);
+    const late = await threadsFirstSeenInRecords(input, known);
+    threads.push(...late);
+    summary.lateThreads = late.length;
     w.processes(threads);
     summary.threads = threads.length;
     for (const p of snapshot.processes) {
@@ -134,16 +160,10 @@ export async function kcapToScap(input: string, output: string, opts: ToScapOpti
         const c = replay.ctx.containers.get(cid);
         if (c && written.get(cid) !== c) writeContainer(c, e.cpu, ts);
       }
-      if (!known.has(e.tid)) {
-        // libsinsp shows such a thread without process details until its next exec
-        lose('threads seen in records with no process-list entry or clone event');
-        known.add(e.tid);
-      }
       const link = encoder.linkFor(e);
       if (!link) continue;
       let fill: ProcessInfo | undefined;
       if (CLONES.has(e.type) && e.ret > 0) {
-        known.add(e.ret);
         fill = replay.ctx.threads.threads.get(e.ret)?.proc;
       } else if (EXECS.has(e.type) && e.ret === 0) fill = e.proc;
       const { enter, exit } = encoder.encode(e, link, ts, fill);

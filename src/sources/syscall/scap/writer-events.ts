@@ -4,6 +4,7 @@
 // lengths and the values in the drivers' encodings (driver/ppm_events_public.h, ppm_fillers.c in
 // falcosecurity/libs). Which PPME event and param each Kestrel param becomes is mapping.ts's
 // (shared with the scap reader); this file only encodes. Flags go back to their PPM_* encodings.
+import { EVENTS, KT } from '../record/event-table.js';
 import { PT as KPT } from '../record/layout.js';
 import type { SyscallEvent } from '../syscall-event.js';
 import type { ProcessInfo } from '../state/process.js';
@@ -54,6 +55,54 @@ export function ppmSize(t: PT): number {
   }
 }
 
+/**
+ * Syscalls the 2022 drivers reported as the event of an older call of the same family (their
+ * syscall table routed __NR_pipe2 to PPME_SYSCALL_PIPE, __NR_dup2/__NR_dup3 to PPME_SYSCALL_DUP):
+ * written so, a 2022 reader keeps its fd table as it would have for a capture of its own.
+ */
+const ROUTED: Readonly<Partial<Record<number, number>>> = { [KT.PIPE2]: KT.PIPE, [KT.DUP2]: KT.DUP, [KT.DUP3]: KT.DUP };
+
+function routedLink(type: number): EventLink | undefined {
+  const via = ROUTED[type];
+  const base = via === undefined ? undefined : linkOfKestrel(via);
+  if (via === undefined || !base) return undefined;
+  const spec = EVENTS[type]!;
+  const viaSpec = EVENTS[via]!;
+  // the same params by name in the routed record
+  const remap = (k: number) => (k < 0 ? -1 : spec.param(viaSpec.params[k]!.name));
+  return {
+    ...base,
+    kestrel: spec,
+    exitFrom: base.exitFrom.map(remap),
+    enterFrom: base.enterFrom.map(remap),
+    params: spec.params.map((p) => base.params[viaSpec.param(p.name)]),
+    retParam: remap(base.retParam),
+  };
+}
+
+const WRITE_LINKS: readonly (EventLink | undefined)[] = EVENTS.map((e) => linkOfKestrel(e.code) ?? routedLink(e.code));
+
+/** The PPME events a Kestrel event type is written as (its own, or the one the 2022 drivers used). */
+export function writeLinkFor(type: number): EventLink | undefined {
+  return WRITE_LINKS[type];
+}
+
+/** PPM_RESOLVE_* bit for each kernel RESOLVE_* bit (linux/openat2.h), openat2's `resolve`. */
+const RESOLVE_BITS: readonly (readonly [number, number])[] = [
+  [0x08, 1 << 0], // BENEATH
+  [0x10, 1 << 1], // IN_ROOT
+  [0x02, 1 << 2], // NO_MAGICLINKS
+  [0x04, 1 << 3], // NO_SYMLINKS
+  [0x01, 1 << 4], // NO_XDEV
+  [0x20, 1 << 5], // CACHED
+];
+function resolveToPpm(linux: number): number {
+  let out = 0;
+  for (const [l, p] of RESOLVE_BITS) if (linux & l) out |= p;
+  return out;
+}
+const RESOLVE_PARAM = EVENTS[KT.OPENAT2]!.param('resolve');
+
 const STRING_TYPES = new Set<PT>([PT.CHARBUF, PT.FSPATH, PT.FSRELPATH]);
 const NUL = new Uint8Array(1);
 
@@ -74,8 +123,9 @@ export class ScapEventEncoder {
 
   /** The link to write a record with, or undefined (counted) when 2022 libscap has no event for it. */
   linkFor(e: SyscallEvent): EventLink | undefined {
-    const link = linkOfKestrel(e.type);
+    const link = WRITE_LINKS[e.type];
     if (!link) this.lost(`${e.spec.name} events (no such event in the 2022 libscap event table)`);
+    else if (ROUTED[e.type] !== undefined) this.lost(`${e.spec.name} events written as ${link.exit.name}, as the 2022 drivers reported them (params ${link.exit.name} lacks left out)`);
     return link;
   }
 
@@ -130,6 +180,8 @@ export class ScapEventEncoder {
       let v = e.big(k) ?? 0n;
       const codec = link.params[k]?.codec;
       if (codec) v = BigInt(codec.toPpm(Number(BigInt.asUintN(32, v))));
+      // the shared codecs (flags.ts) do not cover openat2's resolve flags yet
+      else if (e.type === KT.OPENAT2 && k === RESOLVE_PARAM) v = BigInt(resolveToPpm(Number(v)));
       return fixed(v, size);
     }
     if (type === PT.DYN) return dyn(e.big(k) ?? BigInt(e.ret));
