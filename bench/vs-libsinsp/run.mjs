@@ -14,8 +14,8 @@
 // engine in its own process pinned to --cpu with taskset, the engines alternating, --runs runs;
 // medians, events/s per engine, and the ratio Kestrel/libsinsp (libsinsp's median time over
 // Kestrel's on the same capture: above 1, Kestrel is faster), with the load average.
-// The bench capture is recorded when missing (root: `kestrel capture --format scap`, or capture +
-// `kestrel convert`, while busy-host.sh keeps the host busy) into --cache (default: $TMPDIR/kestrel-vs-libsinsp), outside git.
+// The bench capture is recorded when missing (root: `kestrel capture` + `kestrel convert`, as
+// `kestrel capture --format scap` does, while busy-host.sh keeps the host busy) into --cache (default: $TMPDIR/kestrel-vs-libsinsp), outside git.
 // --kestrel DIR: the Kestrel side runs another checkout's dist/ (rules are still exported by this one).
 // --quick: fixtures only, one run, timing on curl_google.scap: checks the bench still works.
 // Exit status: 0; 1 when the engines disagree on a match count or something failed.
@@ -95,13 +95,14 @@ function run(args) {
 }
 
 /**
- * Records `file` for SECONDS while busy-host.sh runs: `kestrel capture --format scap`, or where
- * capture writes only Kestrel captures, `kestrel capture` then `kestrel convert` to scap.
+ * Records `file` for SECONDS while busy-host.sh runs: `kestrel capture` then `kestrel convert` to
+ * scap (what `kestrel capture --format scap` does in one step), keeping the .kcap beside the .scap
+ * for the timing's extra row; `capture --format scap` when this build has no convert.
  */
 async function record(file) {
   if (process.getuid?.() !== 0) throw new Error(`no capture at ${file}, and recording one needs root (or pass --capture FILE.scap)`);
-  const direct = cliHelp('capture').includes('--format');
-  if (!direct && !cliHelp('convert').includes('scap')) throw new Error(`no capture at ${file}, and this build can neither capture to .scap nor convert to it`);
+  const direct = !cliHelp('convert').includes('scap');
+  if (direct && !cliHelp('capture').includes('--format')) throw new Error(`no capture at ${file}, and this build can neither capture to .scap nor convert to it`);
   log(`recording ${file}: ${SECONDS} s of a busy host (busy-host.sh: package downloads, a build, a container, loopback HTTP, file walks)`);
   const busy = spawn('bash', [join(HERE, 'busy-host.sh'), String(SECONDS + 2)], { stdio: 'ignore' });
   const busyDone = new Promise((resolve) => busy.on('exit', resolve));
