@@ -6,6 +6,8 @@
 # (test/deploy/prometheus-e2e.test.ts; their services are not started); sysdig and
 # libfalcosecurity0-dev (libscap/libsinsp) as the real .scap reader the scap tests check Kestrel's
 # files against, and for bench/vs-libsinsp (sysdig only reads files: no kernel driver is needed);
+# libtbb-dev, libjsoncpp-dev and libcurl4-openssl-dev, the headers libsinsp's own headers include
+# (bench/vs-libsinsp and its test build a program against libsinsp);
 # lld-14 (wasm-ld) to check the committed WebAssembly audit body scanner against its C source.
 # As root, installs whatever is missing (apt-get update first); otherwise prints one message
 # naming what to install and carries on (the syscall source then reports itself unavailable and
@@ -39,6 +41,9 @@ need missing_plain prometheus has_cmd prometheus
 need missing_plain prometheus-alertmanager has_cmd prometheus-alertmanager
 need missing_plain lld-14 has_cmd wasm-ld-14
 need missing_plain sysdig has_cmd sysdig
+need missing_plain libtbb-dev test -f /usr/include/tbb/concurrent_queue.h
+need missing_plain libjsoncpp-dev test -f /usr/include/jsoncpp/json/json.h
+need missing_plain libcurl4-openssl-dev test -f /usr/include/x86_64-linux-gnu/curl/curl.h
 need missing_plain libfalcosecurity0-dev test -f /usr/include/falcosecurity-libs/driver/ppm_events_public.h
 
 if [ ${#missing_build[@]} -eq 0 ] && [ ${#missing_test[@]} -eq 0 ] && [ ${#missing_plain[@]} -eq 0 ]; then exit 0; fi
