@@ -94,6 +94,21 @@ describe('fd table', () => {
     expect(rows[5]!['fd.connected']).toBe(false);
   });
 
+  it('a netlink socket has no l4 protocol, also after connect (only an IP socket seen first at connect is taken as tcp)', () => {
+    const rows = fieldsAt(
+      TREE +
+        `100 socket fd=7 AF_NETLINK SOCK_RAW
+         100 raw connect fd=7 tuple=AF_NETLINK addr=AF_NETLINK
+         100 raw connect fd=9 tuple=10.0.0.2:40000->1.2.3.4:80`,
+      ['evt.type', 'fd.num', 'fd.type', 'fd.l4proto'],
+    );
+    expect(rows.map((r) => [r['evt.type'], r['fd.num'], r['fd.type'], r['fd.l4proto']])).toEqual([
+      ['socket', 7, 'netlink', '<NA>'],
+      ['connect', 7, 'netlink', '<NA>'],
+      ['connect', 9, 'ipv4', 'tcp'],
+    ]);
+  });
+
   it('accept makes a server-side socket: local is the server end', () => {
     const [r] = fieldsAt(TREE + '100 accept local=10.0.0.2:8080 198.51.100.7:51000', ['fd.cip', 'fd.sip', 'fd.lip', 'fd.rip', 'fd.lport', 'fd.rport', 'fd.is_server', 'fd.name']);
     expect(r).toEqual({

@@ -12,6 +12,7 @@
 //   101 openat res=ENOENT /nonexistent O_RDONLY
 //   101 connect 1.2.3.4:4444                         # socket + connect (tcp)
 //   101 raw ptrace request=16 pid=1                  # any event, params by name
+//   101 raw connect fd=3 tuple=AF_NETLINK            # ... an address param as a family alone
 //
 // Statements are separated by newlines or `;`; `#` starts a comment. Options (key=value) come
 // right after the command, before positional arguments. Every command takes res=N|ERRNO and
@@ -730,6 +731,8 @@ class Builder {
       if (t === PT.ERRNO || t === PT.FD || t === PT.PID) params[name] = resValue(value);
       else if (isNumeric(t)) params[name] = t === PT.UINT64 || t === PT.ABSTIME ? BigInt(flags(value)) : flags(value);
       else if (t === PT.ARGV) params[name] = value.split(',');
+      // a family name alone (AF_NETLINK): an address of that family with nothing after it
+      else if ((t === PT.SOCKADDR || t === PT.SOCKTUPLE) && /^AF_[A-Z0-9]+$/.test(value)) params[name] = Uint8Array.of(flags(value));
       else if (t === PT.SOCKADDR) params[name] = encodeSockaddr(value.startsWith('/') || value.startsWith('@') ? { path: value } : hostPort(value));
       else if (t === PT.SOCKTUPLE) {
         const [c, s] = value.split('->') as [string, string];

@@ -591,7 +591,8 @@ export class StateParser {
     if (!t) return;
     if (!fd && e.fdNum >= 0) fd = this.newFd(e, p, e.fdNum);
     if (!fd) return;
-    if (fd.l4proto === 0 && t.family !== AF_UNIX) fd.l4proto = L4_TCP;
+    // an IP socket Kestrel did not see created: connect makes it a stream one (netlink, unix: no l4 protocol)
+    if (fd.l4proto === 0 && (t.family === AF_INET || t.family === AF_INET6)) fd.l4proto = L4_TCP;
     e.fdNameChanged = this.applyTuple(fd, t, ROLE_CLIENT);
     fd.connected = true;
   }
