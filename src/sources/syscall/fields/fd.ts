@@ -70,12 +70,13 @@ export const fdFields: Def[] = [
     type: 'CHARBUF',
     desc: 'If the fd is a file, the directory that contains it.',
     bind: () => (e) => {
-      if (e.fd) return isFileLike(e.fd) ? e.fd.directory : undefined;
+      // as libsinsp's TYPE_DIRECTORY: a directory fd is its own directory; a file's is its parent
+      if (e.fd) return e.fd.type === FdType.DIRECTORY ? e.fd.name : e.fd.type === FdType.FILE ? e.fd.directory : undefined;
       const n = e.fdNum === NO_FD ? undefined : creatorName(e, false);
       return n === undefined ? undefined : dirName(n);
     },
   },
-  { name: 'fd.filename', type: 'CHARBUF', desc: 'If the fd is a file, the filename without the path.', bind: withFd((fd) => (isFileLike(fd) ? fd.filename : undefined)) },
+  { name: 'fd.filename', type: 'CHARBUF', desc: 'If the fd is a file, the filename without the path.', bind: withFd((fd) => (fd.type === FdType.FILE ? fd.filename : undefined)) },
   { name: 'fd.ip', type: 'IPADDR', desc: 'matches the ip address (client or server) of the fd.', bind: ipOnly((fd) => fd.ips) },
   { name: 'fd.cip', type: 'IPADDR', desc: 'client IP address.', bind: ipOnly((fd) => fd.cip || undefined) },
   { name: 'fd.sip', type: 'IPADDR', desc: 'server IP address.', bind: ipOnly((fd) => fd.sip || undefined) },
