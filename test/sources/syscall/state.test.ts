@@ -69,6 +69,11 @@ describe('fd table', () => {
     expect(rows[4]!['fd.type']).toBe('file');
   });
 
+  it('an O_TMPFILE open is a directory fd, as libsinsp types it (no fd.typechar f: not a write below /)', () => {
+    const [r] = fieldsAt(TREE + '100 openat /tmp O_RDWR|O_TMPFILE', ['fd.type', 'fd.typechar', 'fd.directory', 'fd.name', 'evt.is_open_write']);
+    expect(r).toEqual({ 'fd.type': 'directory', 'fd.typechar': 'd', 'fd.directory': '/tmp', 'fd.name': '/tmp', 'evt.is_open_write': true });
+  });
+
   it('a failed open has fd.num -1 and still names the file', () => {
     const [r] = fieldsAt(TREE + '100 openat res=ENOENT /nope O_RDONLY', ['fd.num', 'fd.name', 'fd.typechar', 'fd.directory', 'evt.res', 'evt.rawres']);
     expect(r).toEqual({ 'fd.num': -1, 'fd.name': '/nope', 'fd.typechar': 'f', 'fd.directory': '/', 'evt.res': 'ENOENT', 'evt.rawres': -2 });

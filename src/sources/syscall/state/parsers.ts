@@ -8,7 +8,7 @@ import { KT, paramId } from '../record/event-table.js';
 import { EXE_FROM_MEMFD, EXE_LOWER_LAYER, EXE_UPPER_LAYER, EXE_WRITABLE, H, MAX_ENV, REC_F_READ_FAULT, REC_F_TRUNCATED } from '../record/layout.js';
 import { resolvePath } from '../record/paths.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, newSocktuple, tupleName, type SockTuple } from '../record/sockaddr.js';
-import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, O_TMPFILE, SOCK_CLOEXEC } from '../record/linux.js';
+import { CLONE_THREAD, EINPROGRESS, F_DUPFD, F_DUPFD_CLOEXEC, O_CLOEXEC, O_DIRECTORY, SOCK_CLOEXEC } from '../record/linux.js';
 import { resolvedPathParam } from './path-params.js';
 import { containerFromCgroups, parseProcCgroup, recordCgroups, type CgroupContainer } from './cgroup.js';
 import { FdInfo, FdType, L4_ICMP, L4_RAW, L4_TCP, L4_UDP, ROLE_CLIENT, ROLE_SERVER } from './fd.js';
@@ -518,7 +518,9 @@ export class StateParser {
     const fd = this.newFd(e, p, n);
     const nameIdx = e.spec.index[P_NAME]!;
     const flags = e.type === KT.CREAT ? 0o1101 : (e.int(e.spec.index[P_FLAGS]!) ?? 0);
-    fd.type = flags & O_DIRECTORY && (flags & O_TMPFILE) !== O_TMPFILE ? FdType.DIRECTORY : FdType.FILE;
+    // as libsinsp: O_DIRECTORY makes a directory fd, O_TMPFILE too (it holds O_DIRECTORY's bit, and
+    // the drivers set PPM_O_DIRECTORY for it): an unnamed temporary file in /tmp is not a write below /
+    fd.type = flags & O_DIRECTORY ? FdType.DIRECTORY : FdType.FILE;
     const path = e.strEntry(nameIdx);
     fd.nameRaw = path?.text ?? '';
     fd.name = resolvedPathParam(e, nameIdx) ?? fd.nameRaw;
