@@ -28,13 +28,11 @@ import type { SyscallEvent } from '../syscall-event.js';
 import { BT, SCAP_MAJOR_VERSION, SHB_MAGIC, ScapFormatError, isGzip, looksLikeScapBlock, openBlocks, type BlockReader } from './blocks.js';
 import { ScapEvent, decodeEvent, eventBlockKind } from './events.js';
 import { eventMapper } from './event-mapper.js';
-import { readFdlist } from './fdlist.js';
-import { readIflist, type ScapInterface } from './iflist.js';
-import { proclistVersion, readProclist } from './proclist.js';
+import type { ScapInterface } from './iflist.js';
+import { applyMetadataBlock } from './metadata.js';
 import { ARENA_SIZE, RecordBuilder } from './record.js';
 import { PendingState } from './seed.js';
 import { describeScapStats, exportScapMetrics, newScapStats, reportScapSkips, type ScapStats } from './stats.js';
-import { readUserlist } from './userlist.js';
 
 export interface ScapReplay {
   ctx: SyscallContext;
@@ -68,51 +66,11 @@ export function readScap(file: string): ScapReplay {
   const pending = new PendingState();
   const replay: ScapReplay = { ctx, stats, hostname: '', interfaces: [], events, summary: () => describeScapStats(stats) };
 
+  const metaTarget = { ctx, pending, stats, hostname: '', interfaces: [] as ScapInterface[] };
   const metadata = (type: number, body: Buffer, at: number): void => {
-    if (proclistVersion(type)) {
-      const threads = readProclist(body, at, type);
-      stats.threadsListed += threads.length;
-      pending.threads.push(...threads);
-      return;
-    }
-    switch (type) {
-      case BT.MI:
-      case BT.MI_INT: {
-        const end = Math.min(body.length, 20 + 128);
-        const nul = body.indexOf(0, 20);
-        replay.hostname = body.toString('utf8', 20, nul >= 20 && nul < end ? nul : end);
-        if (replay.hostname) ctx.hostname = replay.hostname;
-        return;
-      }
-      case BT.FDL:
-      case BT.FDL_INT:
-      case BT.FDL_V2: {
-        const list = readFdlist(body, at, type);
-        stats.fdsListed += list.fds.length;
-        stats.unknownFdTypes += list.unknownTypes;
-        const have = pending.fds.get(list.tid);
-        pending.fds.set(list.tid, have ? [...have, ...list.fds] : list.fds);
-        return;
-      }
-      case BT.IL:
-      case BT.IL_INT:
-      case BT.IL_V2:
-        replay.interfaces = readIflist(body, at, type);
-        stats.interfaces = replay.interfaces.length;
-        return;
-      case BT.UL:
-      case BT.UL_INT:
-      case BT.UL_V2: {
-        const tables = readUserlist(body, at, type);
-        stats.users = tables.users.size;
-        stats.groups = tables.groups.size;
-        ctx.users.set('', tables);
-        return;
-      }
-      default:
-        stats.unknownBlocks++;
-        stats.unknownBlocksByType.set(type, (stats.unknownBlocksByType.get(type) ?? 0) + 1);
-    }
+    applyMetadataBlock(metaTarget, type, body, at);
+    replay.hostname = metaTarget.hostname;
+    replay.interfaces = metaTarget.interfaces;
   };
 
   const sectionHeader = (body: Buffer, at: number): void => {

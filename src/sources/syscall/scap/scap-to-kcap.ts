@@ -11,11 +11,10 @@ import { newContext } from '../state/context.js';
 import { takeSnapshot, type StateSnapshot } from '../state/snapshot.js';
 import { BT, openBlocks } from './blocks.js';
 import { eventBlockKind } from './events.js';
-import { readFdlist } from './fdlist.js';
-import { proclistVersion, readProclist } from './proclist.js';
+import { applyMetadataBlock } from './metadata.js';
+import { newScapStats } from './stats.js';
 import { readScap } from './reader.js';
 import { PendingState } from './seed.js';
-import { readUserlist } from './userlist.js';
 import { removePartialOutput } from './writer.js';
 
 export interface ToKcapSummary {
@@ -30,10 +29,9 @@ export interface ToKcapSummary {
 /** The state a scap file starts from: its metadata blocks, read up to the first event block. */
 async function scapStartState(file: string): Promise<{ snapshot: StateSnapshot; hostname: string }> {
   const ctx = newContext({ bootEpochNs: 0n });
-  const pending = new PendingState();
+  const target = { ctx, pending: new PendingState(), stats: newScapStats(), hostname: '', interfaces: [] };
   const cgroups = new Map<bigint, string[]>();
   const blocks = await openBlocks(file);
-  let hostname = '';
   try {
     for (;;) {
       if (!blocks.next()) {
@@ -43,18 +41,13 @@ async function scapStartState(file: string): Promise<{ snapshot: StateSnapshot; 
       }
       const { type, body, offset } = blocks;
       if (eventBlockKind(type)) break;
-      if (proclistVersion(type)) pending.threads.push(...readProclist(body, offset, type));
-      else if (type === BT.FDL || type === BT.FDL_INT || type === BT.FDL_V2) {
-        const list = readFdlist(body, offset, type);
-        pending.fds.set(list.tid, [...(pending.fds.get(list.tid) ?? []), ...list.fds]);
-      } else if (type === BT.UL || type === BT.UL_INT || type === BT.UL_V2) ctx.users.set('', readUserlist(body, offset, type));
-      else if (type === BT.MI || type === BT.MI_INT) hostname = body.toString('utf8', 20, 148).replace(/\0.*$/s, '');
+      if (type !== BT.SHB) applyMetadataBlock(target, type, body, offset);
     }
   } finally {
     await blocks.close();
   }
-  pending.flush(ctx, cgroups);
-  return { snapshot: takeSnapshot(ctx, cgroups), hostname };
+  target.pending.flush(ctx, cgroups);
+  return { snapshot: takeSnapshot(ctx, cgroups), hostname: target.hostname };
 }
 
 export async function scapToKcap(input: string, output: string, kestrelVersion = '0.0.0'): Promise<ToKcapSummary> {
